@@ -1,0 +1,118 @@
+using System.Buffers.Binary;
+
+namespace Glue.Core.Boot;
+
+/// <summary>One PT_LOAD segment: file bytes [Offset, +FileSize) go to guest-physical Address, zero-filled to MemorySize.</summary>
+public readonly record struct ElfSegment(ulong Offset, ulong Address, ulong FileSize, ulong MemorySize);
+
+/// <summary>
+/// An ELF64 x86-64 kernel image (System V ABI, "ELF-64 Object File Format"): its loadable segments, its entry
+/// point, and the PVH entry point if a Xen ELF note carries one.
+/// </summary>
+public sealed class ElfKernel
+{
+    // e_ident and e_machine values from elf.h.
+    private const byte ELFCLASS64 = 2;
+    private const byte ELFDATA2LSB = 1;
+    private const ushort EM_X86_64 = 62;
+    private const uint PT_LOAD = 1;
+    private const uint PT_NOTE = 4;
+    private const int Elf64EhdrSize = 64;
+    private const int Elf64PhdrSize = 56;
+
+    // xen/include/public/elfnote.h: the 32-bit physical entry point of a PVH kernel.
+    private const uint XEN_ELFNOTE_PHYS32_ENTRY = 18;
+
+    private ElfKernel(ulong entry, ulong? pvhEntry, IReadOnlyList<ElfSegment> segments)
+    {
+        Entry = entry;
+        PvhEntry = pvhEntry;
+        Segments = segments;
+    }
+
+    /// <summary>e_entry: the 64-bit entry point (a physical address in a Linux vmlinux).</summary>
+    public ulong Entry { get; }
+
+    /// <summary>XEN_ELFNOTE_PHYS32_ENTRY, when present.</summary>
+    public ulong? PvhEntry { get; }
+
+    public IReadOnlyList<ElfSegment> Segments { get; }
+
+    public static bool HasElfMagic(ReadOnlySpan<byte> image) =>
+        image.Length >= 4 && image[0] == 0x7f && image[1] == (byte)'E' && image[2] == (byte)'L' && image[3] == (byte)'F';
+
+    /// <summary>Parses the headers; throws <see cref="BootException"/> naming what is wrong.</summary>
+    public static ElfKernel Parse(ReadOnlySpan<byte> image)
+    {
+        if (!HasElfMagic(image)) throw new BootException("not an ELF image");
+        if (image.Length < Elf64EhdrSize) throw new BootException("ELF header is truncated");
+        if (image[4] != ELFCLASS64 || image[5] != ELFDATA2LSB) throw new BootException("not a 64-bit little-endian ELF");
+        if (BinaryPrimitives.ReadUInt16LittleEndian(image[18..]) != EM_X86_64) throw new BootException("ELF is not for x86-64");
+
+        ulong entry = BinaryPrimitives.ReadUInt64LittleEndian(image[24..]);
+        ulong phoff = BinaryPrimitives.ReadUInt64LittleEndian(image[32..]);
+        ushort phentsize = BinaryPrimitives.ReadUInt16LittleEndian(image[54..]);
+        ushort phnum = BinaryPrimitives.ReadUInt16LittleEndian(image[56..]);
+        if (phentsize != Elf64PhdrSize || phnum == 0 || !Fits(image, phoff, (ulong)phnum * Elf64PhdrSize))
+        {
+            throw new BootException("ELF program headers are missing or truncated");
+        }
+
+        var segments = new List<ElfSegment>();
+        ulong? pvhEntry = null;
+        for (int i = 0; i < phnum; i++)
+        {
+            var ph = image.Slice((int)phoff + i * Elf64PhdrSize, Elf64PhdrSize);
+            uint type = BinaryPrimitives.ReadUInt32LittleEndian(ph);
+            ulong offset = BinaryPrimitives.ReadUInt64LittleEndian(ph[8..]);
+            ulong paddr = BinaryPrimitives.ReadUInt64LittleEndian(ph[24..]);
+            ulong filesz = BinaryPrimitives.ReadUInt64LittleEndian(ph[32..]);
+            ulong memsz = BinaryPrimitives.ReadUInt64LittleEndian(ph[40..]);
+            if (type is not (PT_LOAD or PT_NOTE)) continue;
+            if (!Fits(image, offset, filesz)) throw new BootException($"ELF segment {i} lies outside the file");
+            if (type == PT_LOAD)
+            {
+                if (filesz > memsz) throw new BootException($"ELF segment {i} has more file bytes than memory bytes");
+                segments.Add(new ElfSegment(offset, paddr, filesz, memsz));
+            }
+            else
+            {
+                pvhEntry ??= FindPvhEntry(image.Slice((int)offset, (int)filesz));
+            }
+        }
+        if (segments.Count == 0) throw new BootException("ELF has no loadable segments");
+        return new ElfKernel(entry, pvhEntry, segments);
+    }
+
+    /// <summary>Walks the notes of one PT_NOTE segment for the Xen PHYS32_ENTRY note.</summary>
+    internal static ulong? FindPvhEntry(ReadOnlySpan<byte> notes)
+    {
+        while (notes.Length >= 12)
+        {
+            uint namesz = BinaryPrimitives.ReadUInt32LittleEndian(notes);
+            uint descsz = BinaryPrimitives.ReadUInt32LittleEndian(notes[4..]);
+            uint type = BinaryPrimitives.ReadUInt32LittleEndian(notes[8..]);
+            ulong nameEnd = 12 + Align4(namesz);
+            ulong descEnd = nameEnd + Align4(descsz);
+            if (descEnd > (ulong)notes.Length) return null;
+            var name = notes.Slice(12, (int)namesz);
+            var desc = notes.Slice((int)nameEnd, (int)descsz);
+            if (type == XEN_ELFNOTE_PHYS32_ENTRY && name.SequenceEqual("Xen\0"u8))
+            {
+                return descsz switch
+                {
+                    4 => BinaryPrimitives.ReadUInt32LittleEndian(desc),
+                    8 => BinaryPrimitives.ReadUInt64LittleEndian(desc),
+                    _ => null,
+                };
+            }
+            notes = notes[(int)descEnd..];
+        }
+        return null;
+    }
+
+    private static ulong Align4(uint value) => ((ulong)value + 3) & ~3UL;
+
+    private static bool Fits(ReadOnlySpan<byte> image, ulong offset, ulong length) =>
+        offset <= (ulong)image.Length && length <= (ulong)image.Length - offset;
+}

@@ -1,0 +1,68 @@
+namespace Glue.Core.Bus;
+
+/// <summary>
+/// Port I/O or MMIO space: non-overlapping ranges, each owned by one device. Ranges are registered while
+/// the VM is built and kept sorted, so an exit finds its device by binary search without allocating.
+/// An access nobody owns reads as all ones and its writes are dropped, as on a PC bus.
+/// </summary>
+public sealed class AddressBus(string name)
+{
+    private readonly record struct Range(ulong Start, ulong Length, IBusDevice Device)
+    {
+        public ulong End => Start + Length;
+    }
+
+    private Range[] _ranges = [];
+
+    public string Name { get; } = name;
+
+    /// <summary>Claims [start, start+length) for a device; throws if that overlaps a range already claimed.</summary>
+    public void Register(ulong start, ulong length, IBusDevice device)
+    {
+        if (length == 0 || start + length < start) throw new ArgumentException($"{Name}: empty or wrapping range at {start:#x}");
+        var range = new Range(start, length, device);
+        foreach (var existing in _ranges)
+        {
+            if (start < existing.End && existing.Start < range.End)
+            {
+                throw new InvalidOperationException($"{Name}: {start:#x}+{length:#x} overlaps {existing.Start:#x}+{existing.Length:#x}");
+            }
+        }
+        _ranges = [.. _ranges.Append(range).OrderBy(r => r.Start)];
+    }
+
+    public void Read(ulong address, Span<byte> data)
+    {
+        int index = Find(address);
+        if (index < 0)
+        {
+            data.Fill(0xff);
+            return;
+        }
+        ref readonly var range = ref _ranges[index];
+        range.Device.Read(address - range.Start, data);
+    }
+
+    public void Write(ulong address, ReadOnlySpan<byte> data)
+    {
+        int index = Find(address);
+        if (index < 0) return;
+        ref readonly var range = ref _ranges[index];
+        range.Device.Write(address - range.Start, data);
+    }
+
+    /// <summary>The index of the range holding <paramref name="address"/>, or -1.</summary>
+    private int Find(ulong address)
+    {
+        var ranges = _ranges;
+        int lo = 0, hi = ranges.Length - 1;
+        while (lo <= hi)
+        {
+            int mid = lo + (hi - lo) / 2;
+            if (address < ranges[mid].Start) hi = mid - 1;
+            else if (address >= ranges[mid].End) lo = mid + 1;
+            else return mid;
+        }
+        return -1;
+    }
+}

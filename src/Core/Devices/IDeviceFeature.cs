@@ -1,0 +1,36 @@
+using Glue.Core.Machine;
+
+namespace Glue.Core.Devices;
+
+/// <summary>
+/// What a device project gives Glue: its name, its `run` options, and how to attach it to a VM. Each device
+/// project names its feature with <see cref="GlueDeviceAttribute"/>; the source generator finds the ones
+/// compiled into a build, so nothing else lists devices.
+/// </summary>
+public interface IDeviceFeature
+{
+    /// <summary>Short lowercase name, e.g. "serial": shown by --version and in option descriptions.</summary>
+    string Name { get; }
+
+    /// <summary>The device's options for `glue run`.</summary>
+    IReadOnlyList<DeviceOption> Options { get; }
+
+    /// <summary>Adds the device to the VM as configured; values holds each option's occurrences by option name.</summary>
+    void Attach(VirtualMachine machine, DeviceOptionValues values);
+}
+
+/// <summary>One `run` option a device contributes: "--disk" with its help text; repeatable when given more than once.</summary>
+public sealed record DeviceOption(string Name, string Description, bool Repeatable = false);
+
+/// <summary>The values given on the command line for a device's options.</summary>
+public sealed class DeviceOptionValues(IReadOnlyDictionary<string, string[]> values)
+{
+    public static readonly DeviceOptionValues None = new(new Dictionary<string, string[]>());
+
+    public IReadOnlyList<string> All(string option) => values.TryGetValue(option, out var v) ? v : [];
+
+    public string? Single(string option) => values.TryGetValue(option, out var v) && v.Length > 0 ? v[^1] : null;
+}
+
+/// <summary>A device's configuration that cannot be used: a clear, one-line reason.</summary>
+public sealed class DeviceConfigException(string message) : Exception(message);

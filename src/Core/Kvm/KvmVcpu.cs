@@ -1,0 +1,130 @@
+using System.Runtime.InteropServices;
+using Glue.Core.Interop;
+using Glue.Core.Kvm.Uapi;
+using static Glue.Core.Kvm.KvmIoctls;
+
+namespace Glue.Core.Kvm;
+
+/// <summary>A vCPU file descriptor and its mmap'd kvm_run page.</summary>
+public sealed unsafe class KvmVcpu : IDisposable
+{
+    private readonly SafeFd _fd;
+    private readonly nint _run;
+    private readonly int _runSize;
+
+    internal KvmVcpu(int id, SafeFd fd, int runSize)
+    {
+        Id = id;
+        _fd = fd;
+        _runSize = runSize;
+        _run = Libc.Mmap(0, (nuint)runSize, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED, fd.Fd, 0);
+        if (_run == Libc.MAP_FAILED)
+        {
+            var error = NativeError.FromLastError("mmap kvm_run");
+            fd.Dispose();
+            throw error;
+        }
+    }
+
+    public int Id { get; }
+
+    /// <summary>The shared kvm_run page, read in place on every exit.</summary>
+    public ref kvm_run Run => ref *(kvm_run*)_run;
+
+    /// <summary>A span over the kvm_run page, for exit data that lives at an offset inside it (KVM_EXIT_IO).</summary>
+    public Span<byte> RunPage => new((void*)_run, _runSize);
+
+    /// <summary>KVM_RUN: 0 on an exit to handle, otherwise the errno (EINTR and EAGAIN mean "run again").</summary>
+    public int Enter() => Libc.Ioctl(_fd.Fd, KVM_RUN, 0) == 0 ? 0 : Marshal.GetLastPInvokeError();
+
+    public kvm_regs GetRegs()
+    {
+        kvm_regs regs;
+        KvmVm.Check(Libc.Ioctl(_fd.Fd, KVM_GET_REGS, &regs), "KVM_GET_REGS");
+        return regs;
+    }
+
+    public void SetRegs(in kvm_regs regs)
+    {
+        fixed (kvm_regs* p = &regs) KvmVm.Check(Libc.Ioctl(_fd.Fd, KVM_SET_REGS, p), "KVM_SET_REGS");
+    }
+
+    public kvm_sregs GetSregs()
+    {
+        kvm_sregs sregs;
+        KvmVm.Check(Libc.Ioctl(_fd.Fd, KVM_GET_SREGS, &sregs), "KVM_GET_SREGS");
+        return sregs;
+    }
+
+    public void SetSregs(in kvm_sregs sregs)
+    {
+        fixed (kvm_sregs* p = &sregs) KvmVm.Check(Libc.Ioctl(_fd.Fd, KVM_SET_SREGS, p), "KVM_SET_SREGS");
+    }
+
+    public void SetFpu(in kvm_fpu fpu)
+    {
+        fixed (kvm_fpu* p = &fpu) KvmVm.Check(Libc.Ioctl(_fd.Fd, KVM_SET_FPU, p), "KVM_SET_FPU");
+    }
+
+    public kvm_lapic_state GetLapic()
+    {
+        kvm_lapic_state lapic;
+        KvmVm.Check(Libc.Ioctl(_fd.Fd, KVM_GET_LAPIC, &lapic), "KVM_GET_LAPIC");
+        return lapic;
+    }
+
+    public void SetLapic(in kvm_lapic_state lapic)
+    {
+        fixed (kvm_lapic_state* p = &lapic) KvmVm.Check(Libc.Ioctl(_fd.Fd, KVM_SET_LAPIC, p), "KVM_SET_LAPIC");
+    }
+
+    /// <summary>KVM_SET_CPUID2 with the given leaves.</summary>
+    public void SetCpuid(ReadOnlySpan<kvm_cpuid_entry2> entries)
+    {
+        int bytes = sizeof(kvm_cpuid2) + entries.Length * sizeof(kvm_cpuid_entry2);
+        byte* buffer = (byte*)NativeMemory.AllocZeroed((nuint)bytes);
+        try
+        {
+            ((kvm_cpuid2*)buffer)->nent = (uint)entries.Length;
+            entries.CopyTo(new Span<kvm_cpuid_entry2>(buffer + sizeof(kvm_cpuid2), entries.Length));
+            KvmVm.Check(Libc.Ioctl(_fd.Fd, KVM_SET_CPUID2, buffer), "KVM_SET_CPUID2");
+        }
+        finally
+        {
+            NativeMemory.Free(buffer);
+        }
+    }
+
+    /// <summary>KVM_SET_MSRS; throws naming the first MSR KVM refused.</summary>
+    public void SetMsrs(ReadOnlySpan<kvm_msr_entry> entries)
+    {
+        int bytes = sizeof(kvm_msrs) + entries.Length * sizeof(kvm_msr_entry);
+        byte* buffer = (byte*)NativeMemory.AllocZeroed((nuint)bytes);
+        try
+        {
+            ((kvm_msrs*)buffer)->nmsrs = (uint)entries.Length;
+            entries.CopyTo(new Span<kvm_msr_entry>(buffer + sizeof(kvm_msrs), entries.Length));
+            int set = Libc.Ioctl(_fd.Fd, KVM_SET_MSRS, buffer);
+            if (set < 0) throw NativeError.FromLastError("KVM_SET_MSRS");
+            if (set < entries.Length) throw new InvalidOperationException($"KVM refused MSR {entries[set].index:x}");
+        }
+        finally
+        {
+            NativeMemory.Free(buffer);
+        }
+    }
+
+    /// <summary>KVM_TRANSLATE: the guest-physical address behind a guest-virtual one, or null if unmapped.</summary>
+    public ulong? Translate(ulong linearAddress)
+    {
+        var translation = new kvm_translation { linear_address = linearAddress };
+        if (Libc.Ioctl(_fd.Fd, KVM_TRANSLATE, &translation) < 0 || translation.valid == 0) return null;
+        return translation.physical_address;
+    }
+
+    public void Dispose()
+    {
+        Libc.Munmap(_run, (nuint)_runSize);
+        _fd.Dispose();
+    }
+}

@@ -1,0 +1,80 @@
+using Glue.Core.Interop;
+using Glue.Core.Kvm.Uapi;
+using static Glue.Core.Kvm.KvmIoctls;
+
+namespace Glue.Core.Kvm;
+
+/// <summary>A VM file descriptor: memory slots, the in-kernel irqchip and PIT, interrupt lines, vCPU creation.</summary>
+public sealed unsafe class KvmVm : IDisposable
+{
+    private readonly SafeFd _fd;
+
+    internal KvmVm(KvmSystem system, SafeFd fd)
+    {
+        System = system;
+        _fd = fd;
+    }
+
+    public KvmSystem System { get; }
+
+    public int Fd => _fd.Fd;
+
+    /// <summary>KVM_SET_USER_MEMORY_REGION: backs guest-physical [guestAddress, +size) with host memory at hostAddress.</summary>
+    public void SetUserMemoryRegion(uint slot, ulong guestAddress, ulong size, nint hostAddress)
+    {
+        var region = new kvm_userspace_memory_region
+        {
+            slot = slot,
+            guest_phys_addr = guestAddress,
+            memory_size = size,
+            userspace_addr = (ulong)hostAddress,
+        };
+        Check(Libc.Ioctl(_fd.Fd, KVM_SET_USER_MEMORY_REGION, &region), "KVM_SET_USER_MEMORY_REGION");
+    }
+
+    /// <summary>KVM_SET_TSS_ADDR: three pages of guest-physical space Intel VMX needs for real-mode emulation.</summary>
+    public void SetTssAddress(ulong address) => Check(Libc.Ioctl(_fd.Fd, KVM_SET_TSS_ADDR, (nint)address), "KVM_SET_TSS_ADDR");
+
+    /// <summary>KVM_SET_IDENTITY_MAP_ADDR: one page for VMX's identity page table in real mode.</summary>
+    public void SetIdentityMapAddress(ulong address) =>
+        Check(Libc.Ioctl(_fd.Fd, KVM_SET_IDENTITY_MAP_ADDR, &address), "KVM_SET_IDENTITY_MAP_ADDR");
+
+    /// <summary>KVM_CREATE_IRQCHIP: in-kernel PIC, IOAPIC and a LAPIC per vCPU.</summary>
+    public void CreateIrqChip() => Check(Libc.Ioctl(_fd.Fd, KVM_CREATE_IRQCHIP, 0), "KVM_CREATE_IRQCHIP");
+
+    /// <summary>KVM_CREATE_PIT2: in-kernel i8254 timer; the speaker port stays a dummy.</summary>
+    public void CreatePit2()
+    {
+        var config = new kvm_pit_config { flags = KVM_PIT_SPEAKER_DUMMY };
+        Check(Libc.Ioctl(_fd.Fd, KVM_CREATE_PIT2, &config), "KVM_CREATE_PIT2");
+    }
+
+    /// <summary>KVM_IRQ_LINE: drives one GSI of the in-kernel PIC/IOAPIC to a level.</summary>
+    public void SetIrqLine(uint gsi, bool level)
+    {
+        var irq = new kvm_irq_level { irq = gsi, level = level ? 1u : 0u };
+        Check(Libc.Ioctl(_fd.Fd, KVM_IRQ_LINE, &irq), "KVM_IRQ_LINE");
+    }
+
+    /// <summary>KVM_ENABLE_CAP on the VM; false when the host refuses (the capability is optional).</summary>
+    public bool TryEnableCapability(int capability)
+    {
+        var cap = new kvm_enable_cap { cap = (uint)capability };
+        return Libc.Ioctl(_fd.Fd, KVM_ENABLE_CAP, &cap) == 0;
+    }
+
+    /// <summary>KVM_CREATE_VCPU with the given id (its initial APIC id) and its kvm_run page mapped.</summary>
+    public KvmVcpu CreateVcpu(int id)
+    {
+        int fd = Libc.Ioctl(_fd.Fd, KVM_CREATE_VCPU, id);
+        if (fd < 0) throw NativeError.FromLastError($"KVM_CREATE_VCPU {id}");
+        return new KvmVcpu(id, new SafeFd(fd), System.VcpuMmapSize);
+    }
+
+    internal static void Check(int result, string operation)
+    {
+        if (result < 0) throw NativeError.FromLastError(operation);
+    }
+
+    public void Dispose() => _fd.Dispose();
+}

@@ -1,0 +1,128 @@
+using Glue.Core.Boot;
+using Glue.Core.Bus;
+using Glue.Core.Kvm;
+using Glue.Core.Kvm.Uapi;
+using Glue.Core.Memory;
+using Glue.Core.Vcpu;
+
+namespace Glue.Core.Machine;
+
+/// <summary>
+/// One VM: the KVM handles, guest RAM, the port and MMIO buses devices sit on, and the vCPU threads.
+/// Built in order: <see cref="Create"/> (VM, irqchip, PIT, memory), devices attach, <see cref="Boot"/>
+/// (kernel into memory), <see cref="Run"/> (vCPUs start; returns when the VM ends).
+/// </summary>
+public sealed class VirtualMachine : IDisposable
+{
+    private static readonly TimeSpan VcpuStopTimeout = TimeSpan.FromSeconds(2);
+
+    private readonly KvmSystem _kvm;
+    private readonly KvmVm _vm;
+    private readonly List<KvmVcpu> _vcpus = [];
+    private readonly List<VcpuThread> _threads = [];
+    private readonly List<IDisposable> _devices = [];
+    private readonly ManualResetEventSlim _exited = new();
+    private VmExit? _exit;
+    private BootEntry? _entry;
+    private bool _vcpusStopped = true;
+
+    private VirtualMachine(MachineConfig config, KvmSystem kvm, KvmVm vm, GuestMemory memory, StartupTimeline timeline)
+    {
+        Config = config;
+        _kvm = kvm;
+        _vm = vm;
+        Memory = memory;
+        Timeline = timeline;
+    }
+
+    public MachineConfig Config { get; }
+    public GuestMemory Memory { get; }
+    public AddressBus Ports { get; } = new("port I/O");
+    public AddressBus Mmio { get; } = new("MMIO");
+    public StartupTimeline Timeline { get; }
+
+    /// <summary>Opens KVM, creates the VM with its in-kernel irqchip and PIT, and maps guest RAM.</summary>
+    public static VirtualMachine Create(MachineConfig config, StartupTimeline timeline)
+    {
+        var kvm = KvmSystem.Open();
+        try
+        {
+            config.Validate(kvm.MaxVcpus, MachineConfig.HostMemoryBytes());
+            var vm = kvm.CreateVm();
+            vm.SetTssAddress(MemoryLayout.VmxTss.Value);
+            vm.SetIdentityMapAddress(MemoryLayout.VmxIdentityMap.Value);
+            vm.CreateIrqChip();
+            vm.CreatePit2();
+            // Emulation failures at any CPL come to us with the instruction bytes instead of a #UD in the guest.
+            vm.TryEnableCapability(KvmIoctls.KVM_CAP_EXIT_ON_EMULATION_FAILURE);
+            timeline.Mark("VM created");
+
+            var regions = MemoryLayout.RamRanges(config.MemoryBytes).Select(r => new GuestRegion(r.Start, r.Size)).ToList();
+            var memory = new GuestMemory(regions);
+            for (int slot = 0; slot < regions.Count; slot++)
+            {
+                vm.SetUserMemoryRegion((uint)slot, regions[slot].Start.Value, regions[slot].Size, regions[slot].HostAddress);
+            }
+            timeline.Mark("memory mapped");
+            return new VirtualMachine(config, kvm, vm, memory, timeline);
+        }
+        catch
+        {
+            kvm.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>An interrupt line (GSI) of the in-kernel PIC/IOAPIC for a device to drive.</summary>
+    public IInterruptLine InterruptLine(uint gsi) => new KvmIrqLine(_vm, gsi);
+
+    /// <summary>Keeps a device's resources until the VM is disposed, when they are flushed and released first.</summary>
+    public void Own(IDisposable device) => _devices.Add(device);
+
+    /// <summary>Loads the kernel, initrd and command line into guest memory.</summary>
+    public void Boot(BootRequest request)
+    {
+        _entry = KernelLoader.Load(Memory, request);
+        Timeline.Mark("kernel loaded");
+    }
+
+    /// <summary>Creates and starts the vCPUs and blocks until the VM ends; returns why it ended.</summary>
+    public VmExit Run()
+    {
+        var entry = _entry ?? throw new InvalidOperationException("Boot must come before Run");
+        ReadOnlySpan<kvm_cpuid_entry2> cpuid = _kvm.GetSupportedCpuid();
+        for (int id = 0; id < Config.Cpus; id++)
+        {
+            var vcpu = _vm.CreateVcpu(id);
+            _vcpus.Add(vcpu);
+            VcpuSetup.Configure(vcpu, cpuid, Config.Cpus);
+            // The other vCPUs wait in the in-kernel LAPIC for INIT and SIPI from the boot vCPU.
+            if (id == 0) VcpuSetup.SetEntryState(vcpu, entry);
+        }
+        foreach (var vcpu in _vcpus) _threads.Add(new VcpuThread(vcpu, this));
+        foreach (var thread in _threads) thread.Start();
+
+        _exited.Wait();
+        foreach (var thread in _threads) _vcpusStopped &= thread.Stop(VcpuStopTimeout);
+        return _exit!;
+    }
+
+    /// <summary>Ends the VM for the given reason; the first reason given wins.</summary>
+    public void RequestExit(VmExit exit)
+    {
+        if (Interlocked.CompareExchange(ref _exit, exit, null) is null) _exited.Set();
+    }
+
+    public void Dispose()
+    {
+        foreach (var device in _devices) device.Dispose();
+        // A vCPU thread still inside KVM_RUN would touch its kvm_run page and guest RAM: leave those to process exit.
+        if (_vcpusStopped)
+        {
+            foreach (var vcpu in _vcpus) vcpu.Dispose();
+            Memory.Dispose();
+        }
+        _vm.Dispose();
+        _kvm.Dispose();
+    }
+}

@@ -1,0 +1,50 @@
+namespace Glue.Core.Memory;
+
+/// <summary>
+/// Where things live in guest-physical space. RAM starts at 0; if it would reach into the 32-bit MMIO gap
+/// (device windows, IOAPIC, LAPIC below 4 GiB) the rest of it continues at 4 GiB, as kvmtool and Firecracker do.
+/// </summary>
+public static class MemoryLayout
+{
+    public const ulong MiB = 1UL << 20;
+    public const ulong GiB = 1UL << 30;
+
+    // Boot structures in low memory, below the real-mode EBDA.
+    public static readonly GuestAddress BootGdt = new(0x500);
+    public static readonly GuestAddress BootIdt = new(0x520);
+    public static readonly GuestAddress PvhStartInfo = new(0x6000);
+    public static readonly GuestAddress PvhModuleList = new(0x6040);
+    public static readonly GuestAddress PvhMemoryMap = new(0x6100);
+    public static readonly GuestAddress ZeroPage = new(0x7000);
+    public static readonly GuestAddress BootStackTop = new(0x8ff0);
+    public static readonly GuestAddress PageTables = new(0x9000);
+    public static readonly GuestAddress CommandLine = new(0x20000);
+    public const int CommandLineMax = 0x10000;
+
+    /// <summary>The extended BIOS data area to the end of the BIOS ROM: reserved in every memory map.</summary>
+    public static readonly GuestAddress EbdaStart = new(0x9fc00);
+    public static readonly GuestAddress HighMemoryStart = new(MiB);
+
+    /// <summary>Default load address for kernels that do not say otherwise.</summary>
+    public static readonly GuestAddress KernelStart = new(MiB);
+
+    /// <summary>The 32-bit MMIO gap: 768 MiB below 4 GiB.</summary>
+    public static readonly GuestAddress MmioGapStart = new(4 * GiB - 768 * MiB);
+    public static readonly GuestAddress MmioGapEnd = new(4 * GiB);
+
+    public static readonly GuestAddress IoapicBase = new(0xfec00000);
+    public static readonly GuestAddress LapicBase = new(0xfee00000);
+
+    // Pages Intel VMX needs for real-mode emulation, inside the gap and clear of the IOAPIC/LAPIC.
+    public static readonly GuestAddress VmxIdentityMap = new(0xfeffc000);
+    public static readonly GuestAddress VmxTss = new(0xfeffd000);
+
+    /// <summary>The RAM ranges for a guest of <paramref name="size"/> bytes.</summary>
+    public static IReadOnlyList<(GuestAddress Start, ulong Size)> RamRanges(ulong size)
+    {
+        ulong low = Math.Min(size, MmioGapStart.Value);
+        return size <= low
+            ? [(new GuestAddress(0), low)]
+            : [(new GuestAddress(0), low), (MmioGapEnd, size - low)];
+    }
+}

@@ -1,0 +1,126 @@
+using System.Runtime.InteropServices;
+
+namespace Glue.Core.Terminal;
+
+/// <summary>
+/// The host side of the guest's console: stdin read on a thread of its own and handed to a device, with
+/// QEMU's escape (Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A). When stdin is a terminal it is put in raw
+/// mode, so keys reach the guest as typed, and restored on every way out of the process.
+/// </summary>
+public sealed partial class HostConsole : IDisposable
+{
+    private const byte CtrlA = 0x01;
+    private const int StdinFd = 0;
+    private const int TCSANOW = 0;
+    // sizeof(struct termios) on x86_64 glibc is 60; it is only ever passed back to libc, so opaque bytes do.
+    private const int TermiosSize = 60;
+
+    private static readonly object Gate = new();
+    private static byte[]? _savedTermios;
+
+    private readonly Action<ReadOnlySpan<byte>> _toGuest;
+    private readonly Action _onQuit;
+    private bool _escapePending;
+
+    private HostConsole(Action<ReadOnlySpan<byte>> toGuest, Action onQuit)
+    {
+        _toGuest = toGuest;
+        _onQuit = onQuit;
+    }
+
+    /// <summary>Starts feeding stdin to <paramref name="toGuest"/>; <paramref name="onQuit"/> runs on Ctrl-A x.</summary>
+    public static HostConsole Start(Action<ReadOnlySpan<byte>> toGuest, Action onQuit)
+    {
+        var console = new HostConsole(toGuest, onQuit);
+        EnterRawMode();
+        new Thread(console.Pump) { Name = "console-input", IsBackground = true }.Start();
+        return console;
+    }
+
+    private void Pump()
+    {
+        using var stdin = Console.OpenStandardInput();
+        var buffer = new byte[256];
+        var forward = new byte[512];
+        int read;
+        while ((read = stdin.Read(buffer)) > 0)
+        {
+            int count = Filter(buffer.AsSpan(0, read), forward);
+            if (count > 0) _toGuest(forward.AsSpan(0, count));
+        }
+    }
+
+    /// <summary>Applies the Ctrl-A escape to input bytes; returns how many bytes go on to the guest.</summary>
+    internal int Filter(ReadOnlySpan<byte> input, Span<byte> output)
+    {
+        int count = 0;
+        foreach (byte b in input)
+        {
+            if (_escapePending)
+            {
+                _escapePending = false;
+                if (b == (byte)'x')
+                {
+                    _onQuit();
+                    return count;
+                }
+                if (b != CtrlA) output[count++] = CtrlA;
+                output[count++] = b;
+            }
+            else if (b == CtrlA)
+            {
+                _escapePending = true;
+            }
+            else
+            {
+                output[count++] = b;
+            }
+        }
+        return count;
+    }
+
+    private static unsafe void EnterRawMode()
+    {
+        lock (Gate)
+        {
+            if (_savedTermios is not null || Isatty(StdinFd) != 1) return;
+            var saved = new byte[TermiosSize];
+            var raw = new byte[TermiosSize];
+            fixed (byte* s = saved, r = raw)
+            {
+                if (Tcgetattr(StdinFd, s) != 0) return;
+                saved.CopyTo(raw, 0);
+                Cfmakeraw(r);
+                if (Tcsetattr(StdinFd, TCSANOW, r) != 0) return;
+            }
+            _savedTermios = saved;
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => RestoreTerminal();
+            AppDomain.CurrentDomain.UnhandledException += (_, _) => RestoreTerminal();
+        }
+    }
+
+    /// <summary>Puts the terminal back as it was; safe to call more than once.</summary>
+    public static unsafe void RestoreTerminal()
+    {
+        lock (Gate)
+        {
+            if (_savedTermios is null) return;
+            fixed (byte* s = _savedTermios) Tcsetattr(StdinFd, TCSANOW, s);
+            _savedTermios = null;
+        }
+    }
+
+    public void Dispose() => RestoreTerminal();
+
+    [LibraryImport("libc", EntryPoint = "isatty")]
+    private static partial int Isatty(int fd);
+
+    [LibraryImport("libc", EntryPoint = "tcgetattr")]
+    private static unsafe partial int Tcgetattr(int fd, byte* termios);
+
+    [LibraryImport("libc", EntryPoint = "tcsetattr")]
+    private static unsafe partial int Tcsetattr(int fd, int optionalActions, byte* termios);
+
+    [LibraryImport("libc", EntryPoint = "cfmakeraw")]
+    private static unsafe partial void Cfmakeraw(byte* termios);
+}

@@ -1,0 +1,22 @@
+using Glue.Core.Devices;
+using Glue.Core.Machine;
+
+[assembly: GlueDevice(typeof(Glue.Devices.I8042.I8042Feature))]
+
+namespace Glue.Devices.I8042;
+
+/// <summary>The i8042 at ports 0x60 and 0x64: a guest resets the machine through it, and glue exits 0.</summary>
+public sealed class I8042Feature : IDeviceFeature
+{
+    public string Name => "i8042";
+
+    public IReadOnlyList<DeviceOption> Options => [];
+
+    public void Attach(VirtualMachine machine, DeviceOptionValues values)
+    {
+        var controller = new I8042Controller(
+            () => machine.RequestExit(new VmExit(VmExitKind.Reset, "guest reset through the i8042 controller")));
+        machine.Ports.Register(I8042Controller.DataPort, 1, controller.Data);
+        machine.Ports.Register(I8042Controller.CommandPort, 1, controller.Command);
+    }
+}

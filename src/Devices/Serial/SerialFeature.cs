@@ -1,0 +1,26 @@
+using Glue.Core.Terminal;
+using Glue.Core.Devices;
+using Glue.Core.Machine;
+
+[assembly: GlueDevice(typeof(Glue.Devices.Serial.SerialFeature))]
+
+namespace Glue.Devices.Serial;
+
+/// <summary>COM1: a 16550A at port 0x3f8 on IRQ 4, wired to the host's stdout and stdin.</summary>
+public sealed class SerialFeature : IDeviceFeature
+{
+    public const ushort Com1Port = 0x3f8;
+    public const uint Com1Irq = 4;
+
+    public string Name => "serial";
+
+    public IReadOnlyList<DeviceOption> Options => [];
+
+    public void Attach(VirtualMachine machine, DeviceOptionValues values)
+    {
+        var uart = new Uart16550(machine.InterruptLine(Com1Irq), Console.OpenStandardOutput());
+        machine.Ports.Register(Com1Port, Uart16550.RegisterCount, uart);
+        machine.Own(HostConsole.Start(uart.Receive,
+            () => machine.RequestExit(new VmExit(VmExitKind.Stopped, "stopped from the console (Ctrl-A x)"))));
+    }
+}

@@ -1,0 +1,26 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using Glue;
+
+// glue [-v] <command>: each `glue run` process is one VM.
+var verbose = new Option<bool>("--verbose", "-v") { Description = "Print start-up timings and how the VM ended", Recursive = true };
+var version = new Option<bool>("--version") { Description = "Print the version, the manifest and the devices compiled in" };
+
+var root = new RootCommand(ExitCodes.Describe("Glue: a KVM virtual machine monitor."));
+root.Options.Remove(root.Options.OfType<VersionOption>().Single());
+root.Options.Add(verbose);
+root.Options.Add(version);
+root.Subcommands.Add(RunCommand.Create(verbose));
+root.SetAction(parse =>
+{
+    if (!parse.GetValue(version)) return ErrorReport.Usage("a command is required (see glue --help)");
+    Console.WriteLine(VersionText.Build());
+    return ExitCodes.Success;
+});
+
+var result = root.Parse(args);
+if (result.Errors.Count > 0 && result.Action is not HelpAction)
+{
+    return ErrorReport.Usage($"{result.Errors[0].Message} (see glue --help)");
+}
+return result.Invoke();

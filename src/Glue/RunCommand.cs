@@ -1,0 +1,86 @@
+using System.CommandLine;
+using Glue.Core.Boot;
+using Glue.Core.Devices;
+using Glue.Core.Interop;
+using Glue.Core.Kvm;
+using Glue.Core.Machine;
+using Glue.Core.Memory;
+
+namespace Glue;
+
+/// <summary>`glue run`: build one VM from the options and the compiled-in devices, boot it, and wait for it to end.</summary>
+internal static class RunCommand
+{
+    public static Command Create(Option<bool> verbose)
+    {
+        var kernel = new Option<string>("--kernel", "-k") { Description = "Kernel to boot: an ELF64 (PVH note or 64-bit entry)", Required = true };
+        var initrd = new Option<string?>("--initrd", "-i") { Description = "Initial ramdisk, handed to the kernel as a boot module" };
+        var parameters = new Option<string?>("--params", "-p") { Description = "Kernel command line" };
+        var cpus = new Option<int>("--cpus", "-c") { Description = "Number of vCPUs", DefaultValueFactory = _ => 1 };
+        var memory = new Option<long>("--mem", "-m") { Description = "Guest RAM in MiB", DefaultValueFactory = _ => 512 };
+        var name = new Option<string?>("--name", "-n") { Description = "Name of the VM (default guest-<pid>)" };
+
+        var command = new Command("run", "Boot a VM in the foreground: its serial console is this terminal")
+        {
+            kernel, initrd, parameters, cpus, memory, name,
+        };
+        var devices = DeviceRegistry.CreateDevices();
+        var deviceOptions = devices.ToDictionary(d => d, d => d.Options.Select(o => DeviceOptionFor(d, o)).ToArray());
+        foreach (var option in deviceOptions.Values.SelectMany(o => o)) command.Options.Add(option);
+
+        command.SetAction(parse =>
+        {
+            var timeline = new StartupTimeline(parse.GetValue(verbose));
+            timeline.Mark("process start");
+            var request = new RunRequest(
+                new MachineConfig(parse.GetValue(cpus), checked((ulong)Math.Max(0, parse.GetValue(memory)) * MemoryLayout.MiB)),
+                new BootRequest(parse.GetValue(kernel)!, parse.GetValue(initrd), parse.GetValue(parameters) ?? ""),
+                parse.GetValue(name) ?? $"guest-{Environment.ProcessId}",
+                devices.Select(d => (d, Values(parse, deviceOptions[d]))).ToArray());
+            return Execute(request, timeline);
+        });
+        return command;
+    }
+
+    private sealed record RunRequest(
+        MachineConfig Machine, BootRequest Boot, string Name, (IDeviceFeature Feature, DeviceOptionValues Values)[] Devices);
+
+    private static int Execute(RunRequest request, StartupTimeline timeline)
+    {
+        try
+        {
+            using var vm = VirtualMachine.Create(request.Machine, timeline);
+            foreach (var (feature, values) in request.Devices) feature.Attach(vm, values);
+            vm.Boot(request.Boot);
+            var exit = vm.Run();
+            if (exit.Kind == VmExitKind.Failure) return ErrorReport.Fail(exit.Message, exit.ExitCode);
+            if (timeline.Enabled) Console.Error.WriteLine($"glue: {request.Name}: {exit.Message}");
+            return exit.ExitCode;
+        }
+        catch (Exception e) when (e is MachineConfigException or BootException or DeviceConfigException)
+        {
+            return ErrorReport.Usage(e.Message);
+        }
+        catch (Exception e) when (e is KvmUnavailableException or NativeError)
+        {
+            return ErrorReport.Fail(e.Message, ExitCodes.VmFailed);
+        }
+        catch (Exception e)
+        {
+            if (timeline.Enabled) Console.Error.WriteLine(e.ToString().ReplaceLineEndings(" | "));
+            return ErrorReport.Fail($"internal error: {e.GetType().Name}: {e.Message}", ExitCodes.VmFailed);
+        }
+    }
+
+    /// <summary>A device's option as System.CommandLine sees it; its description ends with the device's name.</summary>
+    private static Option<string[]> DeviceOptionFor(IDeviceFeature device, DeviceOption option) =>
+        new(option.Name)
+        {
+            Description = $"{option.Description} [{device.Name}]",
+            Arity = option.Repeatable ? ArgumentArity.ZeroOrMore : ArgumentArity.ZeroOrOne,
+            AllowMultipleArgumentsPerToken = false,
+        };
+
+    private static DeviceOptionValues Values(ParseResult parse, Option<string[]>[] options) =>
+        new(options.ToDictionary(o => o.Name, o => parse.GetValue(o) ?? []));
+}
