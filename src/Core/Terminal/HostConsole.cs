@@ -3,13 +3,12 @@ using System.Runtime.InteropServices;
 namespace Glue.Core.Terminal;
 
 /// <summary>
-/// The host side of the guest's console: stdin read on a thread of its own and handed to a device, with
-/// QEMU's escape (Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A). When stdin is a terminal it is put in raw
+/// The host side of the guest's console: stdin read on a thread of its own and handed to a device, through
+/// <see cref="ConsoleEscape"/>. When stdin is a terminal it is put in raw
 /// mode, so keys reach the guest as typed, and restored on every way out of the process.
 /// </summary>
 public sealed partial class HostConsole : IDisposable
 {
-    private const byte CtrlA = 0x01;
     private const int StdinFd = 0;
     private const int TCSANOW = 0;
     // sizeof(struct termios) on x86_64 glibc is 60; it is only ever passed back to libc, so opaque bytes do.
@@ -19,13 +18,12 @@ public sealed partial class HostConsole : IDisposable
     private static byte[]? _savedTermios;
 
     private readonly Action<ReadOnlySpan<byte>> _toGuest;
-    private readonly Action _onQuit;
-    private bool _escapePending;
+    private readonly ConsoleEscape _escape;
 
     private HostConsole(Action<ReadOnlySpan<byte>> toGuest, Action onQuit)
     {
         _toGuest = toGuest;
-        _onQuit = onQuit;
+        _escape = new ConsoleEscape(onQuit);
     }
 
     /// <summary>Starts feeding stdin to <paramref name="toGuest"/>; <paramref name="onQuit"/> runs on Ctrl-A x.</summary>
@@ -45,38 +43,9 @@ public sealed partial class HostConsole : IDisposable
         int read;
         while ((read = stdin.Read(buffer)) > 0)
         {
-            int count = Filter(buffer.AsSpan(0, read), forward);
+            int count = _escape.Filter(buffer.AsSpan(0, read), forward);
             if (count > 0) _toGuest(forward.AsSpan(0, count));
         }
-    }
-
-    /// <summary>Applies the Ctrl-A escape to input bytes; returns how many bytes go on to the guest.</summary>
-    internal int Filter(ReadOnlySpan<byte> input, Span<byte> output)
-    {
-        int count = 0;
-        foreach (byte b in input)
-        {
-            if (_escapePending)
-            {
-                _escapePending = false;
-                if (b == (byte)'x')
-                {
-                    _onQuit();
-                    return count;
-                }
-                if (b != CtrlA) output[count++] = CtrlA;
-                output[count++] = b;
-            }
-            else if (b == CtrlA)
-            {
-                _escapePending = true;
-            }
-            else
-            {
-                output[count++] = b;
-            }
-        }
-        return count;
     }
 
     private static unsafe void EnterRawMode()
