@@ -44,7 +44,7 @@ public static class KernelLoader
             if (segment.MemorySize > int.MaxValue || !memory.TryGetSpan(start, (int)segment.MemorySize, out var target))
             {
                 throw new BootException(
-                    $"kernel does not fit in guest memory: a segment needs {start}+{segment.MemorySize:#x}, RAM is {memory.Size >> 20} MiB");
+                    $"kernel does not fit in guest memory: a segment needs {start}+0x{segment.MemorySize:x}, RAM is {memory.Size >> 20} MiB");
             }
             image.AsSpan((int)segment.Offset, (int)segment.FileSize).CopyTo(target);
             target[(int)segment.FileSize..].Clear();

@@ -19,13 +19,13 @@ public sealed class AddressBus(string name)
     /// <summary>Claims [start, start+length) for a device; throws if that overlaps a range already claimed.</summary>
     public void Register(ulong start, ulong length, IBusDevice device)
     {
-        if (length == 0 || start + length < start) throw new ArgumentException($"{Name}: empty or wrapping range at {start:#x}");
+        if (length == 0 || start + length < start) throw new ArgumentException($"{Name}: empty or wrapping range at 0x{start:x}");
         var range = new Range(start, length, device);
         foreach (var existing in _ranges)
         {
             if (start < existing.End && existing.Start < range.End)
             {
-                throw new InvalidOperationException($"{Name}: {start:#x}+{length:#x} overlaps {existing.Start:#x}+{existing.Length:#x}");
+                throw new InvalidOperationException($"{Name}: 0x{start:x}+0x{length:x} overlaps 0x{existing.Start:x}+0x{existing.Length:x}");
             }
         }
         _ranges = [.. _ranges.Append(range).OrderBy(r => r.Start)];

@@ -58,7 +58,7 @@ public sealed class GuestMemory : IDisposable
 
     [DoesNotReturn]
     private static void ThrowOutOfRange(GuestAddress address, int length) =>
-        throw new GuestMemoryException($"guest range {address}+{length:#x} is not RAM");
+        throw new GuestMemoryException($"guest range {address}+0x{length:x} is not RAM");
 
     public void Dispose()
     {

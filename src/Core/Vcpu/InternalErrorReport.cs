@@ -20,7 +20,7 @@ internal static unsafe class InternalErrorReport
         var sregs = vcpu.GetSregs();
         int cpl = sregs.cs.selector & 3;
         string bytes = InstructionBytes(vcpu, memory, ref run.emulation_failure, regs.rip, sregs.cs.@base);
-        string message = $"vCPU {vcpu.Id}: emulation failure at rip={regs.rip:#x} cpl={cpl}, instruction bytes: {bytes}";
+        string message = $"vCPU {vcpu.Id}: emulation failure at rip=0x{regs.rip:x} cpl={cpl}, instruction bytes: {bytes}";
         if (KvmSystem.IsPvmHost && cpl == 0)
         {
             message += "; this host's /dev/kvm is PVM, which emulates all guest code at CPL0 and cannot run this instruction there";

@@ -96,7 +96,7 @@ public sealed class VcpuThread
             case KVM_EXIT_HLT:
                 return new VmExit(VmExitKind.PowerOff, $"vCPU {_vcpu.Id} halted with interrupts off (KVM_EXIT_HLT)");
             case KVM_EXIT_SHUTDOWN:
-                return new VmExit(VmExitKind.Failure, $"vCPU {_vcpu.Id} triple-faulted (KVM_EXIT_SHUTDOWN) at rip={_vcpu.GetRegs().rip:#x}");
+                return new VmExit(VmExitKind.Failure, $"vCPU {_vcpu.Id} triple-faulted (KVM_EXIT_SHUTDOWN) at rip=0x{_vcpu.GetRegs().rip:x}");
             case KVM_EXIT_SYSTEM_EVENT:
                 return run.system_event.type switch
                 {
@@ -107,7 +107,7 @@ public sealed class VcpuThread
                 };
             case KVM_EXIT_FAIL_ENTRY:
                 return new VmExit(VmExitKind.Failure,
-                    $"vCPU {_vcpu.Id}: KVM could not enter the guest (KVM_EXIT_FAIL_ENTRY, hardware reason {run.fail_entry.hardware_entry_failure_reason:#x})");
+                    $"vCPU {_vcpu.Id}: KVM could not enter the guest (KVM_EXIT_FAIL_ENTRY, hardware reason 0x{run.fail_entry.hardware_entry_failure_reason:x})");
             case KVM_EXIT_INTERNAL_ERROR:
                 return new VmExit(VmExitKind.Failure, InternalErrorReport.Describe(_vcpu, _machine.Memory, ref run));
             default:
