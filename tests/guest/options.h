@@ -1,0 +1,31 @@
+/*
+ * The glue.* keys of the command line (space-separated tokens; unknown ones are ignored):
+ *   glue.mem=<MiB>                  memmap: RAM adds up to between MiB - 1 and MiB MiB
+ *   glue.initrd=<size>:<crc32 hex>  initrd: module 0 has this size and CRC-32
+ *   glue.cpus=<N>                   smp: N CPUs come up (default 1)
+ *   glue.mode=emulation-failure|counter   instead of the tests
+ */
+#ifndef OPTIONS_H
+#define OPTIONS_H
+
+#include "lib.h"
+
+enum guest_mode { MODE_TESTS, MODE_EMULATION_FAILURE, MODE_COUNTER };
+
+struct options {
+	enum guest_mode mode;
+
+	bool mem_given, mem_valid;
+	uint64_t mem_mib;
+
+	bool initrd_given, initrd_valid;
+	uint64_t initrd_size;
+	uint32_t initrd_crc;
+
+	bool cpus_valid;
+	uint64_t cpus;
+};
+
+void options_parse(const char *cmdline, struct options *options);
+
+#endif

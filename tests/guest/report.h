@@ -1,0 +1,15 @@
+#ifndef REPORT_H
+#define REPORT_H
+
+#include "lib.h"
+
+/* Prints `GLUE-TEST <name> PASS|FAIL <detail>` and counts it. */
+void test_report(const char *name, bool pass, const char *detail_fmt, ...) __attribute__((format(printf, 3, 4)));
+/* A failure found in a fault handler: printed even if this CPU was interrupted holding the serial lock. */
+void test_report_fault(const char *name, const char *detail_fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prints `GLUE-TEST-DONE <passed> <failed>` and ends the VM. */
+NORETURN void tests_finish(void);
+/* Ends the VM: Glue through the i8042 reset, QEMU through isa-debug-exit; else spins. */
+NORETURN void vm_exit(bool success);
+
+#endif

@@ -1,0 +1,19 @@
+/* The tests (one file each) and the two modes that replace them. */
+#ifndef TESTS_H
+#define TESTS_H
+
+#include "options.h"
+
+void test_cmdline(void);
+void test_memmap(const struct options *options);
+void test_initrd(const struct options *options);
+void test_irq(void);
+void test_smp(const struct options *options);
+
+/* Where the APs go at CPL3 (test_smp.c). */
+NORETURN void ap_main(unsigned cpu);
+
+NORETURN void run_counter(void);
+NORETURN void run_emulation_failure(void);
+
+#endif
