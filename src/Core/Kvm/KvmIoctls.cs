@@ -34,6 +34,7 @@ public static class KvmIoctls
     public const nuint KVM_GET_LAPIC = 0x8400ae8e;
     public const nuint KVM_SET_LAPIC = 0x4400ae8f;
     public const nuint KVM_SET_CPUID2 = 0x4008ae90;
+    public const nuint KVM_KVMCLOCK_CTRL = 0xaead;
 
     // Capabilities (KVM_CHECK_EXTENSION arguments).
     public const int KVM_CAP_IRQCHIP = 0;

@@ -122,6 +122,9 @@ public sealed unsafe class KvmVcpu : IDisposable
         return translation.physical_address;
     }
 
+    /// <summary>KVM_KVMCLOCK_CTRL: the guest was paused by its host; false when the guest does not use kvmclock.</summary>
+    public bool TryNotifyClockPaused() => Libc.Ioctl(_fd.Fd, KVM_KVMCLOCK_CTRL, 0) == 0;
+
     public void Dispose()
     {
         Libc.Munmap(_run, (nuint)_runSize);

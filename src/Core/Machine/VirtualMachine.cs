@@ -25,6 +25,7 @@ public sealed class VirtualMachine : IDisposable
     private VmExit? _exit;
     private BootEntry? _entry;
     private bool _vcpusStopped = true;
+    private readonly object _stateLock = new();
 
     private VirtualMachine(MachineConfig config, KvmSystem kvm, KvmVm vm, GuestMemory memory, StartupTimeline timeline)
     {
@@ -40,6 +41,9 @@ public sealed class VirtualMachine : IDisposable
     public AddressBus Ports { get; } = new("port I/O");
     public AddressBus Mmio { get; } = new("MMIO");
     public StartupTimeline Timeline { get; }
+
+    /// <summary>Running or paused, as pause and resume left it.</summary>
+    public VmState State { get; private set; } = VmState.Running;
 
     /// <summary>Opens KVM, creates the VM with its in-kernel irqchip and PIT, and maps guest RAM.</summary>
     public static VirtualMachine Create(MachineConfig config, StartupTimeline timeline)
@@ -99,12 +103,44 @@ public sealed class VirtualMachine : IDisposable
             // The other vCPUs wait in the in-kernel LAPIC for INIT and SIPI from the boot vCPU.
             if (id == 0) VcpuSetup.SetEntryState(vcpu, entry);
         }
-        foreach (var vcpu in _vcpus) _threads.Add(new VcpuThread(vcpu, this));
-        foreach (var thread in _threads) thread.Start();
+        lock (_stateLock)
+        {
+            foreach (var vcpu in _vcpus) _threads.Add(new VcpuThread(vcpu, this));
+            foreach (var thread in _threads)
+            {
+                thread.Start();
+                // A pause that came over the control socket before the vCPUs existed holds them from the start.
+                if (State == VmState.Paused) thread.Pause();
+            }
+        }
 
         _exited.Wait();
         foreach (var thread in _threads) _vcpusStopped &= thread.Stop(VcpuStopTimeout);
         return _exit!;
+    }
+
+    /// <summary>Holds every vCPU outside the guest; false if the VM was already paused.</summary>
+    public bool Pause()
+    {
+        lock (_stateLock)
+        {
+            if (State == VmState.Paused) return false;
+            foreach (var thread in _threads) thread.Pause();
+            State = VmState.Paused;
+            return true;
+        }
+    }
+
+    /// <summary>Lets the vCPUs run again; false if the VM was not paused.</summary>
+    public bool Resume()
+    {
+        lock (_stateLock)
+        {
+            if (State != VmState.Paused) return false;
+            foreach (var thread in _threads) thread.Resume();
+            State = VmState.Running;
+            return true;
+        }
     }
 
     /// <summary>Ends the VM for the given reason; the first reason given wins.</summary>

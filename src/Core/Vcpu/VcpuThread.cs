@@ -21,9 +21,12 @@ public sealed class VcpuThread
     private readonly AddressBus _mmio;
     private readonly VirtualMachine _machine;
     private readonly Thread _thread;
-    private volatile bool _stopping;
-    private nuint _pthread;
     private readonly ManualResetEventSlim _started = new();
+    private readonly object _gate = new();
+    private volatile bool _stopping;
+    private volatile bool _pauseRequested;
+    private bool _parked;
+    private nuint _pthread;
 
     public VcpuThread(KvmVcpu vcpu, VirtualMachine machine)
     {
@@ -45,9 +48,53 @@ public sealed class VcpuThread
     public bool Stop(TimeSpan timeout)
     {
         _stopping = true;
-        _vcpu.Run.immediate_exit = 1;
-        VcpuKickSignal.Send(_pthread);
+        Kick();
+        lock (_gate) Monitor.PulseAll(_gate);
         return _thread.Join(timeout);
+    }
+
+    /// <summary>Takes the vCPU out of the guest and holds it; returns once it is held (or has ended).</summary>
+    public void Pause()
+    {
+        _pauseRequested = true;
+        Kick();
+        lock (_gate)
+        {
+            while (!_parked && _thread.IsAlive) Monitor.Wait(_gate, TimeSpan.FromMilliseconds(50));
+        }
+        // Tell the guest's kvmclock it was stopped on purpose, so its soft-lockup watchdog stays quiet.
+        _vcpu.TryNotifyClockPaused();
+    }
+
+    /// <summary>Lets a held vCPU run again.</summary>
+    public void Resume()
+    {
+        lock (_gate)
+        {
+            _pauseRequested = false;
+            Monitor.PulseAll(_gate);
+        }
+    }
+
+    /// <summary>immediate_exit before the signal: a kick that lands just before KVM_RUN still makes it return EINTR.</summary>
+    private void Kick()
+    {
+        Volatile.Write(ref _vcpu.Run.immediate_exit, 1);
+        VcpuKickSignal.Send(_pthread);
+    }
+
+    /// <summary>Called between runs: holds the thread while a pause is requested.</summary>
+    private void HoldWhilePaused()
+    {
+        Volatile.Write(ref _vcpu.Run.immediate_exit, 0);
+        if (!_pauseRequested) return;
+        lock (_gate)
+        {
+            _parked = true;
+            Monitor.PulseAll(_gate);
+            while (_pauseRequested && !_stopping) Monitor.Wait(_gate);
+            _parked = false;
+        }
     }
 
     private void Loop()
@@ -59,6 +106,8 @@ public sealed class VcpuThread
         {
             while (!_stopping)
             {
+                HoldWhilePaused();
+                if (_stopping) break;
                 int errno = _vcpu.Enter();
                 if (errno is Libc.EINTR or Libc.EAGAIN) continue; // a kick, or (PVM) an AP that waited for INIT
                 if (errno != 0)

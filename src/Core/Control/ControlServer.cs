@@ -1,0 +1,121 @@
+using System.Net.Sockets;
+using Glue.Core.Machine;
+
+namespace Glue.Core.Control;
+
+/// <summary>
+/// A VM's control socket: bound when `glue run` starts (refusing a name a live VM holds), served on a thread
+/// of its own so pause, resume, stop and status work while the vCPUs run, and removed when the VM ends.
+/// </summary>
+public sealed class ControlServer : IDisposable
+{
+    private readonly Socket _listener;
+    private readonly string _path;
+    private VirtualMachine? _machine;
+
+    private ControlServer(string name, string path, Socket listener)
+    {
+        Name = name;
+        _path = path;
+        _listener = listener;
+    }
+
+    public string Name { get; }
+
+    /// <summary>Claims the name; throws <see cref="ControlNameException"/> if it is invalid or a live VM has it.</summary>
+    public static ControlServer Bind(string name)
+    {
+        if (!RuntimeDirectory.IsValidName(name))
+        {
+            throw new ControlNameException($"invalid VM name '{name}': use letters, digits, '.', '_' and '-' (at most 64)");
+        }
+        RuntimeDirectory.Create();
+        string path = RuntimeDirectory.SocketPath(name);
+        using (var existing = ControlClient.Connect(path))
+        {
+            if (existing is not null) throw new ControlNameException($"a VM named '{name}' is already running");
+        }
+        var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            listener.Bind(new UnixDomainSocketEndPoint(path));
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            listener.Listen(8);
+        }
+        catch (SocketException e)
+        {
+            listener.Dispose();
+            throw new ControlNameException($"cannot create control socket {path}: {e.Message}");
+        }
+        return new ControlServer(name, path, listener);
+    }
+
+    /// <summary>Starts answering requests for the machine.</summary>
+    public void Serve(VirtualMachine machine)
+    {
+        _machine = machine;
+        new Thread(AcceptLoop) { Name = "control", IsBackground = true }.Start();
+    }
+
+    private void AcceptLoop()
+    {
+        while (true)
+        {
+            Socket client;
+            try
+            {
+                client = _listener.Accept();
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                return; // the listener was closed: the VM is ending
+            }
+            using (client)
+            {
+                try
+                {
+                    Answer(client);
+                }
+                catch (Exception e) when (e is SocketException or IOException)
+                {
+                    // A client that hangs up or misbehaves affects only its own connection.
+                }
+            }
+        }
+    }
+
+    private void Answer(Socket client)
+    {
+        var machine = _machine!;
+        var request = ControlProtocol.Receive(client);
+        if (request is null) return;
+        ControlStatus status;
+        if (request.Value.Version != ControlProtocol.Version) status = ControlStatus.BadVersion;
+        else
+        {
+            status = (ControlRequest)request.Value.Type switch
+            {
+                ControlRequest.Status => ControlStatus.Ok,
+                ControlRequest.Pause => machine.Pause() ? ControlStatus.Ok : ControlStatus.AlreadyPaused,
+                ControlRequest.Resume => machine.Resume() ? ControlStatus.Ok : ControlStatus.NotPaused,
+                ControlRequest.Stop => ControlStatus.Ok,
+                _ => ControlStatus.BadRequest,
+            };
+        }
+        ControlProtocol.Send(client, (ushort)status, ControlClient.FormatStatus(new VmStatus(Environment.ProcessId, Name, machine.State)));
+        if (status == ControlStatus.Ok && (ControlRequest)request.Value.Type == ControlRequest.Stop)
+        {
+            machine.RequestExit(new VmExit(VmExitKind.Stopped, "stopped by glue stop"));
+        }
+    }
+
+    /// <summary>Closes the socket and removes its file, so the name is free again.</summary>
+    public void Dispose()
+    {
+        _listener.Dispose();
+        File.Delete(_path);
+    }
+}
+
+/// <summary>The VM's name cannot be used.</summary>
+public sealed class ControlNameException(string message) : Exception(message);
