@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 using Glue;
+using Glue.Core.Control;
 
 // glue [-v] <command>: each `glue run` process is one VM.
 var verbose = new Option<bool>("--verbose", "-v") { Description = "Print start-up timings and how the VM ended", Recursive = true };
@@ -11,6 +12,10 @@ root.Options.Remove(root.Options.OfType<VersionOption>().Single());
 root.Options.Add(verbose);
 root.Options.Add(version);
 root.Subcommands.Add(RunCommand.Create(verbose));
+root.Subcommands.Add(ControlCommands.Create("pause", "Pause a running VM: its vCPUs stop until resume", ControlRequest.Pause));
+root.Subcommands.Add(ControlCommands.Create("resume", "Resume a paused VM", ControlRequest.Resume));
+root.Subcommands.Add(ControlCommands.Create("stop", "Stop a VM cleanly: devices flush, glue run exits 0", ControlRequest.Stop));
+root.Subcommands.Add(ListCommand.Create());
 root.SetAction(parse =>
 {
     if (!parse.GetValue(version)) return ErrorReport.Usage("a command is required (see glue --help)");

@@ -1,5 +1,7 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using Glue.Core.Boot;
+using Glue.Core.Control;
 using Glue.Core.Devices;
 using Glue.Core.Interop;
 using Glue.Core.Kvm;
@@ -49,15 +51,19 @@ internal static class RunCommand
     {
         try
         {
+            using var control = ControlServer.Bind(request.Name);
             using var vm = VirtualMachine.Create(request.Machine, timeline);
             foreach (var (feature, values) in request.Devices) feature.Attach(vm, values);
             vm.Boot(request.Boot);
+            control.Serve(vm);
+            using var sigterm = StopOn(PosixSignal.SIGTERM, vm);
+            using var sigint = StopOn(PosixSignal.SIGINT, vm);
             var exit = vm.Run();
             if (exit.Kind == VmExitKind.Failure) return ErrorReport.Fail(exit.Message, exit.ExitCode);
             if (timeline.Enabled) Console.Error.WriteLine($"glue: {request.Name}: {exit.Message}");
             return exit.ExitCode;
         }
-        catch (Exception e) when (e is MachineConfigException or BootException or DeviceConfigException)
+        catch (Exception e) when (e is MachineConfigException or BootException or DeviceConfigException or ControlNameException)
         {
             return ErrorReport.Usage(e.Message);
         }
@@ -71,6 +77,14 @@ internal static class RunCommand
             return ErrorReport.Fail($"internal error: {e.GetType().Name}: {e.Message}", ExitCodes.VmFailed);
         }
     }
+
+    /// <summary>SIGTERM and SIGINT end the VM the way `glue stop` does.</summary>
+    private static PosixSignalRegistration StopOn(PosixSignal signal, VirtualMachine vm) =>
+        PosixSignalRegistration.Create(signal, context =>
+        {
+            context.Cancel = true;
+            vm.RequestExit(new VmExit(VmExitKind.Stopped, $"stopped by {signal}"));
+        });
 
     /// <summary>A device's option as System.CommandLine sees it; its description ends with the device's name.</summary>
     private static Option<string[]> DeviceOptionFor(IDeviceFeature device, DeviceOption option) =>
