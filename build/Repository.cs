@@ -1,0 +1,43 @@
+namespace Glue.Build;
+
+/// <summary>Where things are in the Glue repository, as absolute paths.</summary>
+public sealed record Repository(string Root)
+{
+    public const string DefaultManifestName = "full";
+
+    public string ManifestsDirectory => Path.Combine(Root, "manifests");
+    public string Artifacts => Path.Combine(Root, "artifacts");
+    public string GuestDirectory => Path.Combine(Artifacts, "guest");
+    public string GuestElf => Path.Combine(GuestDirectory, "glue-test-guest.elf");
+    public string TestResults => Path.Combine(Artifacts, "test-results");
+    public string GlueProject => Path.Combine(Root, "src", "Glue", "Glue.csproj");
+    public string UnitTestProject => Path.Combine(Root, "tests", "Glue.Tests", "Glue.Tests.csproj");
+    public string BuildTestProject => Path.Combine(Root, "tests", "build", "Glue.BuildTests.csproj");
+
+    public string PublishDirectory(Manifest manifest) => Path.Combine(Artifacts, manifest.Name);
+
+    public string GlueBinary(Manifest manifest) => Path.Combine(PublishDirectory(manifest), "glue");
+
+    public IReadOnlyList<Manifest> Manifests() =>
+        Directory.GetFiles(ManifestsDirectory, "*.props")
+            .Order(StringComparer.Ordinal)
+            .Select(path => Manifest.Load(path, Root))
+            .ToList();
+
+    public Manifest DefaultManifest() =>
+        Manifest.Load(Path.Combine(ManifestsDirectory, DefaultManifestName + ".props"), Root);
+
+    /// <summary>
+    /// The root is found from the program's own location rather than the current directory, so that
+    /// ./build.sh works from any directory and a relative --manifest path keeps meaning what the user typed.
+    /// </summary>
+    public static Repository Locate()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "build", "Glue.Build.csproj")))
+                return new Repository(directory.FullName);
+        }
+        throw new BuildFailure($"no Glue repository above {AppContext.BaseDirectory}");
+    }
+}

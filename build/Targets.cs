@@ -1,0 +1,73 @@
+namespace Glue.Build;
+
+/// <summary>What ./build.sh can be asked to do: each target's name, usage, description and body.</summary>
+public static class Targets
+{
+    private sealed record Target(string Usage, string Description, Func<Repository, string[], int> Run);
+
+    private static readonly Dictionary<string, Target> All = new()
+    {
+        ["--manifest"] = new("--manifest FILE", "publish glue for the manifest FILE to artifacts/<name>/glue", PublishManifest),
+        ["guest"] = new("guest", "build the test guest into artifacts/guest/", BuildGuest),
+        ["test"] = new("test", "run the unit tests, then the build tests against every manifest's glue", Test),
+        ["run"] = new("run [GLUE-RUN-OPTIONS...]", "publish the full manifest and boot the test guest on 2 vCPUs", BootGuest),
+    };
+
+    public static int Run(Repository repository, string[] arguments)
+    {
+        if (arguments is [] or ["--help"] or ["-h"])
+        {
+            PrintHelp();
+            return arguments is [] ? 2 : 0;
+        }
+        if (!All.TryGetValue(arguments[0], out var target))
+            throw new UsageError($"unknown target '{arguments[0]}' (./build.sh --help lists the targets)");
+        return target.Run(repository, arguments[1..]);
+    }
+
+    private static int PublishManifest(Repository repository, string[] arguments)
+    {
+        if (arguments is not [var file])
+            throw new UsageError("--manifest takes one argument: the manifest's .props file");
+        if (!File.Exists(file))
+            throw new UsageError($"no manifest file '{file}'");
+        new BuildSteps(repository).Publish(Manifest.Load(Path.GetFullPath(file), repository.Root));
+        return 0;
+    }
+
+    private static int BuildGuest(Repository repository, string[] arguments)
+    {
+        ExpectNone("guest", arguments);
+        new BuildSteps(repository).BuildGuest();
+        return 0;
+    }
+
+    private static int Test(Repository repository, string[] arguments)
+    {
+        ExpectNone("test", arguments);
+        return new TestTarget(repository).Run();
+    }
+
+    /// <summary>Extra arguments go to `glue run` after the defaults, e.g. `./build.sh run -m 512`.</summary>
+    private static int BootGuest(Repository repository, string[] arguments)
+    {
+        var steps = new BuildSteps(repository);
+        var glue = steps.Publish(repository.DefaultManifest());
+        var guest = steps.BuildGuest();
+        return Command.Run(glue, ["run", "-k", guest, "-c", "2", "-p", "glue.cpus=2", .. arguments]);
+    }
+
+    private static void ExpectNone(string target, string[] arguments)
+    {
+        if (arguments.Length > 0)
+            throw new UsageError($"{target} takes no arguments, got '{string.Join(' ', arguments)}'");
+    }
+
+    private static void PrintHelp()
+    {
+        Console.WriteLine("usage: ./build.sh TARGET");
+        Console.WriteLine("targets:");
+        foreach (var target in All.Values)
+            Console.WriteLine($"  {target.Usage,-28} {target.Description}");
+    }
+}

@@ -1,0 +1,51 @@
+namespace Glue.Build;
+
+/// <summary>
+/// The `test` target: the unit tests, the reference run of the test guest under QEMU, then the build tests
+/// against every manifest's published glue.
+/// It goes on after a failed run so that one run reports every failure, and ends with the summed counts.
+/// </summary>
+public sealed class TestTarget(Repository repository)
+{
+    private readonly BuildSteps steps = new(repository);
+
+    public int Run()
+    {
+        var runs = new List<TestRun> { steps.Test(repository.UnitTestProject, "unit", [], new Dictionary<string, string>()) };
+        var guest = steps.BuildGuest();
+        steps.BuildTests(repository.BuildTestProject);
+
+        runs.Add(steps.Test(repository.BuildTestProject, "reference", ["--no-build", "--filter", TestFilter.Reference],
+            new Dictionary<string, string> { ["GLUE_GUEST"] = guest }));
+        runs.AddRange(repository.Manifests().Select(manifest => TestManifest(manifest, guest)));
+
+        foreach (var run in runs.Where(run => run.Failed))
+            Console.Error.WriteLine($"build: test run '{run.Name}' failed: {run.Problem ?? $"{run.Counts!.Failed} failed"}");
+        Console.WriteLine(runs.Aggregate(TestCounts.None, (total, run) => total + (run.Counts ?? TestCounts.None)));
+        return runs.Any(run => run.Failed) ? 1 : 0;
+    }
+
+    /// <summary>A manifest that does not publish fails its run, and the other manifests are still tested.</summary>
+    private TestRun TestManifest(Manifest manifest, string guest)
+    {
+        var runName = $"manifest-{manifest.Name}";
+        string glue;
+        try
+        {
+            glue = steps.Publish(manifest);
+        }
+        catch (BuildFailure failure)
+        {
+            return new TestRun(runName, null, $"publish failed: {failure.Message}");
+        }
+
+        var environment = new Dictionary<string, string>
+        {
+            ["GLUE_BINARY"] = glue,
+            ["GLUE_MANIFEST"] = manifest.Path,
+            ["GLUE_GUEST"] = guest,
+            ["GLUE_REPO"] = repository.Root,
+        };
+        return steps.Test(repository.BuildTestProject, runName, ["--no-build", "--filter", TestFilter.For(manifest)], environment);
+    }
+}

@@ -1,0 +1,71 @@
+using Xunit;
+
+namespace Glue.BuildTests;
+
+/// <summary>Bad input ends glue with status 2 and exactly one line on stderr that starts "glue: ".</summary>
+public class BadInputTests
+{
+    [GlueFact]
+    public Task RunWithoutAKernelIsAUsageError() => AssertUsageErrorAsync("run");
+
+    [GlueFact]
+    public async Task MissingKernelFileIsAUsageError()
+    {
+        using var directory = new TempDirectory();
+        await AssertUsageErrorAsync("run", "-k", Path.Combine(directory.Path, "no-such-kernel.elf"));
+    }
+
+    [GlueFact]
+    public async Task TextFileAsKernelIsAUsageError()
+    {
+        using var directory = new TempDirectory();
+        await AssertUsageErrorAsync("run", "-k", directory.Write("kernel.txt", "this is not a kernel\n"u8.ToArray()));
+    }
+
+    [GlueFact]
+    public async Task RandomBytesAsKernelIsAUsageError()
+    {
+        using var directory = new TempDirectory();
+        var contents = new byte[64 * 1024];
+        new Random(7).NextBytes(contents);
+        await AssertUsageErrorAsync("run", "-k", directory.Write("kernel.bin", contents));
+    }
+
+    /// <summary>With the real guest as kernel, so that only the size can be what glue rejects.</summary>
+    [KvmTheory]
+    [InlineData("-m", "0")]
+    [InlineData("-m", "100000000")]
+    [InlineData("-c", "0")]
+    [InlineData("-c", "100000")]
+    public Task SizeOutOfRangeIsAUsageError(string option, string value) =>
+        AssertUsageErrorAsync("run", "-k", TestEnvironment.Guest, option, value);
+
+    [KvmFact]
+    public async Task MissingInitrdIsAUsageError()
+    {
+        using var directory = new TempDirectory();
+        await AssertUsageErrorAsync("run", "-k", TestEnvironment.Guest, "-i", Path.Combine(directory.Path, "no-such-initrd"));
+    }
+
+    [KvmFact]
+    public async Task DirectoryAsInitrdIsAUsageError()
+    {
+        using var directory = new TempDirectory();
+        await AssertUsageErrorAsync("run", "-k", TestEnvironment.Guest, "-i", directory.Path);
+    }
+
+    /// <summary>With the real guest as kernel, so that a glue that ignored the option would boot it instead.</summary>
+    [KvmFact]
+    public Task UnknownOptionIsAUsageError() =>
+        AssertUsageErrorAsync("run", "-k", TestEnvironment.Guest, "--no-such-option");
+
+    private static async Task AssertUsageErrorAsync(params string[] arguments)
+    {
+        var run = await GlueBinary.RunAsync(arguments);
+
+        Assert.True(run.ExitCode == 2, $"expected exit status 2; {run.Describe()}");
+        Assert.True(run.Stderr is [var line] && line.StartsWith("glue: ", StringComparison.Ordinal),
+            $"expected exactly one stderr line starting 'glue: '; {run.Describe()}");
+        GuestAssert.NoStackTrace(run);
+    }
+}

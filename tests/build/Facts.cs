@@ -1,0 +1,29 @@
+using Xunit;
+
+namespace Glue.BuildTests;
+
+// Facts and theories that skip, with the reason, when the machine or the environment lacks what they need.
+
+/// <summary>A test of the glue binary alone.</summary>
+public sealed class GlueFactAttribute : FactAttribute
+{
+    public GlueFactAttribute() => Skip = TestEnvironment.MissingForGlue;
+}
+
+/// <summary>A test that boots the test guest in glue, and so needs /dev/kvm.</summary>
+public sealed class KvmFactAttribute : FactAttribute
+{
+    public KvmFactAttribute() => Skip = TestEnvironment.MissingForBoot;
+}
+
+/// <summary>A theory that boots the test guest in glue, and so needs /dev/kvm.</summary>
+public sealed class KvmTheoryAttribute : TheoryAttribute
+{
+    public KvmTheoryAttribute() => Skip = TestEnvironment.MissingForBoot;
+}
+
+/// <summary>A test that boots the test guest in QEMU.</summary>
+public sealed class QemuFactAttribute : FactAttribute
+{
+    public QemuFactAttribute() => Skip = TestEnvironment.MissingForQemu;
+}

@@ -1,0 +1,40 @@
+namespace Glue.BuildTests;
+
+/// <summary>
+/// What `./build.sh test` hands these tests through the environment, and why a test cannot run when
+/// something is missing. A test that lacks what it needs is reported skipped with that reason, never passed.
+/// </summary>
+public static class TestEnvironment
+{
+    public static string Binary => Required("GLUE_BINARY");
+    public static string ManifestPath => Required("GLUE_MANIFEST");
+    public static string Guest => Required("GLUE_GUEST");
+    public static string Repository => Required("GLUE_REPO");
+
+    /// <summary>Null when the tests of the binary alone can run.</summary>
+    public static string? MissingForGlue => Unset("GLUE_BINARY") ?? Unset("GLUE_MANIFEST") ?? Unset("GLUE_REPO");
+
+    /// <summary>Null when the binary can boot the test guest.</summary>
+    public static string? MissingForBoot => MissingForGlue ?? Unset("GLUE_GUEST") ?? MissingKvm;
+
+    /// <summary>Null when QEMU can boot the test guest.</summary>
+    public static string? MissingForQemu =>
+        Unset("GLUE_GUEST") ?? MissingKvm ?? (OnPath("qemu-system-x86_64") ? null : "qemu-system-x86_64 is not installed");
+
+    private static string? MissingKvm => File.Exists("/dev/kvm") ? null : "/dev/kvm is missing";
+
+    private static string? Unset(string variable) =>
+        string.IsNullOrEmpty(Environment.GetEnvironmentVariable(variable))
+            ? $"{variable} is not set: run these tests through ./build.sh test"
+            : null;
+
+    private static string Required(string variable) =>
+        Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException(Unset(variable));
+
+    private static bool OnPath(string program) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "")
+            .Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Any(directory => File.Exists(Path.Combine(directory, program)));
+}
