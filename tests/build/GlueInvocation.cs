@@ -1,0 +1,44 @@
+using System.Diagnostics;
+
+namespace Glue.BuildTests;
+
+/// <summary>Runs glue with XDG_RUNTIME_DIR pointing at a test's own directory, so tests never see each other's VMs.</summary>
+public static class GlueInvocation
+{
+    public static ProcessStartInfo StartInfo(string runtimeDirectory, IEnumerable<string> arguments)
+    {
+        var start = new ProcessStartInfo(TestEnvironment.Binary)
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        start.Environment["XDG_RUNTIME_DIR"] = runtimeDirectory;
+        return start;
+    }
+
+    /// <summary>Runs a short glue command (pause, list, ...) to its end within 30 s.</summary>
+    public static async Task<ProcessResult> RunAsync(string runtimeDirectory, params string[] arguments)
+    {
+        using var process = new Process { StartInfo = StartInfo(runtimeDirectory, arguments) };
+        process.Start();
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"glue {string.Join(' ', arguments)} did not finish in 30 s");
+        }
+        return new ProcessResult(process.ExitCode, Lines(await stdout), Lines(await stderr));
+    }
+
+    private static List<string> Lines(string text) => [.. text.Split('\n', StringSplitOptions.RemoveEmptyEntries)];
+}
