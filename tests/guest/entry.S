@@ -6,7 +6,7 @@
  * tables, GDT and PVH note are built by the assembler at link time, and everything that can wait
  * (the IDT gates, the serial port, the tests) is done later at CPL3 in C.
  */
-#include "defs.h"
+#include "long_mode.h"
 
 /*
  * The PVH ELF note: the loader enters XEN_ELFNOTE_PHYS32_ENTRY's address in 32-bit protected mode.
@@ -33,18 +33,7 @@
 pvh_start32:
 	movl %ebx, pvh_start_info_paddr
 
-	/* Long mode: PAE paging with the static identity map below, EFER.LME, then CR0.PG. */
-	movl $CR4_PAE, %eax
-	movl %eax, %cr4
-	movl $pml4, %eax
-	movl %eax, %cr3
-	movl $MSR_EFER, %ecx
-	rdmsr
-	orl $EFER_LME, %eax
-	wrmsr
-	/* EM and TS stay clear so x87 instructions (glue.mode=emulation-failure) run. */
-	movl $(CR0_PG | CR0_NE | CR0_ET | CR0_MP | CR0_PE), %eax
-	movl %eax, %cr0
+	enter_long_mode
 
 	lgdt gdt_ptr
 	ljmp $KERNEL_CS, $bsp_start64

@@ -7,7 +7,7 @@
  * of passing through 32-bit protected mode. Everything it refers to is either relative to the
  * trampoline (through DS) or an absolute address in the image above 1 MiB.
  */
-#include "defs.h"
+#include "long_mode.h"
 
 	.section .rodata.trampoline, "a"
 	.code16
@@ -18,16 +18,7 @@ ap_trampoline_start:
 	movw %ax, %ds
 	lgdtl ap_gdt_ptr - ap_trampoline_start
 
-	movl $CR4_PAE, %eax
-	movl %eax, %cr4
-	movl $pml4, %eax
-	movl %eax, %cr3
-	movl $MSR_EFER, %ecx
-	rdmsr
-	orl $EFER_LME, %eax
-	wrmsr
-	movl $(CR0_PG | CR0_NE | CR0_ET | CR0_MP | CR0_PE), %eax
-	movl %eax, %cr0
+	enter_long_mode
 
 	/* A 32-bit offset: ap_start64 is above 1 MiB. */
 	ljmpl $KERNEL_CS, $ap_start64

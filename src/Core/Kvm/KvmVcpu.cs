@@ -79,34 +79,31 @@ public sealed unsafe class KvmVcpu : IDisposable
     }
 
     /// <summary>KVM_SET_CPUID2 with the given leaves.</summary>
-    public void SetCpuid(ReadOnlySpan<kvm_cpuid_entry2> entries)
-    {
-        int bytes = sizeof(kvm_cpuid2) + entries.Length * sizeof(kvm_cpuid_entry2);
-        byte* buffer = (byte*)NativeMemory.AllocZeroed((nuint)bytes);
-        try
-        {
-            ((kvm_cpuid2*)buffer)->nent = (uint)entries.Length;
-            entries.CopyTo(new Span<kvm_cpuid_entry2>(buffer + sizeof(kvm_cpuid2), entries.Length));
-            KvmVm.Check(Libc.Ioctl(_fd.Fd, KVM_SET_CPUID2, buffer), "KVM_SET_CPUID2");
-        }
-        finally
-        {
-            NativeMemory.Free(buffer);
-        }
-    }
+    public void SetCpuid(ReadOnlySpan<kvm_cpuid_entry2> entries) =>
+        KvmVm.Check(IoctlWithEntries(KVM_SET_CPUID2, entries), "KVM_SET_CPUID2");
 
     /// <summary>KVM_SET_MSRS; throws naming the first MSR KVM refused.</summary>
     public void SetMsrs(ReadOnlySpan<kvm_msr_entry> entries)
     {
-        int bytes = sizeof(kvm_msrs) + entries.Length * sizeof(kvm_msr_entry);
+        int set = IoctlWithEntries(KVM_SET_MSRS, entries);
+        KvmVm.Check(set, "KVM_SET_MSRS");
+        if (set < entries.Length) throw new InvalidOperationException($"KVM refused MSR 0x{entries[set].index:x}");
+    }
+
+    /// <summary>
+    /// An ioctl whose argument is a count-prefixed array: struct kvm_cpuid2 and struct kvm_msrs are both a u32
+    /// count and u32 padding followed by the entries.
+    /// </summary>
+    private int IoctlWithEntries<TEntry>(nuint request, ReadOnlySpan<TEntry> entries) where TEntry : unmanaged
+    {
+        const int HeaderSize = 8; // sizeof(struct kvm_cpuid2) == sizeof(struct kvm_msrs), as UapiLayoutTests checks
+        int bytes = HeaderSize + entries.Length * sizeof(TEntry);
         byte* buffer = (byte*)NativeMemory.AllocZeroed((nuint)bytes);
         try
         {
-            ((kvm_msrs*)buffer)->nmsrs = (uint)entries.Length;
-            entries.CopyTo(new Span<kvm_msr_entry>(buffer + sizeof(kvm_msrs), entries.Length));
-            int set = Libc.Ioctl(_fd.Fd, KVM_SET_MSRS, buffer);
-            if (set < 0) throw NativeError.FromLastError("KVM_SET_MSRS");
-            if (set < entries.Length) throw new InvalidOperationException($"KVM refused MSR {entries[set].index:x}");
+            *(uint*)buffer = (uint)entries.Length;
+            entries.CopyTo(new Span<TEntry>(buffer + HeaderSize, entries.Length));
+            return Libc.Ioctl(_fd.Fd, request, buffer);
         }
         finally
         {
