@@ -9,6 +9,8 @@ namespace Glue.Core.Control;
 /// </summary>
 public sealed class ControlServer : IDisposable
 {
+    private static readonly TimeSpan ClientTimeout = TimeSpan.FromSeconds(5);
+
     private readonly Socket _listener;
     private readonly string _path;
     private VirtualMachine? _machine;
@@ -72,6 +74,8 @@ public sealed class ControlServer : IDisposable
             }
             using (client)
             {
+                // A client that connects and says nothing must not hold the socket from everyone else.
+                client.ReceiveTimeout = client.SendTimeout = (int)ClientTimeout.TotalMilliseconds;
                 try
                 {
                     Answer(client);
