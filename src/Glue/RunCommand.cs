@@ -15,7 +15,7 @@ internal static class RunCommand
 {
     public static Command Create(Option<bool> verbose)
     {
-        var kernel = new Option<string>("--kernel", "-k") { Description = "Kernel to boot: an ELF64 (PVH note or 64-bit entry)", Required = true };
+        var kernel = new Option<string>("--kernel", "-k") { Description = "Kernel to boot: a bzImage, or an ELF64 (PVH note or 64-bit entry)", Required = true };
         var initrd = new Option<string?>("--initrd", "-i") { Description = "Initial ramdisk, handed to the kernel as a boot module" };
         var parameters = new Option<string?>("--params", "-p") { Description = "Kernel command line" };
         var cpus = new Option<int>("--cpus", "-c") { Description = "Number of vCPUs", DefaultValueFactory = _ => 1 };

@@ -7,21 +7,28 @@ public sealed record BootRequest(string KernelPath, string? InitrdPath, string C
 
 /// <summary>
 /// Puts a kernel, its initrd and command line into guest memory and says where the boot vCPU starts.
-/// An ELF kernel with a PVH note starts through PVH; any other ELF64 kernel is entered in long mode.
+/// A bzImage and an ELF without a PVH note are entered at their 64-bit entry point with a Linux zero page
+/// (Documentation/arch/x86/boot.rst, "64-bit boot protocol"); an ELF with a PVH note starts through PVH.
 /// </summary>
 public static class KernelLoader
 {
     private const ulong PageSize = 0x1000;
 
+    // boot.rst: the 64-bit entry point is 0x200 past the start of the loaded protected-mode kernel.
+    private const ulong BzImage64BitEntryOffset = 0x200;
+
     public static BootEntry Load(GuestMemory memory, BootRequest request)
     {
         byte[] image = ReadFile(request.KernelPath, "kernel");
-        if (!ElfKernel.HasElfMagic(image)) throw new BootException($"{request.KernelPath} is not a kernel Glue can boot: no ELF header");
+        if (SetupHeader.IsBzImage(image)) return LoadBzImage(memory, image, request);
+        if (!ElfKernel.HasElfMagic(image))
+        {
+            throw new BootException($"{request.KernelPath} is not a kernel Glue can boot: neither a bzImage nor an ELF");
+        }
         var elf = ElfKernel.Parse(image);
         GuestAddress kernelEnd = LoadSegments(memory, elf, image);
-
-        WriteCommandLine(memory, request.CommandLine);
-        LoadedInitrd? initrd = request.InitrdPath is null ? null : LoadInitrd(memory, request.InitrdPath, kernelEnd);
+        WriteCommandLine(memory, request.CommandLine, MemoryLayout.CommandLineMax - 1, "the limit");
+        LoadedInitrd? initrd = LoadInitrd(memory, request.InitrdPath, kernelEnd, LowMemoryTop(memory));
 
         if (elf.PvhEntry is ulong pvh)
         {
@@ -29,9 +36,40 @@ public static class KernelLoader
             BootGdt.Write(memory, BootGdt.Descriptors(EntryMode.Protected32));
             return new BootEntry(EntryMode.Protected32, new GuestAddress(pvh), MemoryLayout.PvhStartInfo);
         }
+        ZeroPage.Write(memory, [], MemoryLayout.CommandLine, initrd);
+        return EnterLongMode(memory, new GuestAddress(elf.Entry));
+    }
+
+    /// <summary>Loads a bzImage's protected-mode kernel at its preferred address; its setup code is not run.</summary>
+    private static BootEntry LoadBzImage(GuestMemory memory, byte[] image, BootRequest request)
+    {
+        var header = SetupHeader.Parse(image);
+        if ((header.XLoadFlags & SetupHeader.XLF_KERNEL_64) == 0)
+        {
+            throw new BootException($"{request.KernelPath} has no 64-bit entry point (XLF_KERNEL_64 is not set)");
+        }
+        var load = new GuestAddress(header.PrefAddress != 0 ? header.PrefAddress : header.Code32Start);
+        var kernel = image.AsSpan(header.ProtectedModeOffset);
+        // init_size is what the kernel needs from its load address while it decompresses and sets up.
+        ulong needed = Math.Max((ulong)kernel.Length, header.InitSize);
+        if (needed > int.MaxValue || !memory.TryGetSpan(load, (int)needed, out var target))
+        {
+            throw new BootException($"kernel does not fit in guest memory: it needs {load}+0x{needed:x}, RAM is {memory.Size >> 20} MiB");
+        }
+        kernel.CopyTo(target);
+
+        WriteCommandLine(memory, request.CommandLine, header.CmdlineSize, "this kernel's cmdline_size");
+        ulong ceiling = Math.Min(LowMemoryTop(memory), (ulong)header.InitrdAddrMax + 1);
+        LoadedInitrd? initrd = LoadInitrd(memory, request.InitrdPath, load.Offset(needed), ceiling);
+        ZeroPage.Write(memory, image.AsSpan(SetupHeader.SetupSectsOffset, header.HeaderEnd - SetupHeader.SetupSectsOffset), MemoryLayout.CommandLine, initrd);
+        return EnterLongMode(memory, load.Offset(BzImage64BitEntryOffset));
+    }
+
+    private static BootEntry EnterLongMode(GuestMemory memory, GuestAddress entry)
+    {
         BootGdt.Write(memory, BootGdt.Descriptors(EntryMode.Long64));
         IdentityPageTables.Write(memory);
-        return new BootEntry(EntryMode.Long64, new GuestAddress(elf.Entry), MemoryLayout.ZeroPage);
+        return new BootEntry(EntryMode.Long64, entry, MemoryLayout.ZeroPage);
     }
 
     /// <summary>Copies every PT_LOAD segment to its physical address; returns the end of the highest one.</summary>
@@ -54,28 +92,32 @@ public static class KernelLoader
         return end;
     }
 
-    private static void WriteCommandLine(GuestMemory memory, string commandLine)
+    /// <summary>Writes the NUL-terminated command line; <paramref name="maxLength"/> excludes the NUL, as cmdline_size does.</summary>
+    private static void WriteCommandLine(GuestMemory memory, string commandLine, uint maxLength, string limitName)
     {
         byte[] bytes = System.Text.Encoding.ASCII.GetBytes(commandLine + "\0");
-        if (bytes.Length > MemoryLayout.CommandLineMax)
+        uint length = (uint)bytes.Length - 1;
+        if (length > Math.Min(maxLength, MemoryLayout.CommandLineMax - 1))
         {
-            throw new BootException($"command line is {bytes.Length - 1} bytes, the limit is {MemoryLayout.CommandLineMax - 1}");
+            throw new BootException($"command line is {length} bytes, {limitName} is {Math.Min(maxLength, MemoryLayout.CommandLineMax - 1)}");
         }
         memory.Write(MemoryLayout.CommandLine, bytes);
     }
 
-    /// <summary>Places the initrd as high as it goes in RAM below 4 GiB, page aligned, above the kernel.</summary>
-    private static LoadedInitrd LoadInitrd(GuestMemory memory, string path, GuestAddress kernelEnd)
+    /// <summary>The end of RAM below 4 GiB, page aligned: where initrds are placed from.</summary>
+    private static ulong LowMemoryTop(GuestMemory memory) => memory.Regions[0].End.Value & ~(PageSize - 1);
+
+    /// <summary>Places the initrd as high as it goes below <paramref name="ceiling"/>, page aligned, above <paramref name="floor"/>.</summary>
+    private static LoadedInitrd? LoadInitrd(GuestMemory memory, string? path, GuestAddress floor, ulong ceiling)
     {
+        if (path is null) return null;
         byte[] initrd = ReadFile(path, "initrd");
-        var low = memory.Regions[0];
-        ulong top = low.End.Value & ~(PageSize - 1);
-        ulong floor = kernelEnd.AlignUp(PageSize).Value;
-        if ((ulong)initrd.Length > top || top - (ulong)initrd.Length < floor)
+        ulong bottom = floor.AlignUp(PageSize).Value;
+        if ((ulong)initrd.Length > ceiling || ((ceiling - (ulong)initrd.Length) & ~(PageSize - 1)) < bottom)
         {
             throw new BootException($"initrd {path} ({initrd.Length >> 10} KiB) does not fit in guest memory above the kernel");
         }
-        var address = new GuestAddress((top - (ulong)initrd.Length) & ~(PageSize - 1));
+        var address = new GuestAddress((ceiling - (ulong)initrd.Length) & ~(PageSize - 1));
         memory.Write(address, initrd);
         return new LoadedInitrd(address, (ulong)initrd.Length);
     }
