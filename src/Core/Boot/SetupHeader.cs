@@ -51,7 +51,7 @@ public sealed record SetupHeader(
             version,
             BinaryPrimitives.ReadUInt32LittleEndian(image[Code32StartOffset..]),
             BinaryPrimitives.ReadUInt32LittleEndian(image[InitrdAddrMaxOffset..]),
-            version >= 0x206 ? BinaryPrimitives.ReadUInt32LittleEndian(image[CmdlineSizeOffset..]) : 255,
+            BinaryPrimitives.ReadUInt32LittleEndian(image[CmdlineSizeOffset..]), // 2.06+, which Parse requires
             version >= 0x20c ? BinaryPrimitives.ReadUInt16LittleEndian(image[XLoadFlagsOffset..]) : (ushort)0,
             version >= 0x20a ? BinaryPrimitives.ReadUInt64LittleEndian(image[PrefAddressOffset..]) : 0,
             version >= 0x20a ? BinaryPrimitives.ReadUInt32LittleEndian(image[InitSizeOffset..]) : 0,

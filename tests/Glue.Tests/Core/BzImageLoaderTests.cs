@@ -5,24 +5,9 @@ using Xunit;
 
 namespace Glue.Tests.Core;
 
-public sealed class BzImageLoaderTests : IDisposable
+public sealed class BzImageLoaderTests : LoaderTestBase
 {
-    private const ulong MiB = MemoryLayout.MiB;
     private static readonly byte[] Payload = [0xde, 0xad, 0xbe, 0xef, 0x90];
-    private readonly string _dir = Directory.CreateTempSubdirectory("glue-bzimage-").FullName;
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    private string WriteFile(string name, byte[] bytes)
-    {
-        string path = Path.Combine(_dir, name);
-        File.WriteAllBytes(path, bytes);
-        return path;
-    }
-
-    private static GuestMemory Memory(ulong mib) =>
-        new(MemoryLayout.RamRanges(mib * MiB).Select(r => new GuestRegion(r.Start, r.Size)));
-
     private static Span<byte> ZeroPageOf(GuestMemory memory) => memory.GetSpan(MemoryLayout.ZeroPage, ZeroPage.Size);
 
     [Fact]

@@ -5,23 +5,8 @@ using Xunit;
 
 namespace Glue.Tests.Core;
 
-public sealed class KernelLoaderTests : IDisposable
+public sealed class KernelLoaderTests : LoaderTestBase
 {
-    private const ulong MiB = MemoryLayout.MiB;
-    private readonly string _dir = Directory.CreateTempSubdirectory("glue-loader-").FullName;
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    private string WriteFile(string name, byte[] bytes)
-    {
-        string path = Path.Combine(_dir, name);
-        File.WriteAllBytes(path, bytes);
-        return path;
-    }
-
-    private static GuestMemory Memory(ulong mib) =>
-        new(MemoryLayout.RamRanges(mib * MiB).Select(r => new GuestRegion(r.Start, r.Size)));
-
     private static byte[] PvhDesc(uint entry)
     {
         var desc = new byte[4];
@@ -104,11 +89,11 @@ public sealed class KernelLoaderTests : IDisposable
     public void Missing_files_and_non_kernels_are_refused_with_the_path()
     {
         using var memory = Memory(8);
-        string missing = Path.Combine(_dir, "missing");
+        string missing = Path.Combine(Directory, "missing");
         string text = WriteFile("text", "not a kernel"u8.ToArray());
         Assert.Contains(missing, Assert.Throws<BootException>(() => KernelLoader.Load(memory, new BootRequest(missing, null, ""))).Message);
         Assert.Contains("not a kernel", Assert.Throws<BootException>(() => KernelLoader.Load(memory, new BootRequest(text, null, ""))).Message);
         string kernel = WriteFile("k", TestElf.Build(0x100000, [1], 0x1000, 0x100000));
-        Assert.Contains("initrd", Assert.Throws<BootException>(() => KernelLoader.Load(memory, new BootRequest(kernel, _dir, ""))).Message);
+        Assert.Contains("initrd", Assert.Throws<BootException>(() => KernelLoader.Load(memory, new BootRequest(kernel, Directory, ""))).Message);
     }
 }

@@ -47,7 +47,7 @@ public sealed class MemoryLayoutTests
     [InlineData(4096)]
     public void The_memory_map_covers_ram_and_reserves_the_bios_area(ulong mib)
     {
-        using var memory = new GuestMemory(MemoryLayout.RamRanges(mib * MiB).Select(r => new GuestRegion(r.Start, r.Size)));
+        using var memory = LoaderTestBase.Memory(mib);
         var map = MemoryMap.For(memory);
         Assert.Equal(new MemoryMapEntry(new GuestAddress(0), 0x9fc00, MemoryType.Ram), map[0]);
         Assert.Equal(new MemoryMapEntry(new GuestAddress(0x9fc00), 0x100000 - 0x9fc00, MemoryType.Reserved), map[1]);
