@@ -23,6 +23,13 @@ public static class MemoryLayout
 
     /// <summary>The extended BIOS data area to the end of the BIOS ROM: reserved in every memory map.</summary>
     public static readonly GuestAddress EbdaStart = new(0x9fc00);
+
+    /// <summary>The MP floating pointer and configuration table: the first KiB of the EBDA, where Linux scans (MP spec 1.4, 4).</summary>
+    public static readonly GuestAddress MpTable = EbdaStart;
+
+    /// <summary>RSDP and the ACPI tables after it, in the BIOS area Linux scans for "RSD PTR " (ACPI 6.5, 5.2.5.1).</summary>
+    public static readonly GuestAddress AcpiTables = new(0xe0000);
+    public static readonly GuestAddress AcpiTablesEnd = new(0x100000);
     public static readonly GuestAddress HighMemoryStart = new(MiB);
 
     /// <summary>Default load address for kernels that do not say otherwise.</summary>
