@@ -17,14 +17,22 @@ internal static class RunCommand
     {
         var kernel = new Option<string>("--kernel", "-k") { Description = "Kernel to boot: a bzImage, or an ELF64 (PVH note or 64-bit entry)", Required = true };
         var initrd = new Option<string?>("--initrd", "-i") { Description = "Initial ramdisk, handed to the kernel as a boot module" };
-        var parameters = new Option<string?>("--params", "-p") { Description = "Kernel command line" };
+        var parameters = new Option<string?>("--params", "-p")
+        {
+            Description = $"Kernel command line. A Linux kernel gets it after Glue's defaults (\"{KernelCommandLine.LinuxDefaults}\"), so it extends them and a repeated parameter overrides; other kernels get it as it is",
+        };
+        var boot = new Option<BootProtocol>("--boot")
+        {
+            Description = "How to enter the kernel: linux64 (64-bit boot protocol with the zero page) or pvh (the PVH note's 32-bit entry); auto picks linux64 for Linux kernels",
+            DefaultValueFactory = _ => BootProtocol.Auto,
+        };
         var cpus = new Option<int>("--cpus", "-c") { Description = "Number of vCPUs", DefaultValueFactory = _ => 1 };
         var memory = new Option<long>("--mem", "-m") { Description = "Guest RAM in MiB", DefaultValueFactory = _ => 512 };
         var name = new Option<string?>("--name", "-n") { Description = "Name of the VM (default guest-<pid>)" };
 
         var command = new Command("run", "Boot a VM in the foreground: its serial console is this terminal")
         {
-            kernel, initrd, parameters, cpus, memory, name,
+            kernel, initrd, parameters, boot, cpus, memory, name,
         };
         var devices = DeviceRegistry.CreateDevices();
         var deviceOptions = devices.ToDictionary(d => d, d => d.Options.Select(o => DeviceOptionFor(d, o)).ToArray());
@@ -36,7 +44,7 @@ internal static class RunCommand
             timeline.Mark("process start");
             var request = new RunRequest(
                 new MachineConfig(parse.GetValue(cpus), checked((ulong)Math.Max(0, parse.GetValue(memory)) * MemoryLayout.MiB)),
-                new BootRequest(parse.GetValue(kernel)!, parse.GetValue(initrd), parse.GetValue(parameters) ?? ""),
+                new BootRequest(parse.GetValue(kernel)!, parse.GetValue(initrd), parse.GetValue(parameters) ?? "", parse.GetValue(boot), LinuxDefaults: true),
                 parse.GetValue(name) ?? $"guest-{Environment.ProcessId}",
                 devices.Select(d => (d, Values(parse, deviceOptions[d]))).ToArray());
             return Execute(request, timeline);

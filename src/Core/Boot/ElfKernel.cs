@@ -7,7 +7,7 @@ public readonly record struct ElfSegment(ulong Offset, ulong Address, ulong File
 
 /// <summary>
 /// An ELF64 x86-64 kernel image (System V ABI, "ELF-64 Object File Format"): its loadable segments, its entry
-/// point, and the PVH entry point if a Xen ELF note carries one.
+/// point, the PVH entry point if a Xen ELF note carries one, and whether it is Linux (a note owned by "Linux").
 /// </summary>
 public sealed class ElfKernel
 {
@@ -23,10 +23,11 @@ public sealed class ElfKernel
     // xen/include/public/elfnote.h: the 32-bit physical entry point of a PVH kernel.
     private const uint XEN_ELFNOTE_PHYS32_ENTRY = 18;
 
-    private ElfKernel(ulong entry, ulong? pvhEntry, IReadOnlyList<ElfSegment> segments)
+    private ElfKernel(ulong entry, ulong? pvhEntry, bool isLinux, IReadOnlyList<ElfSegment> segments)
     {
         Entry = entry;
         PvhEntry = pvhEntry;
+        IsLinux = isLinux;
         Segments = segments;
     }
 
@@ -35,6 +36,9 @@ public sealed class ElfKernel
 
     /// <summary>XEN_ELFNOTE_PHYS32_ENTRY, when present.</summary>
     public ulong? PvhEntry { get; }
+
+    /// <summary>A Linux vmlinux: it carries notes owned by "Linux" (include/linux/elfnote.h), e.g. its version.</summary>
+    public bool IsLinux { get; }
 
     public IReadOnlyList<ElfSegment> Segments { get; }
 
@@ -60,6 +64,7 @@ public sealed class ElfKernel
 
         var segments = new List<ElfSegment>();
         ulong? pvhEntry = null;
+        bool isLinux = false;
         for (int i = 0; i < phnum; i++)
         {
             var ph = image.Slice((int)phoff + i * Elf64PhdrSize, Elf64PhdrSize);
@@ -77,38 +82,71 @@ public sealed class ElfKernel
             }
             else
             {
-                pvhEntry ??= FindPvhEntry(image.Slice((int)offset, (int)filesz));
+                var notes = image.Slice((int)offset, (int)filesz);
+                pvhEntry ??= FindPvhEntry(notes);
+                isLinux |= HasLinuxNote(notes);
             }
         }
         if (segments.Count == 0) throw new BootException("ELF has no loadable segments");
-        return new ElfKernel(entry, pvhEntry, segments);
+        return new ElfKernel(entry, pvhEntry, isLinux, segments);
     }
 
-    /// <summary>Walks the notes of one PT_NOTE segment for the Xen PHYS32_ENTRY note.</summary>
+    /// <summary>The Xen PHYS32_ENTRY note's value in one PT_NOTE segment, if it has one.</summary>
     internal static ulong? FindPvhEntry(ReadOnlySpan<byte> notes)
     {
-        while (notes.Length >= 12)
+        foreach (var note in new NoteReader(notes))
         {
-            uint namesz = BinaryPrimitives.ReadUInt32LittleEndian(notes);
-            uint descsz = BinaryPrimitives.ReadUInt32LittleEndian(notes[4..]);
-            uint type = BinaryPrimitives.ReadUInt32LittleEndian(notes[8..]);
-            ulong nameEnd = 12 + Align4(namesz);
-            ulong descEnd = nameEnd + Align4(descsz);
-            if (descEnd > (ulong)notes.Length) return null;
-            var name = notes.Slice(12, (int)namesz);
-            var desc = notes.Slice((int)nameEnd, (int)descsz);
-            if (type == XEN_ELFNOTE_PHYS32_ENTRY && name.SequenceEqual("Xen\0"u8))
+            if (note.Type == XEN_ELFNOTE_PHYS32_ENTRY && note.Name.SequenceEqual("Xen\0"u8))
             {
-                return descsz switch
+                return note.Desc.Length switch
                 {
-                    4 => BinaryPrimitives.ReadUInt32LittleEndian(desc),
-                    8 => BinaryPrimitives.ReadUInt64LittleEndian(desc),
+                    4 => BinaryPrimitives.ReadUInt32LittleEndian(note.Desc),
+                    8 => BinaryPrimitives.ReadUInt64LittleEndian(note.Desc),
                     _ => null,
                 };
             }
-            notes = notes[(int)descEnd..];
         }
         return null;
+    }
+
+    internal static bool HasLinuxNote(ReadOnlySpan<byte> notes)
+    {
+        foreach (var note in new NoteReader(notes))
+        {
+            if (note.Name.SequenceEqual("Linux\0"u8)) return true;
+        }
+        return false;
+    }
+
+    private readonly ref struct Note(ReadOnlySpan<byte> name, uint type, ReadOnlySpan<byte> desc)
+    {
+        public ReadOnlySpan<byte> Name { get; } = name;
+        public uint Type { get; } = type;
+        public ReadOnlySpan<byte> Desc { get; } = desc;
+    }
+
+    /// <summary>Walks Elf64_Nhdr records (namesz, descsz, type, then 4-byte aligned name and desc); stops at a truncated one.</summary>
+    private ref struct NoteReader(ReadOnlySpan<byte> notes)
+    {
+        private ReadOnlySpan<byte> _rest = notes;
+
+        public Note Current { get; private set; }
+
+        public readonly NoteReader GetEnumerator() => this;
+
+        public bool MoveNext()
+        {
+            if (_rest.Length < 12) return false;
+            uint namesz = BinaryPrimitives.ReadUInt32LittleEndian(_rest);
+            uint descsz = BinaryPrimitives.ReadUInt32LittleEndian(_rest[4..]);
+            uint type = BinaryPrimitives.ReadUInt32LittleEndian(_rest[8..]);
+            ulong nameEnd = 12 + Align4(namesz);
+            ulong descEnd = nameEnd + Align4(descsz);
+            if (descEnd > (ulong)_rest.Length) return false;
+            Current = new Note(_rest.Slice(12, (int)namesz), type, _rest.Slice((int)nameEnd, (int)descsz));
+            _rest = _rest[(int)descEnd..];
+            return true;
+        }
     }
 
     private static ulong Align4(uint value) => ((ulong)value + 3) & ~3UL;

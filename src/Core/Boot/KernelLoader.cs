@@ -2,13 +2,30 @@ using Glue.Core.Memory;
 
 namespace Glue.Core.Boot;
 
-/// <summary>What to boot: a kernel file, an optional initrd file and the kernel command line.</summary>
-public sealed record BootRequest(string KernelPath, string? InitrdPath, string CommandLine);
+/// <summary>
+/// What to boot: a kernel file, an optional initrd file, the user's kernel command line, the entry protocol,
+/// and whether a Linux kernel gets <see cref="KernelCommandLine.LinuxDefaults"/> before the user's line.
+/// </summary>
+public sealed record BootRequest(
+    string KernelPath, string? InitrdPath, string CommandLine, BootProtocol Protocol = BootProtocol.Auto, bool LinuxDefaults = false);
+
+/// <summary>
+/// What the machine tells the kernel besides the request: command-line parameters from its devices (for every
+/// kernel) and from the host (for Linux kernels only, e.g. a workaround for PVM), and the ACPI RSDP.
+/// </summary>
+public sealed record BootPlatform(IReadOnlyList<string> KernelParameters, IReadOnlyList<string> LinuxParameters, GuestAddress? Rsdp)
+{
+    public static readonly BootPlatform None = new([], [], null);
+
+    public string CommandLine(BootRequest request, bool linux) =>
+        KernelCommandLine.Compose(request.LinuxDefaults && linux, linux ? [.. LinuxParameters, .. KernelParameters] : KernelParameters, request.CommandLine);
+}
 
 /// <summary>
 /// Puts a kernel, its initrd and command line into guest memory and says where the boot vCPU starts.
-/// A bzImage and an ELF without a PVH note are entered at their 64-bit entry point with a Linux zero page
-/// (Documentation/arch/x86/boot.rst, "64-bit boot protocol"); an ELF with a PVH note starts through PVH.
+/// A bzImage and a Linux vmlinux are entered at their 64-bit entry point with a Linux zero page
+/// (Documentation/arch/x86/boot.rst, "64-bit boot protocol"); another ELF with a PVH note starts through PVH.
+/// <see cref="BootProtocol"/> overrides the choice for an ELF.
 /// </summary>
 public static class KernelLoader
 {
@@ -17,32 +34,46 @@ public static class KernelLoader
     // boot.rst: the 64-bit entry point is 0x200 past the start of the loaded protected-mode kernel.
     private const ulong BzImage64BitEntryOffset = 0x200;
 
-    public static BootEntry Load(GuestMemory memory, BootRequest request)
+    public static BootEntry Load(GuestMemory memory, BootRequest request, BootPlatform? platform = null)
     {
+        platform ??= BootPlatform.None;
         byte[] image = ReadFile(request.KernelPath, "kernel");
-        if (SetupHeader.IsBzImage(image)) return LoadBzImage(memory, image, request);
+        if (SetupHeader.IsBzImage(image)) return LoadBzImage(memory, image, request, platform);
         if (!ElfKernel.HasElfMagic(image))
         {
             throw new BootException($"{request.KernelPath} is not a kernel Glue can boot: neither a bzImage nor an ELF");
         }
         var elf = ElfKernel.Parse(image);
+        bool pvh = request.Protocol switch
+        {
+            BootProtocol.Pvh => elf.PvhEntry is not null
+                ? true
+                : throw new BootException($"{request.KernelPath} has no PVH entry point (no Xen PHYS32_ENTRY note): boot it with --boot linux64"),
+            BootProtocol.Linux64 => false,
+            _ => elf.PvhEntry is not null && !elf.IsLinux,
+        };
         GuestAddress kernelEnd = LoadSegments(memory, elf, image);
-        WriteCommandLine(memory, request.CommandLine, MemoryLayout.CommandLineMax - 1, "the limit");
+        string commandLine = platform.CommandLine(request, elf.IsLinux);
+        WriteCommandLine(memory, commandLine, MemoryLayout.CommandLineMax - 1, "the limit");
         LoadedInitrd? initrd = LoadInitrd(memory, request.InitrdPath, kernelEnd, LowMemoryTop(memory));
 
-        if (elf.PvhEntry is ulong pvh)
+        if (pvh)
         {
-            PvhStartInfo.Write(memory, MemoryLayout.CommandLine, initrd);
+            PvhStartInfo.Write(memory, MemoryLayout.CommandLine, initrd, platform.Rsdp?.Value ?? 0);
             BootGdt.Write(memory, BootGdt.Descriptors(EntryMode.Protected32));
-            return new BootEntry(EntryMode.Protected32, new GuestAddress(pvh), MemoryLayout.PvhStartInfo);
+            return new BootEntry(EntryMode.Protected32, new GuestAddress(elf.PvhEntry!.Value), MemoryLayout.PvhStartInfo);
         }
-        ZeroPage.Write(memory, [], MemoryLayout.CommandLine, initrd);
+        ZeroPage.Write(memory, [], MemoryLayout.CommandLine, initrd, platform.Rsdp);
         return EnterLongMode(memory, new GuestAddress(elf.Entry));
     }
 
     /// <summary>Loads a bzImage's protected-mode kernel at its preferred address; its setup code is not run.</summary>
-    private static BootEntry LoadBzImage(GuestMemory memory, byte[] image, BootRequest request)
+    private static BootEntry LoadBzImage(GuestMemory memory, byte[] image, BootRequest request, BootPlatform platform)
     {
+        if (request.Protocol == BootProtocol.Pvh)
+        {
+            throw new BootException($"{request.KernelPath} is a bzImage, which has no PVH entry point: boot its vmlinux, or use --boot linux64");
+        }
         var header = SetupHeader.Parse(image);
         if ((header.XLoadFlags & SetupHeader.XLF_KERNEL_64) == 0)
         {
@@ -58,10 +89,12 @@ public static class KernelLoader
         }
         kernel.CopyTo(target);
 
-        WriteCommandLine(memory, request.CommandLine, header.CmdlineSize, "this kernel's cmdline_size");
+        string commandLine = platform.CommandLine(request, linux: true);
+        WriteCommandLine(memory, commandLine, header.CmdlineSize, "this kernel's cmdline_size");
         ulong ceiling = Math.Min(LowMemoryTop(memory), (ulong)header.InitrdAddrMax + 1);
         LoadedInitrd? initrd = LoadInitrd(memory, request.InitrdPath, load.Offset(needed), ceiling);
-        ZeroPage.Write(memory, image.AsSpan(SetupHeader.SetupSectsOffset, header.HeaderEnd - SetupHeader.SetupSectsOffset), MemoryLayout.CommandLine, initrd);
+        ZeroPage.Write(
+            memory, image.AsSpan(SetupHeader.SetupSectsOffset, header.HeaderEnd - SetupHeader.SetupSectsOffset), MemoryLayout.CommandLine, initrd, platform.Rsdp);
         return EnterLongMode(memory, load.Offset(BzImage64BitEntryOffset));
     }
 

@@ -13,6 +13,7 @@ public static class ZeroPage
     public const int Size = 0x1000;
 
     // struct boot_params offsets.
+    private const int AcpiRsdpAddrOffset = 0x070;
     private const int E820EntriesOffset = 0x1e8;
     private const int E820TableOffset = 0x2d0;
     private const int E820EntrySize = 20;
@@ -38,7 +39,7 @@ public static class ZeroPage
     /// Builds the zero page. <paramref name="setupHeader"/> is the image's bytes from 0x1f1 to the header's end
     /// (empty for an ELF vmlinux, which has no setup header: then the boot flag and magic are written alone).
     /// </summary>
-    public static void Write(GuestMemory memory, ReadOnlySpan<byte> setupHeader, GuestAddress commandLine, LoadedInitrd? initrd)
+    public static void Write(GuestMemory memory, ReadOnlySpan<byte> setupHeader, GuestAddress commandLine, LoadedInitrd? initrd, GuestAddress? rsdp = null)
     {
         Span<byte> page = memory.GetSpan(MemoryLayout.ZeroPage, Size);
         page.Clear();
@@ -53,6 +54,8 @@ public static class ZeroPage
         }
         BinaryPrimitives.WriteUInt16LittleEndian(page[VidModeOffset..], VID_MODE_NORMAL);
         page[TypeOfLoaderOffset] = TypeOfLoaderUndefined;
+        // acpi_rsdp_addr (boot protocol 2.14): read by kernels that know it; older ones find the RSDP by scanning.
+        if (rsdp is { } address) BinaryPrimitives.WriteUInt64LittleEndian(page[AcpiRsdpAddrOffset..], address.Value);
         page[LoadFlagsOffset] |= LOADED_HIGH | CAN_USE_HEAP;
         BinaryPrimitives.WriteUInt16LittleEndian(page[HeapEndPtrOffset..], 0xfe00);
         BinaryPrimitives.WriteUInt32LittleEndian(page[CmdLinePtrOffset..], checked((uint)commandLine.Value));

@@ -95,11 +95,13 @@ public sealed class VirtualMachine : IDisposable
     {
         var entry = _entry ?? throw new InvalidOperationException("Boot must come before Run");
         ReadOnlySpan<kvm_cpuid_entry2> cpuid = _kvm.GetSupportedCpuid();
+        bool emulatedKernelMode = KvmSystem.IsPvmHost;
+        if (emulatedKernelMode) Timeline.Mark("PVM host: CMPXCHG16B and XSAVE hidden from CPUID");
         for (int id = 0; id < Config.Cpus; id++)
         {
             var vcpu = _vm.CreateVcpu(id);
             _vcpus.Add(vcpu);
-            VcpuSetup.Configure(vcpu, cpuid, Config.Cpus);
+            VcpuSetup.Configure(vcpu, cpuid, Config.Cpus, emulatedKernelMode);
             // The other vCPUs wait in the in-kernel LAPIC for INIT and SIPI from the boot vCPU.
             if (id == 0) VcpuSetup.SetEntryState(vcpu, entry);
         }

@@ -15,12 +15,20 @@ public static class GuestCpuid
     private const uint LeafAmdExtendedApicId = 0x8000001e;
 
     private const uint Cpuid1EcxHypervisor = 1u << 31;
+    private const uint Cpuid1EcxCx16 = 1u << 13;
+    private const uint Cpuid1EcxXsave = 1u << 26;
+    private const uint Cpuid1EcxOsxsave = 1u << 27;
     private const uint Cpuid1EdxHtt = 1u << 28;
 
     // Leaf 0xB/0x1F level types (ECX[15:8]).
     private const uint LevelSmt = 1, LevelCore = 2;
 
-    public static kvm_cpuid_entry2[] For(ReadOnlySpan<kvm_cpuid_entry2> supported, int apicId, int cpuCount)
+    /// <summary>
+    /// The leaves for one vCPU. With <paramref name="emulatedKernelMode"/> (a PVM host, where KVM's instruction
+    /// emulator runs all guest CPL0 code) CMPXCHG16B and XSAVE are hidden: the emulator cannot execute
+    /// `lock cmpxchg16b` or `xrstor`, and Linux uses both early when CPUID offers them (it falls back without).
+    /// </summary>
+    public static kvm_cpuid_entry2[] For(ReadOnlySpan<kvm_cpuid_entry2> supported, int apicId, int cpuCount, bool emulatedKernelMode = false)
     {
         var entries = supported.ToArray();
         uint coreShift = (uint)BitOperations.Log2(BitOperations.RoundUpToPowerOf2((uint)cpuCount));
@@ -34,6 +42,7 @@ public static class GuestCpuid
                     e.ecx |= Cpuid1EcxHypervisor;
                     if (cpuCount > 1) e.edx |= Cpuid1EdxHtt;
                     else e.edx &= ~Cpuid1EdxHtt;
+                    if (emulatedKernelMode) e.ecx &= ~(Cpuid1EcxCx16 | Cpuid1EcxXsave | Cpuid1EcxOsxsave);
                     break;
                 case LeafExtendedTopology or LeafV2ExtendedTopology:
                     // One thread per core, cpuCount cores in one package; EDX is the x2APIC id at every level.

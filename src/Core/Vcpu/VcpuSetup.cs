@@ -20,9 +20,9 @@ public static unsafe class VcpuSetup
     private const ulong X86_CR4_PAE = 1 << 5;
     private const ulong EFER_LME = 1 << 8, EFER_LMA = 1 << 10;
 
-    public static void Configure(KvmVcpu vcpu, ReadOnlySpan<kvm_cpuid_entry2> supportedCpuid, int cpuCount)
+    public static void Configure(KvmVcpu vcpu, ReadOnlySpan<kvm_cpuid_entry2> supportedCpuid, int cpuCount, bool emulatedKernelMode)
     {
-        vcpu.SetCpuid(GuestCpuid.For(supportedCpuid, vcpu.Id, cpuCount));
+        vcpu.SetCpuid(GuestCpuid.For(supportedCpuid, vcpu.Id, cpuCount, emulatedKernelMode));
         vcpu.SetMsrs(BootMsrs.Entries());
         // x87 control word and MXCSR at their power-on values (Intel SDM Vol. 1, 8.1.5 and 10.2.3).
         vcpu.SetFpu(new kvm_fpu { fcw = 0x37f, mxcsr = 0x1f80 });

@@ -41,6 +41,16 @@ public sealed class ElfKernelTests
     }
 
     [Fact]
+    public void A_note_owned_by_linux_marks_a_linux_kernel()
+    {
+        byte[] xenOnly = TestElf.Note("Xen\0"u8.ToArray(), 18, [0x10, 0, 0x20, 0]);
+        byte[] linux = [.. xenOnly, .. TestElf.Note("Linux\0"u8.ToArray(), 0x100, [1, 2, 3, 4])];
+        Assert.False(ElfKernel.HasLinuxNote(xenOnly));
+        Assert.True(ElfKernel.HasLinuxNote(linux));
+        Assert.False(ElfKernel.HasLinuxNote(linux.AsSpan(0, linux.Length - 1)));
+    }
+
+    [Fact]
     public void Wrong_class_machine_or_magic_is_refused()
     {
         var image = TestElf.Build(0x100000, Code, 0x1000, 0x100000);

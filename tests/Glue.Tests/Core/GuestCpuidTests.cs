@@ -8,7 +8,7 @@ public sealed class GuestCpuidTests
 {
     private static readonly kvm_cpuid_entry2[] Supported =
     [
-        new() { function = 0x1, ebx = 0xff00_0800, ecx = 0, edx = 0 },
+        new() { function = 0x1, ebx = 0xff00_0800, ecx = (1u << 13) | (1u << 26) | (1u << 27) | 1u, edx = 0 },
         new() { function = 0xb, index = 0 },
         new() { function = 0xb, index = 1 },
         new() { function = 0xb, index = 2 },
@@ -34,5 +34,16 @@ public sealed class GuestCpuidTests
         Assert.True(1u << (int)core.eax >= (uint)cpus);
         Assert.Equal(2u, leaves.Single(e => e.function == 0xb && e.index == 2).ecx);
         Assert.Equal((uint)apicId, leaves.Single(e => e.function == 0x8000001e).eax);
+    }
+
+    [Fact]
+    public void Cmpxchg16b_and_xsave_are_hidden_only_when_the_kernel_mode_is_emulated()
+    {
+        const uint cx16 = 1u << 13, xsave = 1u << 26, osxsave = 1u << 27;
+        uint native = GuestCpuid.For(Supported, 0, 1).Single(e => e.function == 1).ecx;
+        uint emulated = GuestCpuid.For(Supported, 0, 1, emulatedKernelMode: true).Single(e => e.function == 1).ecx;
+        Assert.Equal(cx16 | xsave | osxsave, native & (cx16 | xsave | osxsave));
+        Assert.Equal(0u, emulated & (cx16 | xsave | osxsave));
+        Assert.Equal(1u, emulated & 1u); // SSE3 and the rest are kept
     }
 }
