@@ -7,7 +7,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 # Each needed command, and the Debian package that provides it.
-declare -A packages=([gcc]=gcc [make]=make [ld]=binutils [qemu-system-x86_64]=qemu-system-x86)
+declare -A packages=([gcc]=gcc [make]=make [ld]=binutils [qemu-system-x86_64]=qemu-system-x86 [iasl]=acpica-tools)
 missing=()
 for command in "${!packages[@]}"; do
     command -v "$command" >/dev/null || missing+=("${packages[$command]}")
@@ -15,7 +15,7 @@ done
 if ((${#missing[@]} > 0)); then
     echo "==> install ${missing[*]}"
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc make binutils qemu-system-x86 >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc make binutils qemu-system-x86 acpica-tools >/dev/null
 fi
 
 export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
