@@ -1,0 +1,41 @@
+using System.Runtime.InteropServices;
+
+namespace Glue.Virtio.Events;
+
+/// <summary>Which readiness of an fd an <see cref="EventLoop"/> watches for (level-triggered, as epoll does by default).</summary>
+[Flags]
+public enum EventKinds : uint
+{
+    Readable = EventLibc.EPOLLIN,
+    Writable = EventLibc.EPOLLOUT,
+}
+
+/// <summary>
+/// One fd watched by an <see cref="EventLoop"/> and the callback it runs. Disposing it stops the watch: on the
+/// loop thread the callback will not run again; from another thread a callback already running may finish.
+/// The registration holds a reference on the fd's handle, so the fd cannot be closed (and its number reused)
+/// while the loop still watches it.
+/// </summary>
+public sealed class EventRegistration : IDisposable
+{
+    private readonly EventLoop _loop;
+
+    internal EventRegistration(EventLoop loop, SafeHandle fd, Action callback, int slot, uint generation)
+    {
+        _loop = loop;
+        Fd = fd;
+        Callback = callback;
+        Slot = slot;
+        Generation = generation;
+    }
+
+    internal SafeHandle Fd { get; }
+    internal Action Callback { get; }
+    internal int Slot { get; }
+    internal uint Generation { get; }
+
+    /// <summary>epoll_event.data: the slot, and a generation so a stale event for a reused slot is recognised.</summary>
+    internal ulong Key => (ulong)Generation << 32 | (uint)Slot;
+
+    public void Dispose() => _loop.Unregister(this);
+}
