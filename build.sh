@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Builds and tests Glue: ./build.sh --help lists the targets (build/Targets.cs).
-# On a fresh Debian machine it first installs the tools the test guest and the QEMU reference test need;
+# On a fresh Debian machine it first installs the tools the test guests and the QEMU reference test need;
 # the .NET SDK is expected on PATH.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 # Each needed command, and the Debian package that provides it.
-declare -A packages=([gcc]=gcc [make]=make [ld]=binutils [qemu-system-x86_64]=qemu-system-x86 [iasl]=acpica-tools)
+declare -A packages=([gcc]=gcc [make]=make [ld]=binutils [qemu-system-x86_64]=qemu-system-x86 [iasl]=acpica-tools [cpio]=cpio [xz]=xz-utils)
 missing=()
 for command in "${!packages[@]}"; do
     command -v "$command" >/dev/null || missing+=("${packages[$command]}")
@@ -15,7 +15,7 @@ done
 if ((${#missing[@]} > 0)); then
     echo "==> install ${missing[*]}"
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc make binutils qemu-system-x86 acpica-tools >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1

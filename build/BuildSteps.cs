@@ -20,6 +20,19 @@ public sealed class BuildSteps(Repository repository)
         return ExistingOrFail(repository.GuestElf);
     }
 
+    /// <summary>
+    /// Makes the Linux test guest (a Debian kernel and a busybox initramfs) and returns its directory. Like make
+    /// for the test guest, the script runs every time: it downloads and builds only when an output is missing.
+    /// </summary>
+    public string BuildLinuxGuest()
+    {
+        Announce("build the Linux test guest");
+        Command.Check(repository.LinuxGuestScript, repository.LinuxGuestDirectory);
+        foreach (var file in Repository.LinuxGuestFiles)
+            ExistingOrFail(Path.Combine(repository.LinuxGuestDirectory, file));
+        return repository.LinuxGuestDirectory;
+    }
+
     /// <summary>Compiles a test project once, so that each manifest's run of it can skip the build.</summary>
     public void BuildTests(string project)
     {

@@ -9,6 +9,9 @@ public sealed record Repository(string Root)
     public string Artifacts => Path.Combine(Root, "artifacts");
     public string GuestDirectory => Path.Combine(Artifacts, "guest");
     public string GuestElf => Path.Combine(GuestDirectory, "glue-test-guest.elf");
+    public string LinuxGuestDirectory => Path.Combine(Artifacts, "linux");
+    public string LinuxGuestScript => Path.Combine(Root, "tests", "linux", "make-linux-guest.sh");
+    public static IReadOnlyList<string> LinuxGuestFiles => ["vmlinuz", "vmlinux", "initramfs.cpio.gz", "VERSION"];
     public string TestResults => Path.Combine(Artifacts, "test-results");
     public string GlueProject => Path.Combine(Root, "src", "Glue", "Glue.csproj");
     public string UnitTestProject => Path.Combine(Root, "tests", "Glue.Tests", "Glue.Tests.csproj");

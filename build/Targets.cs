@@ -9,6 +9,7 @@ public static class Targets
     {
         ["--manifest"] = new("--manifest FILE", "publish glue for the manifest FILE to artifacts/<name>/glue", PublishManifest),
         ["guest"] = new("guest", "build the test guest into artifacts/guest/", BuildGuest),
+        ["linux-guest"] = new("linux-guest", "build the Linux test guest (Debian kernel, busybox) into artifacts/linux/", BuildLinuxGuest),
         ["test"] = new("test", "run the unit tests, then the build tests against every manifest's glue", Test),
         ["run"] = new("run [GLUE-RUN-OPTIONS...]", "publish the full manifest and boot the test guest on 2 vCPUs", BootGuest),
     };
@@ -39,6 +40,13 @@ public static class Targets
     {
         ExpectNone("guest", arguments);
         new BuildSteps(repository).BuildGuest();
+        return 0;
+    }
+
+    private static int BuildLinuxGuest(Repository repository, string[] arguments)
+    {
+        ExpectNone("linux-guest", arguments);
+        new BuildSteps(repository).BuildLinuxGuest();
         return 0;
     }
 

@@ -2,7 +2,8 @@ namespace Glue.Build;
 
 /// <summary>
 /// The `test` target: the unit tests, the reference run of the test guest under QEMU, then the build tests
-/// against every manifest's published glue.
+/// against every manifest's published glue. The test guests' paths reach the tests as GLUE_GUEST (the ELF)
+/// and GLUE_LINUX (the Linux guest's directory).
 /// It goes on after a failed run so that one run reports every failure, and ends with the summed counts.
 /// </summary>
 public sealed class TestTarget(Repository repository)
@@ -13,11 +14,12 @@ public sealed class TestTarget(Repository repository)
     {
         var runs = new List<TestRun> { steps.Test(repository.UnitTestProject, "unit", [], new Dictionary<string, string>()) };
         var guest = steps.BuildGuest();
+        var linux = steps.BuildLinuxGuest();
         steps.BuildTests(repository.BuildTestProject);
 
         runs.Add(steps.Test(repository.BuildTestProject, "reference", ["--no-build", "--filter", TestFilter.Reference],
-            new Dictionary<string, string> { ["GLUE_GUEST"] = guest }));
-        runs.AddRange(repository.Manifests().Select(manifest => TestManifest(manifest, guest)));
+            new Dictionary<string, string> { ["GLUE_GUEST"] = guest, ["GLUE_LINUX"] = linux }));
+        runs.AddRange(repository.Manifests().Select(manifest => TestManifest(manifest, guest, linux)));
 
         foreach (var run in runs.Where(run => run.Failed))
             Console.Error.WriteLine($"build: test run '{run.Name}' failed: {run.Problem ?? $"{run.Counts!.Failed} failed"}");
@@ -26,7 +28,7 @@ public sealed class TestTarget(Repository repository)
     }
 
     /// <summary>A manifest that does not publish fails its run, and the other manifests are still tested.</summary>
-    private TestRun TestManifest(Manifest manifest, string guest)
+    private TestRun TestManifest(Manifest manifest, string guest, string linux)
     {
         var runName = $"manifest-{manifest.Name}";
         string glue;
@@ -44,6 +46,7 @@ public sealed class TestTarget(Repository repository)
             ["GLUE_BINARY"] = glue,
             ["GLUE_MANIFEST"] = manifest.Path,
             ["GLUE_GUEST"] = guest,
+            ["GLUE_LINUX"] = linux,
             ["GLUE_REPO"] = repository.Root,
         };
         return steps.Test(repository.BuildTestProject, runName, ["--no-build", "--filter", TestFilter.For(manifest)], environment);
