@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using Glue.Core.Boot;
 using Glue.Core.Control;
 using Glue.Core.Devices;
+using Glue.Core.Firmware;
 using Glue.Core.Interop;
 using Glue.Core.Kvm;
 using Glue.Core.Machine;
@@ -71,7 +72,7 @@ internal static class RunCommand
             if (timeline.Enabled) Console.Error.WriteLine($"glue: {request.Name}: {exit.Message}");
             return exit.ExitCode;
         }
-        catch (Exception e) when (e is MachineConfigException or BootException or DeviceConfigException or ControlNameException)
+        catch (Exception e) when (e is MachineConfigException or BootException or FirmwareException or DeviceConfigException or ControlNameException)
         {
             return ErrorReport.Usage(e.Message);
         }

@@ -19,7 +19,9 @@ public static class KvmIoctls
     public const nuint KVM_SET_IDENTITY_MAP_ADDR = 0x4008ae48;
     public const nuint KVM_CREATE_IRQCHIP = 0xae60;
     public const nuint KVM_IRQ_LINE = 0x4008ae61;
+    public const nuint KVM_IRQFD = 0x4020ae76;
     public const nuint KVM_CREATE_PIT2 = 0x4040ae77;
+    public const nuint KVM_IOEVENTFD = 0x4040ae79;
     public const nuint KVM_ENABLE_CAP = 0x4068aea3;
 
     // vCPU ioctls.

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Glue.Core.Interop;
 using Glue.Core.Kvm.Uapi;
 using static Glue.Core.Kvm.KvmIoctls;
@@ -54,6 +55,31 @@ public sealed unsafe class KvmVm : IDisposable
     {
         var irq = new kvm_irq_level { irq = gsi, level = level ? 1u : 0u };
         Check(Libc.Ioctl(_fd.Fd, KVM_IRQ_LINE, &irq), "KVM_IRQ_LINE");
+    }
+
+    /// <summary>
+    /// KVM_IOEVENTFD: a guest write of <paramref name="length"/> bytes to the MMIO (or, with <paramref name="pio"/>, port)
+    /// <paramref name="address"/> signals <paramref name="eventFd"/> inside KVM, without an exit to the vCPU thread;
+    /// with <paramref name="datamatch"/> only writes of that value do.
+    /// </summary>
+    public void AssignIoEventFd(SafeHandle eventFd, ulong address, uint length, ulong? datamatch, bool pio = false)
+    {
+        var request = new kvm_ioeventfd
+        {
+            addr = address,
+            len = length,
+            fd = (int)eventFd.DangerousGetHandle(),
+            datamatch = datamatch ?? 0,
+            flags = (datamatch is null ? 0 : kvm_ioeventfd.KVM_IOEVENTFD_FLAG_DATAMATCH) | (pio ? kvm_ioeventfd.KVM_IOEVENTFD_FLAG_PIO : 0),
+        };
+        Check(Libc.Ioctl(_fd.Fd, KVM_IOEVENTFD, &request), $"KVM_IOEVENTFD at 0x{address:x}");
+    }
+
+    /// <summary>KVM_IRQFD: each write to <paramref name="eventFd"/> injects an edge on <paramref name="gsi"/>, without a syscall into our vCPU loop.</summary>
+    public void AssignIrqFd(SafeHandle eventFd, uint gsi)
+    {
+        var request = new kvm_irqfd { fd = (uint)eventFd.DangerousGetHandle(), gsi = gsi };
+        Check(Libc.Ioctl(_fd.Fd, KVM_IRQFD, &request), $"KVM_IRQFD on GSI {gsi}");
     }
 
     /// <summary>KVM_ENABLE_CAP on the VM; false when the host refuses (the capability is optional).</summary>

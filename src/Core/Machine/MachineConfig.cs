@@ -1,3 +1,4 @@
+using Glue.Core.Firmware;
 using Glue.Core.Memory;
 
 namespace Glue.Core.Machine;
@@ -13,6 +14,10 @@ public sealed record MachineConfig(int Cpus, ulong MemoryBytes)
     {
         if (Cpus < 1) throw new MachineConfigException($"--cpus must be at least 1, not {Cpus}");
         if (Cpus > maxVcpus) throw new MachineConfigException($"--cpus {Cpus} is more than KVM allows on this host ({maxVcpus})");
+        if (Cpus > FirmwareTables.MaxCpus)
+        {
+            throw new MachineConfigException($"--cpus {Cpus} is more than the MP table describes ({FirmwareTables.MaxCpus})");
+        }
         if (MemoryBytes < MinimumMemory) throw new MachineConfigException($"--mem must be at least {MinimumMemory >> 20} MiB");
         if (MemoryBytes > hostMemoryBytes)
         {

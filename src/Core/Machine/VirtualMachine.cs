@@ -1,5 +1,8 @@
 using Glue.Core.Boot;
+using System.Runtime.InteropServices;
 using Glue.Core.Bus;
+using Glue.Core.Firmware;
+using Glue.Core.Firmware.Acpi;
 using Glue.Core.Kvm;
 using Glue.Core.Kvm.Uapi;
 using Glue.Core.Memory;
@@ -9,8 +12,8 @@ namespace Glue.Core.Machine;
 
 /// <summary>
 /// One VM: the KVM handles, guest RAM, the port and MMIO buses devices sit on, and the vCPU threads.
-/// Built in order: <see cref="Create"/> (VM, irqchip, PIT, memory), devices attach, <see cref="Boot"/>
-/// (kernel into memory), <see cref="Run"/> (vCPUs start; returns when the VM ends).
+/// Built in order: <see cref="Create"/> (VM, irqchip, PIT, memory), devices attach and describe themselves,
+/// <see cref="Boot"/> (firmware tables and kernel into memory), <see cref="Run"/> (vCPUs start; returns when the VM ends).
 /// </summary>
 public sealed class VirtualMachine : IDisposable
 {
@@ -21,6 +24,8 @@ public sealed class VirtualMachine : IDisposable
     private readonly List<KvmVcpu> _vcpus = [];
     private readonly List<VcpuThread> _threads = [];
     private readonly List<IDisposable> _devices = [];
+    private readonly List<PlatformDevice> _platformDevices = [];
+    private readonly List<string> _kernelParameters = [];
     private readonly ManualResetEventSlim _exited = new();
     private VmExit? _exit;
     private BootEntry? _entry;
@@ -41,6 +46,15 @@ public sealed class VirtualMachine : IDisposable
     public AddressBus Ports { get; } = new("port I/O");
     public AddressBus Mmio { get; } = new("MMIO");
     public StartupTimeline Timeline { get; }
+
+    /// <summary>The GSIs devices without a fixed ISA IRQ interrupt on.</summary>
+    public GsiAllocator Gsis { get; } = new();
+
+    /// <summary>
+    /// True on a PVM host, where KVM's instruction emulator runs all guest CPL0 code: features it cannot emulate
+    /// are then hidden from the guest (see <see cref="GuestCpuid"/>).
+    /// </summary>
+    public static bool EmulatedKernelMode => KvmSystem.IsPvmHost;
 
     /// <summary>Running or paused, as pause and resume left it.</summary>
     public VmState State { get; private set; } = VmState.Running;
@@ -68,7 +82,10 @@ public sealed class VirtualMachine : IDisposable
                 vm.SetUserMemoryRegion((uint)slot, regions[slot].Start.Value, regions[slot].Size, regions[slot].HostAddress);
             }
             timeline.Mark("memory mapped");
-            return new VirtualMachine(config, kvm, vm, memory, timeline);
+            var machine = new VirtualMachine(config, kvm, vm, memory, timeline);
+            machine.Ports.Register(SleepControlRegister.Port, SleepControlRegister.Length,
+                new SleepControlRegister(() => machine.RequestExit(new VmExit(VmExitKind.PowerOff, "the guest powered off (ACPI S5)"))));
+            return machine;
         }
         catch
         {
@@ -83,10 +100,26 @@ public sealed class VirtualMachine : IDisposable
     /// <summary>Keeps a device's resources until the VM is disposed, when they are flushed and released first.</summary>
     public void Own(IDisposable device) => _devices.Add(device);
 
-    /// <summary>Loads the kernel, initrd and command line into guest memory.</summary>
+    /// <summary>Lists a device in the ACPI DSDT, where the guest finds it with its resources.</summary>
+    public void Describe(PlatformDevice device) => _platformDevices.Add(device);
+
+    /// <summary>Adds a parameter a device needs the kernel to be given (e.g. `virtio_mmio.device=`).</summary>
+    public void AddKernelParameter(string parameter) => _kernelParameters.Add(parameter);
+
+    /// <summary>Guest writes to <paramref name="address"/> (of <paramref name="datamatch"/>, if given) signal <paramref name="eventFd"/> inside KVM.</summary>
+    public void AssignIoEventFd(SafeHandle eventFd, ulong address, uint length, ulong? datamatch) =>
+        _vm.AssignIoEventFd(eventFd, address, length, datamatch);
+
+    /// <summary>Writes to <paramref name="eventFd"/> raise <paramref name="gsi"/> inside KVM.</summary>
+    public void AssignIrqFd(SafeHandle eventFd, uint gsi) => _vm.AssignIrqFd(eventFd, gsi);
+
+    /// <summary>Writes the firmware tables, then loads the kernel, initrd and command line into guest memory.</summary>
     public void Boot(BootRequest request)
     {
-        _entry = KernelLoader.Load(Memory, request);
+        GuestAddress rsdp = FirmwareTables.Write(Memory, new PlatformDescription(Config.Cpus, _platformDevices));
+        // On PVM, leaf 1 still shows XSAVE to CPL0 whatever KVM_SET_CPUID2 says, so Linux is told as well.
+        string[] linuxParameters = EmulatedKernelMode ? ["clearcpuid=xsave"] : [];
+        _entry = KernelLoader.Load(Memory, request, new BootPlatform(_kernelParameters, linuxParameters, rsdp));
         Timeline.Mark("kernel loaded");
     }
 
@@ -95,7 +128,7 @@ public sealed class VirtualMachine : IDisposable
     {
         var entry = _entry ?? throw new InvalidOperationException("Boot must come before Run");
         ReadOnlySpan<kvm_cpuid_entry2> cpuid = _kvm.GetSupportedCpuid();
-        bool emulatedKernelMode = KvmSystem.IsPvmHost;
+        bool emulatedKernelMode = EmulatedKernelMode;
         if (emulatedKernelMode) Timeline.Mark("PVM host: CMPXCHG16B and XSAVE hidden from CPUID");
         for (int id = 0; id < Config.Cpus; id++)
         {

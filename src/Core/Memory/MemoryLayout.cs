@@ -39,6 +39,11 @@ public static class MemoryLayout
     public static readonly GuestAddress MmioGapStart = new(4 * GiB - 768 * MiB);
     public static readonly GuestAddress MmioGapEnd = new(4 * GiB);
 
+    /// <summary>Device MMIO windows (virtio-mmio: 4 KiB each) from the start of the gap, as Firecracker places them.</summary>
+    public static readonly GuestAddress DeviceWindows = MmioGapStart;
+    public const ulong DeviceWindowSize = 0x1000;
+    public const int DeviceWindowCount = 64;
+
     public static readonly GuestAddress IoapicBase = new(0xfec00000);
     public static readonly GuestAddress LapicBase = new(0xfee00000);
 

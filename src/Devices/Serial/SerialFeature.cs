@@ -1,5 +1,6 @@
 using Glue.Core.Terminal;
 using Glue.Core.Devices;
+using Glue.Core.Firmware;
 using Glue.Core.Machine;
 
 [assembly: GlueDevice(typeof(Glue.Devices.Serial.SerialFeature))]
@@ -20,6 +21,7 @@ public sealed class SerialFeature : IDeviceFeature
     {
         var uart = new Uart16550(machine.InterruptLine(Com1Irq), Console.OpenStandardOutput());
         machine.Ports.Register(Com1Port, Uart16550.RegisterCount, uart);
+        machine.Describe(new PlatformDevice("COM1", "PNP0501", 0, [new IoPortResource(Com1Port, Uart16550.RegisterCount), new InterruptResource(Com1Irq)]));
         machine.Own(HostConsole.Start(uart.Receive,
             () => machine.RequestExit(new VmExit(VmExitKind.Stopped, "stopped from the console (Ctrl-A x)"))));
     }

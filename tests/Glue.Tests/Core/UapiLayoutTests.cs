@@ -23,6 +23,8 @@ public sealed class UapiLayoutTests
         Assert.Equal(32, Unsafe.SizeOf<kvm_userspace_memory_region>());
         Assert.Equal(64, Unsafe.SizeOf<kvm_pit_config>());
         Assert.Equal(8, Unsafe.SizeOf<kvm_irq_level>());
+        Assert.Equal(64, Unsafe.SizeOf<kvm_ioeventfd>());
+        Assert.Equal(32, Unsafe.SizeOf<kvm_irqfd>());
         Assert.Equal(1024, Unsafe.SizeOf<kvm_lapic_state>());
         Assert.Equal(24, Unsafe.SizeOf<kvm_translation>());
         Assert.Equal(104, Unsafe.SizeOf<kvm_enable_cap>());
