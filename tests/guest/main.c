@@ -32,6 +32,8 @@ static NORETURN void bsp_main(void)
 	test_cmdline();
 	test_memmap(&options);
 	test_initrd(&options);
+	test_acpi(&options);
+	test_mptable(&options);
 	test_irq();
 	test_smp(&options);
 	tests_finish();

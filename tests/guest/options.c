@@ -16,6 +16,11 @@ static bool equals(const char *s, const char *end, const char *word)
 	return (size_t)(end - s) == n && memcmp(s, word, n) == 0;
 }
 
+static enum expect expectation(const char *v, const char *end)
+{
+	return equals(v, end, "1") ? EXPECT_PRESENT : equals(v, end, "0") ? EXPECT_ABSENT : EXPECT_INVALID;
+}
+
 static void parse_token(const char *token, const char *end, struct options *o)
 {
 	const char *v;
@@ -31,6 +36,10 @@ static void parse_token(const char *token, const char *end, struct options *o)
 				  parse_hex32(colon + 1, end, &o->initrd_crc);
 	} else if (key(token, end, "glue.cpus=", &v)) {
 		o->cpus_valid = parse_u64(v, end, &o->cpus) && o->cpus > 0;
+	} else if (key(token, end, "glue.acpi=", &v)) {
+		o->acpi = expectation(v, end);
+	} else if (key(token, end, "glue.mptable=", &v)) {
+		o->mptable = expectation(v, end);
 	} else if (key(token, end, "glue.mode=", &v)) {
 		if (equals(v, end, "emulation-failure"))
 			o->mode = MODE_EMULATION_FAILURE;

@@ -7,6 +7,8 @@
 void test_cmdline(void);
 void test_memmap(const struct options *options);
 void test_initrd(const struct options *options);
+void test_acpi(const struct options *options);
+void test_mptable(const struct options *options);
 void test_irq(void);
 void test_smp(const struct options *options);
 
