@@ -36,6 +36,9 @@ static NORETURN void bsp_main(void)
 	test_mptable(&options);
 	test_irq();
 	test_smp(&options);
+	test_virtio(&options);
+	test_blk(&options);
+	test_rng(&options);
 	tests_finish();
 }
 

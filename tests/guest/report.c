@@ -61,7 +61,7 @@ bool problem(struct findings *f, const char *fmt, ...)
 void test_report_findings(const char *name, const struct findings *f)
 {
 	if (f->problem[0])
-		test_report(name, false, "%s: %s", f->found, f->problem);
+		test_report(name, false, "%s%s%s", f->found, f->found[0] ? ": " : "", f->problem);
 	else
 		test_report(name, true, "%s", f->found);
 }

@@ -9,11 +9,12 @@ void test_report(const char *name, bool pass, const char *detail_fmt, ...) __att
 void test_report_fault(const char *name, const char *detail_fmt, ...) __attribute__((format(printf, 2, 3)));
 /*
  * What a test found, appended as it goes, and the first problem it met; test_report_findings prints
- * them as one line: PASS "<found>" if there was no problem, else FAIL "<found>: <problem>".
+ * them as one line: PASS "<found>" if there was no problem, else FAIL "<found>: <problem>" (or just the
+ * problem if nothing was found).
  */
 struct findings {
 	char found[1024];
-	char problem[256];
+	char problem[320];
 };
 void found(struct findings *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Records the problem unless one is already recorded; returns false so a check can `return problem(...)`. */
