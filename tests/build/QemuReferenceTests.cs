@@ -9,25 +9,35 @@ namespace Glue.BuildTests;
 [Trait("Category", "Reference")]
 public class QemuReferenceTests
 {
-    /// <summary>isa-debug-exit turns the guest's write of 0 to port 0xf4 into QEMU's exit status (0 &lt;&lt; 1) | 1.</summary>
-    private const int AllPassedExitStatus = 1;
-
     [QemuFact]
     public async Task GuestPassesEveryTestUnderQemu()
     {
         using var directory = new TempDirectory();
         var initrd = TestInitrd.Write(directory);
-        string[] qemu =
-        [
-            "60", "qemu-system-x86_64", "-M", "microvm", "-enable-kvm", "-cpu", "host,-arch-capabilities",
-            "-nodefaults", "-no-user-config", "-nographic", "-serial", "stdio",
-            "-device", "isa-debug-exit,iobase=0xf4,iosize=4", "-m", "128", "-smp", "2",
-            "-kernel", TestEnvironment.Guest, "-initrd", initrd.Path,
-            "-append", $"glue.mem=128 glue.cpus=2 {initrd.GuestKey()}",
-        ];
 
-        var run = await BoundedProcess.RunAsync("timeout", qemu, TimeSpan.FromSeconds(90));
+        var run = await QemuMicrovm.BootAsync("microvm", $"glue.mem=128 glue.cpus=2 glue.acpi=1 glue.mptable=1 {initrd.GuestKey()}",
+            "-initrd", initrd.Path);
 
-        GuestAssert.AllPassed(run, AllPassedExitStatus, "memmap", "smp", "initrd", "cmdline", "irq");
+        GuestAssert.AllPassed(run, QemuMicrovm.AllPassedExitStatus, "memmap", "smp", "initrd", "cmdline", "irq", "acpi", "mptable");
+    }
+
+    /// <summary>microvm without ACPI: no RSDP anywhere, so `glue.acpi=0` holds; its firmware still writes the MP table.</summary>
+    [QemuFact]
+    public async Task GuestFindsNoAcpiWhenQemuHasItOff()
+    {
+        var run = await QemuMicrovm.BootAsync("microvm,acpi=off", "glue.cpus=2 glue.acpi=0 glue.mptable=1");
+
+        GuestAssert.AllPassed(run, QemuMicrovm.AllPassedExitStatus, "acpi", "mptable", "smp");
+    }
+
+    /// <summary>Proves the table checks can fail: told of fewer CPUs than the VM has, both tables must say FAIL.</summary>
+    [QemuFact]
+    public async Task GuestReportsTablesThatListOtherCpus()
+    {
+        var run = await QemuMicrovm.BootAsync("microvm", "glue.cpus=1 glue.acpi=1 glue.mptable=1");
+
+        var report = GuestReport.Parse(run.Stdout);
+        Assert.True(report.StatusOf("acpi") == "FAIL" && report.StatusOf("mptable") == "FAIL",
+            $"expected GLUE-TEST acpi FAIL and mptable FAIL; {run.Describe()}");
     }
 }

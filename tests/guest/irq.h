@@ -15,7 +15,8 @@
 /* What isr_common saves on the interrupted stack; isr.S builds it. */
 struct isr_frame {
 	uint64_t vector;
-	uint64_t error; /* the CPU's error code, or 0 */
+	uint64_t error;  /* the CPU's error code, or 0 */
+	uint64_t rflags; /* as the CPU pushed it: the interrupted code's */
 	uint64_t rax, rcx, rdx;
 	uint64_t rip;
 };

@@ -41,27 +41,31 @@ isr_stubs_end:				/* linker.ld checks that every stub fit in 16 bytes */
 /*
  * What isr_common leaves on the interrupted stack, below its 128-byte red zone (the interrupted
  * code may keep data there), lowest address first; struct isr_frame in irq.h matches:
- *     vector, error, rax, rcx, rdx, rip
- * and then the 128 red-zone bytes up to the interrupted RSP.
+ *     vector, error, rflags, rax, rcx, rdx, rip
+ * and then the 128 red-zone bytes up to the interrupted RSP. RFLAGS is the one the CPU pushed:
+ * the SUB below changes the arithmetic flags, so flags read later at CPL3 are no longer the
+ * interrupted code's (a `test; je` with an interrupt in between would branch wrongly).
  */
 #define RED_ZONE 128
-#define FRAME_BYTES (6 * 8)
+#define FRAME_BYTES (7 * 8)
 
 /* Kernel stack here: vector, error, RIP, CS, RFLAGS, RSP, SS. */
 isr_common:
 	pushq %rax			/* rax, vector, error, RIP, CS, RFLAGS, RSP, SS */
 	movq 48(%rsp), %rax		/* the interrupted RSP */
 	subq $(RED_ZONE + FRAME_BYTES), %rax
-	movq %rcx, 24(%rax)
-	movq %rdx, 32(%rax)
+	movq %rcx, 32(%rax)
+	movq %rdx, 40(%rax)
 	movq (%rsp), %rcx
-	movq %rcx, 16(%rax)		/* rax */
+	movq %rcx, 24(%rax)		/* rax */
 	movq 8(%rsp), %rcx
 	movq %rcx, 0(%rax)		/* vector */
 	movq 16(%rsp), %rcx
 	movq %rcx, 8(%rax)		/* error */
+	movq 40(%rsp), %rcx
+	movq %rcx, 16(%rax)		/* rflags */
 	movq 24(%rsp), %rcx
-	movq %rcx, 40(%rax)		/* rip */
+	movq %rcx, 48(%rax)		/* rip */
 	/* The kernel stack is simply abandoned: the next interrupt starts at TSS.RSP0 again. */
 	movq %rax, %rcx			/* SYSEXIT: RSP = RCX */
 	movq $isr_user_entry, %rdx	/* SYSEXIT: RIP = RDX */
@@ -75,7 +79,6 @@ isr_common:
  * its own frame below the current RSP, so nesting is harmless.
  */
 isr_user_entry:
-	pushfq				/* arithmetic flags of the interrupted code */
 	pushq %rsi
 	pushq %rdi
 	pushq %r8
@@ -86,7 +89,7 @@ isr_user_entry:
 	movq %rsp, %rbp
 	andq $-16, %rsp			/* the ABI wants RSP 16-byte aligned at the call */
 	cld
-	leaq 64(%rbp), %rdi		/* &frame: above rbp, r11..rsi (7) and the flags */
+	leaq 56(%rbp), %rdi		/* &frame: above rbp and r11..rsi (7) */
 	call isr_dispatch
 	movq %rbp, %rsp
 	popq %rbp
@@ -96,8 +99,8 @@ isr_user_entry:
 	popq %r8
 	popq %rdi
 	popq %rsi
-	popfq				/* at CPL3 this cannot clear IF */
 	addq $16, %rsp			/* vector, error */
+	popfq				/* the interrupted flags; at CPL3 IF stays as it is (1). POP and RET keep them */
 	popq %rax
 	popq %rcx
 	popq %rdx

@@ -80,3 +80,8 @@ bool lapic_send_self_ipi(uint8_t vector)
 {
 	return lapic_send_ipi(0, APIC_DEST_SELF | APIC_INT_ASSERT | APIC_DM_FIXED | vector);
 }
+
+volatile uint32_t *lapic_icr_low(void)
+{
+	return (volatile uint32_t *)(APIC_DEFAULT_PHYS_BASE + APIC_ICR);
+}

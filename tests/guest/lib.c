@@ -90,3 +90,25 @@ bool parse_hex32(const char *s, const char *end, uint32_t *value)
 	*value = v;
 	return true;
 }
+
+bool parse_number(const char *s, const char *end, uint64_t *value)
+{
+	if (end - s < 3 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X'))
+		return parse_u64(s, end, value);
+	uint64_t v = 0;
+	if (end - s > 18)
+		return false;
+	for (s += 2; s < end; s++) {
+		char c = *s;
+		if (c >= 'A' && c <= 'F')
+			c = (char)(c - 'A' + 'a');
+		if (c >= '0' && c <= '9')
+			v = v << 4 | (uint64_t)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			v = v << 4 | (uint64_t)(c - 'a' + 10);
+		else
+			return false;
+	}
+	*value = v;
+	return true;
+}

@@ -79,6 +79,12 @@ static inline void spin_unlock(spinlock_t *lock)
 	__atomic_store_n(&lock->locked, 0, __ATOMIC_RELEASE);
 }
 
+/* A full barrier (MFENCE): stores before it are visible before loads after it. Fine at CPL3. */
+static inline void memory_barrier(void)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
 static inline uint32_t atomic_inc(volatile uint32_t *value)
 {
 	return __atomic_add_fetch(value, 1, __ATOMIC_SEQ_CST);
@@ -96,5 +102,7 @@ bool starts_with(const char *s, const char *prefix);
 bool parse_u64(const char *s, const char *end, uint64_t *value);
 /* Parse exactly eight lowercase hex digits. */
 bool parse_hex32(const char *s, const char *end, uint32_t *value);
+/* Parse a whole number [s, end): "0x" and hex digits (either case), else decimal; false if it is not one. */
+bool parse_number(const char *s, const char *end, uint64_t *value);
 
 #endif

@@ -32,8 +32,13 @@ static NORETURN void bsp_main(void)
 	test_cmdline();
 	test_memmap(&options);
 	test_initrd(&options);
+	test_acpi(&options);
+	test_mptable(&options);
 	test_irq();
 	test_smp(&options);
+	test_virtio(&options);
+	test_blk(&options);
+	test_rng(&options);
 	tests_finish();
 }
 

@@ -38,6 +38,34 @@ void test_report_fault(const char *name, const char *detail_fmt, ...)
 	kprintf_urgent("GLUE-TEST %s FAIL %s\n", name, detail);
 }
 
+void found(struct findings *f, const char *fmt, ...)
+{
+	size_t used = strlen(f->found);
+	va_list ap;
+	va_start(ap, fmt);
+	vformat_buffer(f->found + used, sizeof(f->found) - used, fmt, ap);
+	va_end(ap);
+}
+
+bool problem(struct findings *f, const char *fmt, ...)
+{
+	if (f->problem[0])
+		return false;
+	va_list ap;
+	va_start(ap, fmt);
+	vformat_buffer(f->problem, sizeof(f->problem), fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+void test_report_findings(const char *name, const struct findings *f)
+{
+	if (f->problem[0])
+		test_report(name, false, "%s%s%s", f->found, f->found[0] ? ": " : "", f->problem);
+	else
+		test_report(name, true, "%s", f->found);
+}
+
 NORETURN void vm_exit(bool success)
 {
 	/* Glue: a reset request ends the VM (exit status 0). */

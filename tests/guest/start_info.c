@@ -41,6 +41,7 @@ bool boot_info_copy(void)
 	boot_info.version = si->version;
 
 	copy_cmdline(si->cmdline_paddr);
+	boot_info.rsdp_paddr = si->rsdp_paddr;
 
 	if (si->version >= 1 && si->memmap_paddr) {
 		uint32_t n = si->memmap_entries;
@@ -60,4 +61,15 @@ bool boot_info_copy(void)
 		boot_info.module0_copied = true;
 	}
 	return true;
+}
+
+bool boot_memmap_overlaps_ram(uint64_t addr, uint64_t size)
+{
+	uint32_t n = boot_info.memmap_entries < BOOT_MEMMAP_MAX ? boot_info.memmap_entries : BOOT_MEMMAP_MAX;
+	for (uint32_t i = 0; i < n; i++) {
+		const struct hvm_memmap_table_entry *e = &boot_info.memmap[i];
+		if (e->type == XEN_HVM_MEMMAP_TYPE_RAM && addr < e->addr + e->size && e->addr < addr + size)
+			return true;
+	}
+	return false;
 }

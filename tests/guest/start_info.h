@@ -53,6 +53,8 @@ struct boot_info {
 	char cmdline[BOOT_CMDLINE_MAX];
 	bool cmdline_truncated;
 
+	uint64_t rsdp_paddr; /* 0 if the VMM did not say where the ACPI RSDP is */
+
 	uint32_t memmap_entries; /* as start_info says; at most BOOT_MEMMAP_MAX are copied */
 	struct hvm_memmap_table_entry memmap[BOOT_MEMMAP_MAX];
 
@@ -65,5 +67,8 @@ extern struct boot_info boot_info;
 
 /* Copies from the start_info the VMM passed in EBX. Returns false if its magic is wrong. */
 bool boot_info_copy(void);
+
+/* True if [addr, addr + size) overlaps a RAM entry of the memory map (firmware tables must not). */
+bool boot_memmap_overlaps_ram(uint64_t addr, uint64_t size);
 
 #endif

@@ -7,8 +7,13 @@
 void test_cmdline(void);
 void test_memmap(const struct options *options);
 void test_initrd(const struct options *options);
+void test_acpi(const struct options *options);
+void test_mptable(const struct options *options);
 void test_irq(void);
 void test_smp(const struct options *options);
+void test_virtio(const struct options *options);
+void test_blk(const struct options *options);
+void test_rng(const struct options *options);
 
 /* Where the APs go at CPL3 (test_smp.c). */
 NORETURN void ap_main(unsigned cpu);
