@@ -8,6 +8,7 @@ using Glue.Core.Interop;
 using Glue.Core.Kvm;
 using Glue.Core.Machine;
 using Glue.Core.Memory;
+using Glue.Virtio;
 
 namespace Glue;
 
@@ -62,7 +63,7 @@ internal static class RunCommand
         {
             using var control = ControlServer.Bind(request.Name);
             using var vm = VirtualMachine.Create(request.Machine, timeline);
-            foreach (var (feature, values) in request.Devices) feature.Attach(vm, values);
+            Attach(vm, request.Devices);
             vm.Boot(request.Boot);
             control.Serve(vm);
             using var sigterm = StopOn(PosixSignal.SIGTERM, vm);
@@ -84,6 +85,31 @@ internal static class RunCommand
         {
             if (timeline.Enabled) Console.Error.WriteLine(e.ToString().ReplaceLineEndings(" | "));
             return ErrorReport.Fail($"internal error: {e.GetType().Name}: {e.Message}", ExitCodes.VmFailed);
+        }
+    }
+
+    /// <summary>
+    /// Platform devices attach themselves; virtio devices are made from their options and placed by the build's
+    /// virtio transport, so neither side knows the other.
+    /// </summary>
+    private static void Attach(VirtualMachine vm, (IDeviceFeature Feature, DeviceOptionValues Values)[] devices)
+    {
+        var transport = devices.Select(d => d.Feature).OfType<IVirtioTransportFeature>().FirstOrDefault();
+        foreach (var (feature, values) in devices)
+        {
+            switch (feature)
+            {
+                case IPlatformDeviceFeature platform:
+                    platform.Attach(vm, values);
+                    break;
+                case IVirtioDeviceFeature virtio:
+                    foreach (var device in virtio.Create(values))
+                    {
+                        if (transport is null) throw new DeviceConfigException($"this build has the {virtio.Name} device but no virtio transport");
+                        transport.Attach(vm, device);
+                    }
+                    break;
+            }
         }
     }
 

@@ -3,9 +3,10 @@ using Glue.Core.Machine;
 namespace Glue.Core.Devices;
 
 /// <summary>
-/// What a device project gives Glue: its name, its `run` options, and how to attach it to a VM. Each device
-/// project names its feature with <see cref="GlueDeviceAttribute"/>; the source generator finds the ones
-/// compiled into a build, so nothing else lists devices.
+/// What a device or transport project gives Glue: its name and its `run` options. Each project names its
+/// feature with <see cref="GlueDeviceAttribute"/>; the source generator finds the ones compiled into a build,
+/// so nothing else lists them. A feature is one of the kinds that say how it reaches a VM:
+/// <see cref="IPlatformDeviceFeature"/> here, or the virtio device and transport features of Glue.Virtio.
 /// </summary>
 public interface IDeviceFeature
 {
@@ -14,7 +15,11 @@ public interface IDeviceFeature
 
     /// <summary>The device's options for `glue run`.</summary>
     IReadOnlyList<DeviceOption> Options { get; }
+}
 
+/// <summary>A device that sits on the machine's buses itself, at fixed ports or addresses (the UART, the i8042).</summary>
+public interface IPlatformDeviceFeature : IDeviceFeature
+{
     /// <summary>Adds the device to the VM as configured; values holds each option's occurrences by option name.</summary>
     void Attach(VirtualMachine machine, DeviceOptionValues values);
 }

@@ -6,7 +6,7 @@ using Glue.Core.Machine;
 namespace Glue.Devices.I8042;
 
 /// <summary>The i8042 at ports 0x60 and 0x64: a guest resets the machine through it, and glue exits 0.</summary>
-public sealed class I8042Feature : IDeviceFeature
+public sealed class I8042Feature : IPlatformDeviceFeature
 {
     public string Name => "i8042";
 

@@ -8,7 +8,7 @@ using Glue.Core.Machine;
 namespace Glue.Devices.Serial;
 
 /// <summary>COM1: a 16550A at port 0x3f8 on IRQ 4, wired to the host's stdout and stdin.</summary>
-public sealed class SerialFeature : IDeviceFeature
+public sealed class SerialFeature : IPlatformDeviceFeature
 {
     public const ushort Com1Port = 0x3f8;
     public const uint Com1Irq = 4;
