@@ -12,9 +12,10 @@ public sealed class TestTarget(Repository repository)
 
     public int Run()
     {
-        var runs = new List<TestRun> { steps.Test(repository.UnitTestProject, "unit", [], new Dictionary<string, string>()) };
         var guest = steps.BuildGuest();
         var linux = steps.BuildLinuxGuest();
+        // The unit tests read the Debian kernel image too (its real setup header and zero page).
+        var runs = new List<TestRun> { steps.Test(repository.UnitTestProject, "unit", [], new Dictionary<string, string> { ["GLUE_LINUX"] = linux }) };
         steps.BuildTests(repository.BuildTestProject);
 
         runs.Add(steps.Test(repository.BuildTestProject, "reference", ["--no-build", "--filter", TestFilter.Reference],
@@ -49,6 +50,6 @@ public sealed class TestTarget(Repository repository)
             ["GLUE_LINUX"] = linux,
             ["GLUE_REPO"] = repository.Root,
         };
-        return steps.Test(repository.BuildTestProject, runName, ["--no-build", "--filter", TestFilter.For(manifest)], environment);
+        return steps.Test(repository.BuildTestProject, runName, ["--no-build", "--filter", TestFilter.For(manifest, withLinux: manifest.Name == Repository.DefaultManifestName)], environment);
     }
 }

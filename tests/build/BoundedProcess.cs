@@ -12,7 +12,7 @@ public static class BoundedProcess
 
     /// <summary>
     /// Runs the program to its end, or, given <paramref name="stopAtLine"/>, only until it prints a line that
-    /// starts with it (for guests that never end by themselves): the exit status is then that of the kill.
+    /// contains it (for guests that never end by themselves): the exit status is then that of the kill.
     /// A run that outlasts <paramref name="limit"/> throws, with what the program printed so far.
     /// </summary>
     public static async Task<ProcessResult> RunAsync(string program, IEnumerable<string> arguments, TimeSpan? limit = null, string? stopAtLine = null)
@@ -38,7 +38,7 @@ public static class BoundedProcess
                 return;
             lock (stdout)
                 stdout.Add(line.Data);
-            if (stopAtLine is not null && line.Data.StartsWith(stopAtLine, StringComparison.Ordinal))
+            if (stopAtLine is not null && line.Data.Contains(stopAtLine, StringComparison.Ordinal))
                 stopLineSeen.TrySetResult();
         };
         process.ErrorDataReceived += (_, line) =>

@@ -27,3 +27,21 @@ public sealed class QemuFactAttribute : FactAttribute
 {
     public QemuFactAttribute() => Skip = TestEnvironment.MissingForQemu;
 }
+
+/// <summary>A test that boots the Debian kernel in glue.</summary>
+public sealed class LinuxFactAttribute : FactAttribute
+{
+    public LinuxFactAttribute() => Skip = TestEnvironment.MissingForLinux;
+}
+
+/// <summary>A theory that boots the Debian kernel in glue.</summary>
+public sealed class LinuxTheoryAttribute : TheoryAttribute
+{
+    public LinuxTheoryAttribute() => Skip = TestEnvironment.MissingForLinux;
+}
+
+/// <summary>A test that boots the Debian kernel to user space: it needs hardware virtualization.</summary>
+public sealed class FullLinuxBootFactAttribute : FactAttribute
+{
+    public FullLinuxBootFactAttribute() => Skip = TestEnvironment.MissingForFullLinuxBoot;
+}

@@ -11,11 +11,26 @@ public static class TestEnvironment
     public static string Guest => Required("GLUE_GUEST");
     public static string Repository => Required("GLUE_REPO");
 
+    /// <summary>The Debian Linux guest's directory: vmlinuz, vmlinux, initramfs.cpio.gz (tests/linux).</summary>
+    public static string Linux => Required("GLUE_LINUX");
+
+    /// <summary>/dev/kvm is PVM: guest CPL0 code is emulated, so Linux gets through its early boot only (shared/pvm/PVM.md).</summary>
+    public static bool IsPvmHost => Directory.Exists("/sys/module/kvm_pvm");
+
     /// <summary>Null when the tests of the binary alone can run.</summary>
     public static string? MissingForGlue => Unset("GLUE_BINARY") ?? Unset("GLUE_MANIFEST") ?? Unset("GLUE_REPO");
 
     /// <summary>Null when the binary can boot the test guest.</summary>
     public static string? MissingForBoot => MissingForGlue ?? Unset("GLUE_GUEST") ?? MissingKvm;
+
+    /// <summary>Null when the binary can boot the Debian kernel.</summary>
+    public static string? MissingForLinux => MissingForBoot ?? Unset("GLUE_LINUX");
+
+    /// <summary>Null when the Debian kernel can boot all the way to user space: not on PVM, where its CPL0 code is emulated.</summary>
+    public static string? MissingForFullLinuxBoot =>
+        MissingForLinux ?? (IsPvmHost
+            ? "/dev/kvm is PVM here: KVM's emulator runs the kernel's CPL0 code and stops at its int3 self-test; the early-boot tests cover this host"
+            : null);
 
     /// <summary>Null when QEMU can boot the test guest.</summary>
     public static string? MissingForQemu =>
