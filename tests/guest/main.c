@@ -39,6 +39,7 @@ static NORETURN void bsp_main(void)
 	test_virtio(&options);
 	test_blk(&options);
 	test_rng(&options);
+	test_net(&options);
 	tests_finish();
 }
 

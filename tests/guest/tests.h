@@ -14,6 +14,7 @@ void test_smp(const struct options *options);
 void test_virtio(const struct options *options);
 void test_blk(const struct options *options);
 void test_rng(const struct options *options);
+void test_net(const struct options *options);
 
 /* Where the APs go at CPL3 (test_smp.c). */
 NORETURN void ap_main(unsigned cpu);

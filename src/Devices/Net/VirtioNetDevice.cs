@@ -1,0 +1,288 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Glue.Virtio;
+using Glue.Virtio.Events;
+using Glue.Virtio.Split;
+using static Glue.Devices.Net.TapLibc;
+
+namespace Glue.Devices.Net;
+
+/// <summary>
+/// A virtio network device (virtio 1.2 §5.1) with one queue pair on a host <see cref="Tap"/>. Frames move
+/// between the TAP and guest memory with readv/writev straight over the chains' buffers: nothing is copied
+/// but the 12-byte header, and nothing is allocated per frame.
+///
+/// Transmit (queue 1): each chain is a virtio_net_hdr and a frame. The header sent to the TAP is the device's
+/// own all-zero one (no offload was offered, so there is nothing in the driver's header the device may act on),
+/// followed by the frame's buffers. Every chain is returned with used length 0; a frame the TAP refuses (link
+/// down, malformed) is dropped, as a NIC drops a frame it cannot put on the wire. When the TAP has no room
+/// (EAGAIN) the chain is put back and transmit waits for the TAP to become writable.
+///
+/// Receive (queue 0): the TAP fd is watched on the I/O thread. When it is readable, a receive chain is popped
+/// and the frame read into its writable buffers, the kernel's vnet header landing where virtio-net's goes;
+/// the device then writes its header over it (flags 0, num_buffers 1: §5.1.6.4.1 without GUEST_CSUM and
+/// MRG_RXBUF). When the driver has no receive buffers, the device stops watching the TAP and asks for a kick
+/// (§2.7.10); frames then wait in the TAP's kernel queue (which drops beyond txqueuelen, as a host NIC's ring
+/// would) and reading resumes on the kick. No busy loop, and no frame is dropped by the device itself unless the
+/// driver's buffer cannot hold it: then the chain is returned with length 0, which the driver must discard.
+/// </summary>
+public sealed unsafe class VirtioNetDevice : IVirtioDevice, IDisposable
+{
+    public const ushort QueueSize = 256;
+
+    /// <summary>The largest frame without segmentation offload: a TAP's MTU is at most 65535, plus its Ethernet header.</summary>
+    public const int MaxFrameBytes = 65535 + 14;
+
+    /// <summary>A receive buffer smaller than this cannot hold any frame: a header and an Ethernet header.</summary>
+    private const int MinReceiveBytes = VirtioNet.HeaderSize + 14;
+
+    /// <summary>The header the device writes in front of every received frame (see <see cref="VirtioNet.Header"/>).</summary>
+    private static readonly VirtioNet.Header ReceiveHeader = new() { NumBuffers = 1 };
+
+    private readonly Tap _tap;
+    private readonly byte[] _config = new byte[VirtioNet.ConfigSize];
+    // One iovec array per queue, made once: a chain has at most queue-size buffers (§2.7.5.3.1), and transmit
+    // adds the device's header in front.
+    private readonly IoVec[] _receiveIov = GC.AllocateArray<IoVec>(QueueSize, pinned: true);
+    private readonly IoVec[] _transmitIov = GC.AllocateArray<IoVec>(QueueSize + 1, pinned: true);
+    private readonly byte[] _transmitHeader = GC.AllocateArray<byte>(VirtioNet.HeaderSize, pinned: true);
+    private readonly Action _onTapReadable;
+    private readonly Action _onTapWritable;
+    private VirtioActivation? _activation;
+    private EventRegistration? _tapReadable;   // set while the device reads the TAP: when the driver has receive buffers
+    private EventRegistration? _tapWritable;   // set while transmit waits for room in the TAP
+
+    public VirtioNetDevice(Tap tap, MacAddress mac)
+    {
+        _tap = tap;
+        Mac = mac;
+        mac.CopyTo(_config);
+        MemoryMarshal.Write(_config.AsSpan(MacAddress.Length), VirtioNet.VIRTIO_NET_S_LINK_UP);
+        _onTapReadable = Receive;
+        _onTapWritable = OnTapWritable;
+    }
+
+    public MacAddress Mac { get; }
+
+    public string TapName => _tap.Name;
+
+    // Counted on the I/O thread.
+    public long FramesReceived { get; private set; }
+    public long FramesSent { get; private set; }
+    public long ReceiveDrops { get; private set; }
+    public long TransmitDrops { get; private set; }
+
+    /// <summary>True while the device waits for the driver to add receive buffers (and does not read the TAP).</summary>
+    public bool WaitingForReceiveBuffers => _activation is not null && _tapReadable is null;
+
+    public uint DeviceId => VirtioIds.VIRTIO_ID_NET;
+
+    public ulong Features => VirtioNet.Features;
+
+    public IReadOnlyList<ushort> QueueMaxSizes { get; } = [QueueSize, QueueSize];
+
+    public int ConfigSize => VirtioNet.ConfigSize;
+
+    public void ReadConfig(int offset, Span<byte> data) => _config.AsSpan(offset, data.Length).CopyTo(data);
+
+    /// <summary>The MAC is read-only without VIRTIO_NET_F_CTRL_MAC_ADDR, and status always is (§5.1.4): writes are dropped.</summary>
+    public void WriteConfig(int offset, ReadOnlySpan<byte> data) { }
+
+    public void Activate(VirtioActivation activation)
+    {
+        _activation = activation;
+        StartReceiving();
+    }
+
+    public void QueueNotify(int queue)
+    {
+        if (_activation is null) return;
+        if (queue == VirtioNet.TransmitQueue) Transmit();
+        else if (queue == VirtioNet.ReceiveQueue && _tapReadable is null) StartReceiving();
+    }
+
+    public void Reset()
+    {
+        StopReceiving();
+        _tapWritable?.Dispose();
+        _tapWritable = null;
+        _activation = null;
+    }
+
+    // ---- Receive.
+
+    /// <summary>Watches the TAP again; while it does, the driver's receive kicks are not needed.</summary>
+    private void StartReceiving()
+    {
+        var queue = _activation!.Queues[VirtioNet.ReceiveQueue];
+        if (!queue.IsReady || queue.IsBroken) return;
+        queue.DisableNotification();
+        _tapReadable = _activation.IoThread.Register(_tap.Handle, _onTapReadable);
+    }
+
+    private void StopReceiving()
+    {
+        _tapReadable?.Dispose();
+        _tapReadable = null;
+    }
+
+    /// <summary>The TAP is readable: moves frames into receive buffers until either runs out.</summary>
+    private void Receive()
+    {
+        var activation = _activation!;
+        var queue = activation.Queues[VirtioNet.ReceiveQueue];
+        var iov = (IoVec*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_receiveIov));
+        bool used = false;
+        while (true)
+        {
+            if (!queue.TryPop(out var chain))
+            {
+                if (queue.IsBroken)
+                {
+                    StopReceiving();
+                    break;
+                }
+                // No buffers: ask for a kick, then look once more for buffers the driver added meanwhile.
+                if (queue.EnableNotification()) continue;
+                StopReceiving();
+                break;
+            }
+
+            int count = Gather(chain.Writer, iov, QueueSize, VirtioNet.HeaderSize + MaxFrameBytes, out long capacity);
+            if (capacity < MinReceiveBytes)
+            {
+                used |= Drop(queue, chain.Head);
+                continue;
+            }
+            long n = _tap.Read(iov, count);
+            if (n == -EAGAIN)
+            {
+                queue.UndoPop();
+                break;
+            }
+            if (n < 0)
+            {
+                queue.UndoPop();
+                StopReceiving();
+                activation.ReportDeviceError($"net: reading TAP {_tap.Name} failed: {ErrorText((int)-n)}");
+                break;
+            }
+            // The TAP truncates a frame longer than the buffers and still returns its full length.
+            if (n < VirtioNet.HeaderSize || n > capacity)
+            {
+                used |= Drop(queue, chain.Head);
+                continue;
+            }
+            Scatter(MemoryMarshal.AsBytes(new ReadOnlySpan<VirtioNet.Header>(in ReceiveHeader)), iov, count);
+            queue.AddUsed(chain.Head, (uint)n);
+            FramesReceived++;
+            used = true;
+        }
+        if (used) activation.SignalUsedIfNeeded(VirtioNet.ReceiveQueue);
+    }
+
+    /// <summary>A frame the buffer cannot hold: the buffer goes back empty (length 0), which the driver discards.</summary>
+    private bool Drop(SplitQueue queue, ushort head)
+    {
+        ReceiveDrops++;
+        return queue.AddUsed(head, 0);
+    }
+
+    // ---- Transmit.
+
+    private void Transmit()
+    {
+        if (_tapWritable is not null) return;   // waiting for room: OnTapWritable carries on
+        var activation = _activation!;
+        var queue = activation.Queues[VirtioNet.TransmitQueue];
+        var iov = (IoVec*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_transmitIov));
+        iov[0] = new IoVec { iov_base = Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_transmitHeader)), iov_len = VirtioNet.HeaderSize };
+        bool used = false;
+        do
+        {
+            queue.DisableNotification();
+            while (queue.TryPop(out var chain))
+            {
+                var reader = chain.Reader;
+                if (reader.Length < VirtioNet.HeaderSize || reader.Length - VirtioNet.HeaderSize > MaxFrameBytes)
+                {
+                    TransmitDrops++;
+                    used |= queue.AddUsed(chain.Head, 0);
+                    continue;
+                }
+                reader.Advance(VirtioNet.HeaderSize);
+                int count = 1 + Gather(reader, iov + 1, QueueSize, MaxFrameBytes, out _);
+                long n = _tap.Write(iov, count);
+                if (n == -EAGAIN)
+                {
+                    queue.UndoPop();
+                    _tapWritable = activation.IoThread.Register(_tap.Handle, _onTapWritable, EventKinds.Writable);
+                    if (used) activation.SignalUsedIfNeeded(VirtioNet.TransmitQueue);
+                    return;
+                }
+                if (n < 0) TransmitDrops++;
+                else FramesSent++;
+                used |= queue.AddUsed(chain.Head, 0);
+            }
+        } while (queue.EnableNotification());
+        if (used) activation.SignalUsedIfNeeded(VirtioNet.TransmitQueue);
+    }
+
+    private void OnTapWritable()
+    {
+        _tapWritable?.Dispose();
+        _tapWritable = null;
+        Transmit();
+    }
+
+    // ---- Buffers as iovecs.
+
+    /// <summary>
+    /// Describes the writable buffers from the writer's position as iovecs, at most <paramref name="max"/> of them
+    /// and <paramref name="limit"/> bytes; <paramref name="bytes"/> is their total.
+    /// </summary>
+    private static int Gather(ChainWriter writer, IoVec* iov, int max, long limit, out long bytes)
+    {
+        int count = 0;
+        bytes = 0;
+        while (count < max && bytes < limit)
+        {
+            var span = writer.GetSpan((int)Math.Min(int.MaxValue, limit - bytes));
+            if (span.IsEmpty) break;
+            iov[count++] = new IoVec { iov_base = Unsafe.AsPointer(ref MemoryMarshal.GetReference(span)), iov_len = (nuint)span.Length };
+            bytes += span.Length;
+            writer.Advance((ulong)span.Length);
+        }
+        return count;
+    }
+
+    /// <summary>The same for the readable buffers of a transmit chain.</summary>
+    private static int Gather(ChainReader reader, IoVec* iov, int max, long limit, out long bytes)
+    {
+        int count = 0;
+        bytes = 0;
+        while (count < max && bytes < limit)
+        {
+            var span = reader.GetSpan((int)Math.Min(int.MaxValue, limit - bytes));
+            if (span.IsEmpty) break;
+            iov[count++] = new IoVec { iov_base = Unsafe.AsPointer(ref MemoryMarshal.GetReference(span)), iov_len = (nuint)span.Length };
+            bytes += span.Length;
+            reader.Advance((ulong)span.Length);
+        }
+        return count;
+    }
+
+    /// <summary>Copies <paramref name="source"/> to the start of the buffers, across them if the first is short.</summary>
+    private static void Scatter(ReadOnlySpan<byte> source, IoVec* iov, int count)
+    {
+        for (int i = 0; i < count && !source.IsEmpty; i++)
+        {
+            int n = (int)Math.Min((nuint)source.Length, iov[i].iov_len);
+            source[..n].CopyTo(new Span<byte>(iov[i].iov_base, n));
+            source = source[n..];
+        }
+    }
+
+    /// <summary>Closes the TAP, which removes the interface. The machine calls it once the I/O thread has stopped.</summary>
+    public void Dispose() => _tap.Dispose();
+}
