@@ -39,6 +39,8 @@ static NORETURN void bsp_main(void)
 	test_virtio(&options);
 	test_blk(&options);
 	test_rng(&options);
+	test_console();
+	test_vsock();
 	tests_finish();
 }
 
