@@ -21,8 +21,7 @@ public sealed record ComponentKind(string Folder, string Trait)
 public sealed record Component(ComponentKind Kind, string DirName)
 {
     /// <summary>The name glue shows to users: in --version, and as the [tag] ending its options' help.</summary>
-    /// <remarks>The folder name in kebab case: VirtioConsole is "virtio-console", I8042 "i8042".</remarks>
-    public string ShortName => System.Text.RegularExpressions.Regex.Replace(DirName, "(?<=[a-z0-9])(?=[A-Z])", "-").ToLowerInvariant();
+    public string ShortName => DirName.ToLowerInvariant();
 
     /// <summary>The manifest property that compiles this component in, e.g. GlueSerial.</summary>
     public string PropertyName => "Glue" + DirName;
