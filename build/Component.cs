@@ -1,3 +1,5 @@
+using System.Xml.Linq;
+
 namespace Glue.Build;
 
 /// <summary>
@@ -17,15 +19,33 @@ public sealed record ComponentKind(string Folder, string Trait)
     public string SourceFolder(string repositoryRoot) => Path.Combine(repositoryRoot, "src", Folder);
 }
 
-/// <summary>One device or transport that a manifest can compile into glue.</summary>
-public sealed record Component(ComponentKind Kind, string DirName)
+/// <summary>
+/// One device or transport that a manifest can compile into glue. Its short name and manifest property follow
+/// its folder (Serial: "serial", GlueSerial) unless its project file says otherwise with the properties
+/// GlueComponentName and GlueManifestProperty (Block: "blk", GlueBlock; Mmio: "virtio-mmio", GlueVirtioMmio).
+/// </summary>
+public sealed record Component(ComponentKind Kind, string DirName, string ShortName, string PropertyName)
 {
-    /// <summary>The name glue shows to users: in --version, and as the [tag] ending its options' help.</summary>
-    public string ShortName => DirName.ToLowerInvariant();
-
-    /// <summary>The manifest property that compiles this component in, e.g. GlueSerial.</summary>
-    public string PropertyName => "Glue" + DirName;
+    public Component(ComponentKind kind, string dirName) : this(kind, dirName, dirName.ToLowerInvariant(), "Glue" + dirName)
+    {
+    }
 
     /// <summary>The assembly's file name, which the single-file bundle holds exactly when the component is compiled in.</summary>
     public string AssemblyFileName => $"Glue.{Kind.Folder}.{DirName}.dll";
+
+    /// <summary>The component in <paramref name="directory"/>, named as its project file says.</summary>
+    public static Component FromDirectory(ComponentKind kind, string directory)
+    {
+        var byFolder = new Component(kind, Path.GetFileName(directory));
+        var project = Directory.GetFiles(directory, "*.csproj").FirstOrDefault();
+        if (project is null)
+            return byFolder;
+        var properties = XDocument.Load(project).Root!.Elements("PropertyGroup").Elements().ToList();
+        string? Property(string name) => properties.FirstOrDefault(p => p.Name.LocalName == name)?.Value.Trim() is { Length: > 0 } value ? value : null;
+        return byFolder with
+        {
+            ShortName = Property("GlueComponentName") ?? byFolder.ShortName,
+            PropertyName = Property("GlueManifestProperty") ?? byFolder.PropertyName,
+        };
+    }
 }

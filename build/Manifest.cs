@@ -5,7 +5,7 @@ namespace Glue.Build;
 
 /// <summary>
 /// A manifests/&lt;name&gt;.props file: which devices and transports one glue binary has. A component is present
-/// when its Glue&lt;DirName&gt; property is true; every other project folder under src/Devices and src/Transports
+/// when its property (Glue&lt;DirName&gt; unless its project names another) is true; every other project folder under src/Devices and src/Transports
 /// is absent. This file is shared with the build tests so both read manifests the same way.
 /// </summary>
 public sealed record Manifest(string Name, string Path, IReadOnlyList<Component> Present, IReadOnlyList<Component> Absent)
@@ -51,7 +51,7 @@ public sealed record Manifest(string Name, string Path, IReadOnlyList<Component>
         if (!Directory.Exists(folder))
             return [];
         return Directory.GetDirectories(folder)
-            .Select(directory => new Component(kind, System.IO.Path.GetFileName(directory)))
+            .Select(directory => Component.FromDirectory(kind, directory))
             .OrderBy(component => component.ShortName, StringComparer.Ordinal);
     }
 }

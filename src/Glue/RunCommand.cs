@@ -131,6 +131,7 @@ internal static class RunCommand
             AllowMultipleArgumentsPerToken = false,
         };
 
+    /// <summary>An option given without a value (a flag such as `--rng`) counts as one occurrence whose value is "".</summary>
     private static DeviceOptionValues Values(ParseResult parse, Option<string[]>[] options) =>
-        new(options.ToDictionary(o => o.Name, o => parse.GetValue(o) ?? []));
+        new(options.ToDictionary(o => o.Name, o => parse.GetValue(o) is { Length: > 0 } given ? given : parse.GetResult(o) is null ? [] : [""]));
 }

@@ -1,14 +1,17 @@
 using System.Reflection;
+using Glue.Virtio;
 
 namespace Glue;
 
-/// <summary>`glue --version`: the version, the manifest this binary was built from, and its devices.</summary>
+/// <summary>`glue --version`: the version, the manifest this binary was built from, its devices and its transports.</summary>
 internal static class VersionText
 {
     public static string Build()
     {
         string version = typeof(VersionText).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "unknown";
-        var devices = DeviceRegistry.CreateDevices().Select(d => d.Name).Order(StringComparer.Ordinal);
-        return $"glue {version}\nmanifest: {DeviceRegistry.ManifestName}\ndevices: {string.Join(",", devices)}";
+        var features = DeviceRegistry.CreateDevices();
+        string Names(bool transports) =>
+            string.Join(",", features.Where(f => (f is IVirtioTransportFeature) == transports).Select(f => f.Name).Order(StringComparer.Ordinal));
+        return $"glue {version}\nmanifest: {DeviceRegistry.ManifestName}\ndevices: {Names(false)}\ntransports: {Names(true)}";
     }
 }

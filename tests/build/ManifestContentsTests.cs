@@ -20,7 +20,7 @@ public partial class ManifestContentsTests
         var kinds = ComponentKind.All.Where(kind => manifest.Present.Concat(manifest.Absent).Any(c => c.Kind == kind));
         List<string> expected = [$"manifest: {manifest.Name}"];
         foreach (var kind in kinds)
-            expected.Add($"{kind.VersionLabel}: {string.Join(",", manifest.PresentOf(kind).Select(c => c.ShortName).Order(StringComparer.Ordinal))}");
+            expected.Add($"{kind.VersionLabel}: {string.Join(",", manifest.PresentOf(kind).Select(c => c.ShortName).Order(StringComparer.Ordinal))}".TrimEnd());
 
         Assert.True(run.ExitCode == 0, run.Describe());
         Assert.StartsWith("glue ", run.Stdout.FirstOrDefault() ?? "");

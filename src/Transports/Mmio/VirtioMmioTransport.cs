@@ -1,0 +1,60 @@
+using System.Runtime.CompilerServices;
+using Glue.Core.Devices;
+using Glue.Core.Firmware;
+using Glue.Core.Machine;
+using Glue.Core.Memory;
+using Glue.Virtio;
+using Glue.Virtio.Events;
+using static Glue.Transports.Mmio.VirtioMmioRegisters;
+
+[assembly: GlueDevice(typeof(Glue.Transports.Mmio.VirtioMmioTransport))]
+
+namespace Glue.Transports.Mmio;
+
+/// <summary>
+/// virtio-mmio (virtio 1.2 §4.2): device n gets the n-th 4 KiB window from <see cref="MemoryLayout.DeviceWindows"/>
+/// and the next free GSI, and the guest is told of it twice: in the DSDT (LNRO0005, as Linux's ACPI probe and
+/// Firecracker use) and with a `virtio_mmio.device=4K@base:gsi` kernel parameter. Each queue's QueueNotify write
+/// is an ioeventfd (datamatch = the queue index) and the interrupt an irqfd, so neither leaves KVM.
+/// </summary>
+public sealed class VirtioMmioTransport : IVirtioTransportFeature
+{
+    // One counter per machine: the n of the next device.
+    private readonly ConditionalWeakTable<VirtualMachine, StrongBox<int>> _attached = [];
+
+    public string Name => "virtio-mmio";
+
+    public IReadOnlyList<DeviceOption> Options => [];
+
+    public void Attach(VirtualMachine machine, IVirtioDevice device)
+    {
+        int n = _attached.GetOrCreateValue(machine).Value++;
+        if (n >= MemoryLayout.DeviceWindowCount)
+            throw new DeviceConfigException($"no virtio-mmio window left: {MemoryLayout.DeviceWindowCount} devices at most");
+        ulong windowBase = MemoryLayout.DeviceWindows.Value + (ulong)n * MemoryLayout.DeviceWindowSize;
+        VirtioMmioDevice mmio;
+        uint gsi;
+        EventFd? interrupt = null;
+        try
+        {
+            gsi = machine.Gsis.Allocate();
+            interrupt = new EventFd();
+            mmio = new VirtioMmioDevice(device, machine.Memory, interrupt, $"virtio-mmio-{n}");
+        }
+        catch
+        {
+            // Until the machine owns it, the device (an open disk) is ours to close.
+            interrupt?.Dispose();
+            (device as IDisposable)?.Dispose();
+            throw;
+        }
+        machine.Own(mmio);
+        machine.AssignIrqFd(interrupt.Handle, gsi);
+        for (int queue = 0; queue < mmio.State.QueueCount; queue++)
+            machine.AssignIoEventFd(mmio.State.QueueKick(queue).Handle, windowBase + VIRTIO_MMIO_QUEUE_NOTIFY, 4, (ulong)queue);
+        machine.Mmio.Register(windowBase, VirtioMmioDevice.WindowSize, mmio);
+        machine.Describe(new PlatformDevice($"VR{n:00}", "LNRO0005", (uint)n,
+            [new MmioResource((uint)windowBase, (uint)VirtioMmioDevice.WindowSize), new InterruptResource(gsi)]));
+        machine.AddKernelParameter($"virtio_mmio.device=4K@0x{windowBase:x}:{gsi}");
+    }
+}
