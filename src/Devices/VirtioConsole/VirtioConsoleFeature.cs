@@ -21,7 +21,8 @@ public sealed class VirtioConsoleFeature : IVirtioDeviceFeature, IMachineSetup
     public string Name => "virtio-console";
 
     public IReadOnlyList<DeviceOption> Options { get; } =
-        [new(ConsoleOption, "Which device is the interactive console: serial (default) or virtio (then the serial port writes to stderr)")];
+        // Repeatable only for the parser (a single-valued string[] option does not parse); the last one wins.
+        [new(ConsoleOption, "Which device is the interactive console: serial (default) or virtio (then the serial port writes to stderr)", Repeatable: true)];
 
     public void Setup(VirtualMachine machine, DeviceOptionValues values)
     {
