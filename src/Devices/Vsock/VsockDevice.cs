@@ -343,6 +343,7 @@ public sealed class VsockDevice : IVirtioDevice, IDisposable
             }
             var header = Header(connection, VIRTIO_VSOCK_OP_RW);
             header.Len = (uint)read;
+            connection.Credit.Stamp(ref header); // every packet tells the guest our credit
             connection.Credit.Sent((uint)read);
             WriteHeader(chain, header);
             queue.AddUsed(chain.Head, (uint)(VsockHeader.Size + read));
@@ -453,9 +454,10 @@ public sealed class VsockDevice : IVirtioDevice, IDisposable
         connection.Interest = wanted;
     }
 
-    private static VsockHeader Header(VsockConnection connection, ushort op) => new()
+    private VsockHeader Header(VsockConnection connection, ushort op) => new()
     {
         SrcCid = VMADDR_CID_HOST,
+        DstCid = _guestCid,
         SrcPort = connection.LocalPort,
         DstPort = connection.PeerPort,
         Type = VIRTIO_VSOCK_TYPE_STREAM,

@@ -93,8 +93,9 @@ public sealed class VsockDeviceTests : VirtioTestBase
 
         host.Send("hello guest"u8);
         var data = NextRx();
-        Assert.Equal((VIRTIO_VSOCK_OP_RW, 11u), (data.Header.Op, data.Header.Len));
+        Assert.Equal((VIRTIO_VSOCK_OP_RW, 11u, 2UL, GuestCid, 52u, 1000u), (data.Header.Op, data.Header.Len, data.Header.SrcCid, data.Header.DstCid, data.Header.SrcPort, data.Header.DstPort));
         Assert.Equal("hello guest"u8.ToArray(), data.Payload);
+        Assert.Equal((VsockDevice.ConnectionBuffer, 10u), (data.Header.BufAlloc, data.Header.FwdCnt)); // our credit on every packet
 
         host.Shutdown(SocketShutdown.Both);
         var shutdown = NextRx();
