@@ -95,6 +95,7 @@ internal static class RunCommand
     private static void Attach(VirtualMachine vm, (IDeviceFeature Feature, DeviceOptionValues Values)[] devices)
     {
         var transport = devices.Select(d => d.Feature).OfType<IVirtioTransportFeature>().FirstOrDefault();
+        foreach (var (feature, values) in devices) (feature as IMachineSetup)?.Setup(vm, values);
         foreach (var (feature, values) in devices)
         {
             switch (feature)

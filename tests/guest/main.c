@@ -40,6 +40,8 @@ static NORETURN void bsp_main(void)
 	test_blk(&options);
 	test_rng(&options);
 	test_net(&options);
+	test_console();
+	test_vsock();
 	tests_finish();
 }
 

@@ -15,6 +15,9 @@ void test_virtio(const struct options *options);
 void test_blk(const struct options *options);
 void test_rng(const struct options *options);
 void test_net(const struct options *options);
+/* Keys glue.console= and glue.vsock=, read from the command line by the tests themselves. */
+void test_console(void);
+void test_vsock(void);
 
 /* Where the APs go at CPL3 (test_smp.c). */
 NORETURN void ap_main(unsigned cpu);

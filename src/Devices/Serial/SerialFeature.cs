@@ -7,7 +7,7 @@ using Glue.Core.Machine;
 
 namespace Glue.Devices.Serial;
 
-/// <summary>COM1: a 16550A at port 0x3f8 on IRQ 4, wired to the host's stdout and stdin.</summary>
+/// <summary>COM1: a 16550A at port 0x3f8 on IRQ 4, wired to the host's stdout and stdin (to stderr only, when another device is the console).</summary>
 public sealed class SerialFeature : IPlatformDeviceFeature
 {
     public const ushort Com1Port = 0x3f8;
@@ -19,10 +19,13 @@ public sealed class SerialFeature : IPlatformDeviceFeature
 
     public void Attach(VirtualMachine machine, DeviceOptionValues values)
     {
-        var uart = new Uart16550(machine.InterruptLine(Com1Irq), Console.OpenStandardOutput());
+        // The terminal is ours unless another console claimed it (--console virtio); then our output goes to stderr.
+        bool console = HostTerminal.TakeDefault(Name);
+        var uart = new Uart16550(machine.InterruptLine(Com1Irq), console ? Console.OpenStandardOutput() : Console.OpenStandardError());
         machine.Ports.Register(Com1Port, Uart16550.RegisterCount, uart);
         machine.Describe(new PlatformDevice("COM1", "PNP0501", 0, [new IoPortResource(Com1Port, Uart16550.RegisterCount), new InterruptResource(Com1Irq)]));
-        machine.Own(HostConsole.Start(uart.Receive,
-            () => machine.RequestExit(new VmExit(VmExitKind.Stopped, "stopped from the console (Ctrl-A x)"))));
+        if (console)
+            machine.Own(HostConsole.Start(uart.Receive,
+                () => machine.RequestExit(new VmExit(VmExitKind.Stopped, "stopped from the console (Ctrl-A x)"))));
     }
 }

@@ -1,0 +1,46 @@
+using Glue.Core.Devices;
+using Glue.Core.Machine;
+using Glue.Core.Terminal;
+using Glue.Virtio;
+
+[assembly: GlueDevice(typeof(Glue.Devices.VirtioConsole.VirtioConsoleFeature))]
+
+namespace Glue.Devices.VirtioConsole;
+
+/// <summary>
+/// `--console serial|virtio`: with `virtio` the guest's console is a virtio-console device wired to this
+/// terminal (stdin in raw mode, Ctrl-A x quits), the serial port's output goes to stderr, and a Linux kernel is
+/// told console=hvc0 (after Glue's console=ttyS0, so it wins). With `serial` (the default) there is no
+/// virtio console.
+/// </summary>
+public sealed class VirtioConsoleFeature : IVirtioDeviceFeature, IMachineSetup
+{
+    public const string ConsoleOption = "--console";
+    private VirtioConsoleDevice? _device;
+
+    public string Name => "virtio-console";
+
+    public IReadOnlyList<DeviceOption> Options { get; } =
+        // Repeatable only for the parser (a single-valued string[] option does not parse); the last one wins.
+        [new(ConsoleOption, "Which device is the interactive console: serial (default) or virtio (then the serial port writes to stderr)", Repeatable: true)];
+
+    public void Setup(VirtualMachine machine, DeviceOptionValues values)
+    {
+        switch (values.Single(ConsoleOption))
+        {
+            case null or "serial":
+                return;
+            case "virtio":
+                HostTerminal.Claim(Name);
+                machine.AddKernelParameter("console=hvc0");
+                _device = new VirtioConsoleDevice(Console.OpenStandardOutput());
+                machine.Own(HostConsole.Start(_device.Receive,
+                    () => machine.RequestExit(new VmExit(VmExitKind.Stopped, "stopped from the console (Ctrl-A x)"))));
+                return;
+            case var other:
+                throw new DeviceConfigException($"--console {other}: expected serial or virtio");
+        }
+    }
+
+    public IReadOnlyList<IVirtioDevice> Create(DeviceOptionValues values) => _device is null ? [] : [_device];
+}

@@ -1,0 +1,146 @@
+using System.Globalization;
+using System.Net.Sockets;
+using Glue.Core.Devices;
+using Glue.Core.Machine;
+using Glue.Virtio;
+
+[assembly: GlueDevice(typeof(Glue.Devices.Vsock.VsockFeature))]
+
+namespace Glue.Devices.Vsock;
+
+/// <summary>
+/// `--vsock cid=N,uds=PATH`: a virtio-vsock device with guest CID N whose host side is Unix sockets (see
+/// <see cref="VsockDevice"/>). Glue listens on PATH from start-up until the VM exits, then removes it. Bad
+/// values (a CID below 3, a CID given twice or held by another VM, PATH in a missing directory or in use) are
+/// one-line errors, and nothing is left behind.
+/// </summary>
+public sealed class VsockFeature : IVirtioDeviceFeature, IMachineSetup
+{
+    public const string VsockOption = "--vsock";
+    private readonly List<VsockDevice> _devices = [];
+
+    public string Name => "vsock";
+
+    public IReadOnlyList<DeviceOption> Options { get; } =
+        [new(VsockOption, "A virtio-vsock device: cid=N (3 or more, unique on this host),uds=PATH (Glue listens there; a guest connect to port P goes to PATH_P)", Repeatable: true)];
+
+    /// <summary>Made here rather than in Create, so that the machine owns them (and removes their sockets) even if attaching fails.</summary>
+    public void Setup(VirtualMachine machine, DeviceOptionValues values)
+    {
+        var specs = values.All(VsockOption).Select(Parse).ToList();
+        for (int i = 0; i < specs.Count; i++)
+        {
+            for (int j = 0; j < i; j++)
+            {
+                if (specs[j].Cid == specs[i].Cid) throw new DeviceConfigException($"{VsockOption}: cid {specs[i].Cid} is given twice");
+                if (specs[j].Uds == specs[i].Uds) throw new DeviceConfigException($"{VsockOption}: uds {specs[i].Uds} is given twice");
+            }
+        }
+        foreach (var (cid, uds) in specs)
+        {
+            var device = Open(cid, uds);
+            machine.Own(device);
+            _devices.Add(device);
+        }
+    }
+
+    public IReadOnlyList<IVirtioDevice> Create(DeviceOptionValues values) => _devices;
+
+    /// <summary>cid=N,uds=PATH, in either order.</summary>
+    public static (ulong Cid, string Uds) Parse(string value)
+    {
+        ulong? cid = null;
+        string? uds = null;
+        foreach (var part in value.Split(','))
+        {
+            int equals = part.IndexOf('=');
+            string key = equals < 0 ? part : part[..equals], v = equals < 0 ? "" : part[(equals + 1)..];
+            switch (key)
+            {
+                case "cid" when ulong.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out ulong n):
+                    cid = n;
+                    break;
+                case "cid":
+                    throw new DeviceConfigException($"{VsockOption} {value}: cid must be a number");
+                case "uds" when v.Length > 0:
+                    uds = Path.GetFullPath(v);
+                    break;
+                default:
+                    throw new DeviceConfigException($"{VsockOption} {value}: expected cid=N,uds=PATH");
+            }
+        }
+        if (cid is null || uds is null) throw new DeviceConfigException($"{VsockOption} {value}: expected cid=N,uds=PATH");
+        // 0, 1 and 2 are the hypervisor, local and host; 0xffffffff is VMADDR_CID_ANY, and Linux's CIDs are 32-bit.
+        if (cid < 3 || cid >= uint.MaxValue) throw new DeviceConfigException($"{VsockOption}: cid {cid} is reserved; use 3 to {uint.MaxValue - 1}");
+        return (cid.Value, uds);
+    }
+
+    private static VsockDevice Open(ulong cid, string uds)
+    {
+        string? directory = Path.GetDirectoryName(uds);
+        if (directory is null || !Directory.Exists(directory)) throw new DeviceConfigException($"{VsockOption}: directory {directory} of uds {uds} does not exist");
+        var cidLock = CidLock.Acquire(cid);
+        try
+        {
+            return new VsockDevice(cid, uds, Listen(uds), cidLock);
+        }
+        catch
+        {
+            cidLock.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Binds PATH; a socket file there that nobody listens on (a killed VM's) is replaced, anything else refused.</summary>
+    private static Socket Listen(string path)
+    {
+        if (File.Exists(path) || Directory.Exists(path))
+        {
+            if (!IsStaleSocket(path)) throw new DeviceConfigException($"{VsockOption}: uds {path} already exists");
+            File.Delete(path);
+        }
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            socket.Bind(new UnixDomainSocketEndPoint(path));
+            socket.Listen(64);
+            return socket;
+        }
+        catch (SocketException e)
+        {
+            socket.Dispose();
+            throw new DeviceConfigException($"{VsockOption}: cannot listen on {path}: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// A Unix socket file that refuses connections: left behind by a VM that was killed. (A socket cannot be
+    /// opened as a file, which tells it from a regular file, which refuses connections too.)
+    /// </summary>
+    private static bool IsStaleSocket(string path)
+    {
+        if (Directory.Exists(path)) return false;
+        try
+        {
+            File.OpenHandle(path, FileMode.Open, FileAccess.Read).Dispose();
+            return false;
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return false;
+        }
+        using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            probe.Connect(new UnixDomainSocketEndPoint(path));
+            return false;
+        }
+        catch (SocketException e)
+        {
+            return e.SocketErrorCode == SocketError.ConnectionRefused;
+        }
+    }
+}
