@@ -61,13 +61,18 @@ internal static class RunCommand
     {
         try
         {
+            // Registered first, so disposed last: a signal while the VM is set up or torn down (disks flushing)
+            // is held off rather than killing the process half way.
+            var stopping = new StopRequest();
+            using var sigterm = StopOn(PosixSignal.SIGTERM, stopping);
+            using var sigint = StopOn(PosixSignal.SIGINT, stopping);
             using var control = ControlServer.Bind(request.Name);
             using var vm = VirtualMachine.Create(request.Machine, timeline);
+            stopping.Machine = vm;
             Attach(vm, request.Devices);
             vm.Boot(request.Boot);
             control.Serve(vm);
-            using var sigterm = StopOn(PosixSignal.SIGTERM, vm);
-            using var sigint = StopOn(PosixSignal.SIGINT, vm);
+            if (stopping.Signal is { } early) vm.RequestExit(new VmExit(VmExitKind.Stopped, $"stopped by {early}"));
             var exit = vm.Run();
             if (exit.Kind == VmExitKind.Failure) return ErrorReport.Fail(exit.Message, exit.ExitCode);
             if (timeline.Enabled) Console.Error.WriteLine($"glue: {request.Name}: {exit.Message}");
@@ -115,12 +120,20 @@ internal static class RunCommand
     }
 
     /// <summary>SIGTERM and SIGINT end the VM the way `glue stop` does.</summary>
-    private static PosixSignalRegistration StopOn(PosixSignal signal, VirtualMachine vm) =>
+    private static PosixSignalRegistration StopOn(PosixSignal signal, StopRequest stopping) =>
         PosixSignalRegistration.Create(signal, context =>
         {
             context.Cancel = true;
-            vm.RequestExit(new VmExit(VmExitKind.Stopped, $"stopped by {signal}"));
+            stopping.Signal ??= signal;
+            stopping.Machine?.RequestExit(new VmExit(VmExitKind.Stopped, $"stopped by {signal}"));
         });
+
+    /// <summary>The first stop signal, and the VM it stops once there is one.</summary>
+    private sealed class StopRequest
+    {
+        public volatile VirtualMachine? Machine;
+        public PosixSignal? Signal;
+    }
 
     /// <summary>A device's option as System.CommandLine sees it; its description ends with the device's name.</summary>
     private static Option<string[]> DeviceOptionFor(IDeviceFeature device, DeviceOption option) =>

@@ -27,6 +27,17 @@ public partial class FirmwareTableTests
             $"expected the MADT and the MP table to give the I/O APIC the same ID; {run.Describe()}");
     }
 
+    /// <summary>The guest powers off as Linux does, through the FADT's sleep control register with \_S5's SLP_TYP: glue ends with 0.</summary>
+    [KvmFact]
+    public async Task AcpiPowerOffThroughTheFadtEndsGlueWithZero()
+    {
+        var run = await GlueBinary.RunAsync("-v", "run", "-k", TestEnvironment.Guest, "-p", "glue.acpi=1 glue.poweroff=acpi");
+
+        Assert.Contains("GLUE-POWEROFF SLP_TYP 5 to port 0x600", run.Stdout);
+        Assert.Contains(run.Stderr, line => line.EndsWith("the guest powered off (ACPI S5)"));
+        Assert.Equal(0, run.ExitCode);
+    }
+
     [GeneratedRegex(@"ioapic 0xfec00000 id (\d+)")]
     private static partial Regex IoapicId();
 }

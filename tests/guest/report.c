@@ -5,6 +5,7 @@
  * and then the end of the VM.
  */
 #include "report.h"
+#include "acpi_poweroff.h"
 #include "format.h"
 #include "serial.h"
 
@@ -68,6 +69,7 @@ void test_report_findings(const char *name, const struct findings *f)
 
 NORETURN void vm_exit(bool success)
 {
+	acpi_poweroff_if_asked();
 	/* Glue: a reset request ends the VM (exit status 0). */
 	outb(I8042_COMMAND_PORT, I8042_CMD_PULSE_RESET);
 	/* QEMU microvm has no i8042: isa-debug-exit makes QEMU exit with status (value << 1) | 1. */
