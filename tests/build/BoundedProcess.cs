@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 
 namespace Glue.BuildTests;
 
@@ -6,18 +7,31 @@ namespace Glue.BuildTests;
 /// Runs a program within a time limit, with standard input closed. The process (and anything it started) is
 /// killed whenever the run ends before the process did, so that no test leaves a VM running.
 /// </summary>
-public static class BoundedProcess
+public static partial class BoundedProcess
 {
     public static readonly TimeSpan DefaultLimit = TimeSpan.FromSeconds(60);
 
+    /// <summary>How long a process told to end with SIGTERM has to do it (glue flushes its disks then).</summary>
+    private static readonly TimeSpan TerminateLimit = TimeSpan.FromSeconds(20);
+
+    private const int SIGTERM = 15;
+
+    /// <summary>What happens once the stop line is seen.</summary>
+    public enum StopBy
+    {
+        /// <summary>SIGKILL: for guests that never end by themselves; the exit status is that of the kill.</summary>
+        Kill,
+
+        /// <summary>SIGTERM, and a wait for the process to end by itself, as `glue stop` ends a VM.</summary>
+        Terminate,
+    }
+
     /// <summary>
     /// Runs the program to its end, or, given <paramref name="stopAtLine"/>, only until it prints a line that
-    /// contains it (for guests that never end by themselves): the exit status is then that of the kill.
-    /// A run that outlasts <paramref name="limit"/> throws, with what the program printed so far.
+    /// contains it. A run that outlasts <paramref name="limit"/> throws, with what the program printed so far.
     /// </summary>
-    public static async Task<ProcessResult> RunAsync(string program, IEnumerable<string> arguments, TimeSpan? limit = null, string? stopAtLine = null)
+    public static Task<ProcessResult> RunAsync(string program, IEnumerable<string> arguments, TimeSpan? limit = null, string? stopAtLine = null)
     {
-        var timeLimit = limit ?? DefaultLimit;
         var start = new ProcessStartInfo(program)
         {
             UseShellExecute = false,
@@ -27,7 +41,12 @@ public static class BoundedProcess
         };
         foreach (var argument in arguments)
             start.ArgumentList.Add(argument);
+        return RunAsync(start, limit ?? DefaultLimit, stopAtLine, StopBy.Kill);
+    }
 
+    /// <summary>The same for a prepared start (its standard streams redirected), stopped at the line as <paramref name="stop"/> says.</summary>
+    public static async Task<ProcessResult> RunAsync(ProcessStartInfo start, TimeSpan limit, string? stopAtLine, StopBy stop)
+    {
         using var process = new Process { StartInfo = start };
         var stdout = new List<string>();
         var stderr = new List<string>();
@@ -56,25 +75,33 @@ public static class BoundedProcess
             process.BeginErrorReadLine();
 
             var exited = process.WaitForExitAsync();
-            var timeUp = Task.Delay(timeLimit);
+            var timeUp = Task.Delay(limit);
             var first = await Task.WhenAny(exited, stopLineSeen.Task, timeUp);
             if (first == timeUp)
             {
                 KillIfRunning(process);
                 await process.WaitForExitAsync();
-                var soFar = new ProcessResult(process.ExitCode, Snapshot(stdout), Snapshot(stderr));
-                throw new TimeoutException($"{program} ran longer than {timeLimit} and was killed; {soFar.Describe()}");
+                throw new TimeoutException($"{start.FileName} ran longer than {limit} and was killed; {Result(process, stdout, stderr).Describe()}");
+            }
+            if (first != exited && stop == StopBy.Terminate && !process.HasExited)
+            {
+                Kill(process.Id, SIGTERM);
+                if (await Task.WhenAny(exited, Task.Delay(TerminateLimit)) != exited)
+                    throw new TimeoutException($"{start.FileName} did not end within {TerminateLimit} of SIGTERM; {Result(process, stdout, stderr).Describe()}");
             }
             KillIfRunning(process);
             // Also waits for the end of both output streams, so that no line is lost.
             await process.WaitForExitAsync();
-            return new ProcessResult(process.ExitCode, Snapshot(stdout), Snapshot(stderr));
+            return Result(process, stdout, stderr);
         }
         finally
         {
             KillIfRunning(process);
         }
     }
+
+    private static ProcessResult Result(Process process, List<string> stdout, List<string> stderr) =>
+        new(process.HasExited ? process.ExitCode : -1, Snapshot(stdout), Snapshot(stderr));
 
     private static void KillIfRunning(Process process)
     {
@@ -87,4 +114,7 @@ public static class BoundedProcess
         lock (lines)
             return [.. lines];
     }
+
+    [LibraryImport("libc", EntryPoint = "kill")]
+    private static partial int Kill(int pid, int signal);
 }

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Runtime.InteropServices;
 using Xunit;
 
 namespace Glue.BuildTests;
@@ -11,7 +9,7 @@ namespace Glue.BuildTests;
 /// stopped with SIGTERM (unless the guest's i8042 reset already ended it) and the files are checked on the host.
 /// </summary>
 [Trait("Transport", "virtio-mmio"), Trait("Device", "blk"), Trait("Device", "rng"), Trait("Device", "serial")]
-public partial class VirtioMmioStorageTests
+public class VirtioMmioStorageTests
 {
     private const long WriteFirst = 1001;
     private const long WriteCount = 23;
@@ -115,44 +113,7 @@ public partial class VirtioMmioStorageTests
     /// Runs glue until it exits; once the guest prints GLUE-TEST-DONE a glue still running (no i8042 to reset
     /// through) gets SIGTERM, which ends it the way `glue stop` does: devices disposed, disks fsynced.
     /// </summary>
-    private static async Task<ProcessResult> RunUntilDoneAsync(string runtimeDirectory, string[] arguments)
-    {
-        using var process = new Process { StartInfo = GlueInvocation.StartInfo(runtimeDirectory, arguments) };
-        var stdout = new List<string>();
-        var stderr = new List<string>();
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        process.OutputDataReceived += (_, line) =>
-        {
-            if (line.Data is null) return;
-            lock (stdout) stdout.Add(line.Data);
-            if (line.Data.StartsWith("GLUE-TEST-DONE ", StringComparison.Ordinal)) done.TrySetResult();
-        };
-        process.ErrorDataReceived += (_, line) =>
-        {
-            if (line.Data is not null) lock (stderr) stderr.Add(line.Data);
-        };
-        process.Start();
-        try
-        {
-            process.StandardInput.Close();
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            var exited = process.WaitForExitAsync();
-            var first = await Task.WhenAny(exited, done.Task, Task.Delay(TimeSpan.FromSeconds(60)));
-            if (first == done.Task && !process.HasExited) Kill(process.Id, SIGTERM);
-            if (await Task.WhenAny(exited, Task.Delay(TimeSpan.FromSeconds(20))) != exited)
-                throw new TimeoutException($"glue did not end; {new ProcessResult(-1, [.. stdout], [.. stderr]).Describe()}");
-            await process.WaitForExitAsync();
-            lock (stdout) lock (stderr) return new ProcessResult(process.ExitCode, [.. stdout], [.. stderr]);
-        }
-        finally
-        {
-            if (!process.HasExited) process.Kill(entireProcessTree: true);
-        }
-    }
-
-    private const int SIGTERM = 15;
-
-    [LibraryImport("libc", EntryPoint = "kill")]
-    private static partial int Kill(int pid, int signal);
+    private static Task<ProcessResult> RunUntilDoneAsync(string runtimeDirectory, string[] arguments) =>
+        BoundedProcess.RunAsync(GlueInvocation.StartInfo(runtimeDirectory, arguments), TimeSpan.FromSeconds(60),
+            "GLUE-TEST-DONE ", BoundedProcess.StopBy.Terminate);
 }
