@@ -12,6 +12,7 @@ public static class Targets
         ["linux-guest"] = new("linux-guest", "build the Linux test guest (Debian kernel, busybox) into artifacts/linux/", BuildLinuxGuest),
         ["test"] = new("test", "run the unit tests, then the build tests against every manifest's glue", Test),
         ["run"] = new("run [GLUE-RUN-OPTIONS...]", "publish the full manifest and boot the test guest on 2 vCPUs", BootGuest),
+        ["bench"] = new("bench [RUNS]", "glue against QEMU microvm on the same guests, side by side (default 10 runs)", Bench),
     };
 
     public static int Run(Repository repository, string[] arguments)
@@ -63,6 +64,17 @@ public static class Targets
         var glue = steps.Publish(repository.DefaultManifest());
         var guest = steps.BuildGuest();
         return Command.Run(glue, ["run", "-k", guest, "-c", "2", "-p", "glue.cpus=2", .. arguments]);
+    }
+
+    private static int Bench(Repository repository, string[] arguments)
+    {
+        int runs = arguments switch
+        {
+            [] => 10,
+            [var text] when int.TryParse(text, out int n) && n > 0 => n,
+            _ => throw new UsageError("bench takes at most one argument: the number of runs per case"),
+        };
+        return new BenchTarget(repository).Run(runs);
     }
 
     private static void ExpectNone(string target, string[] arguments)
