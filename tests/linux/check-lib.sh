@@ -76,7 +76,14 @@ pattern() {
     }' | xxd -r -p
 }
 
-# first_difference EXPECTED ACTUAL: where two files first differ, for a FAIL detail.
+# first_difference EXPECTED ACTUAL [FIRST-SECTOR]: where two files first differ, for a FAIL detail: the byte
+# offset in the files and its sector on the disk, whose first sector is FIRST-SECTOR (default 0).
 first_difference() {
-    cmp "$1" "$2" 2>&1 | head -n 1
+    at="$(cmp "$1" "$2" 2>&1 | sed -n 's/.*differ: char \([0-9]*\).*/\1/p')"
+    if [ -n "$at" ]; then
+        at=$((at - 1)) # cmp counts from 1
+        echo "first difference at byte $at (sector $((${3:-0} + at / 512))): expected 0x$(od -An -tx1 -j "$at" -N 1 "$1" | tr -d ' '), got 0x$(od -An -tx1 -j "$at" -N 1 "$2" | tr -d ' ')"
+    else
+        cmp "$1" "$2" 2>&1 | head -n 1 # one file is shorter
+    fi
 }
