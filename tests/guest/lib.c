@@ -57,6 +57,15 @@ bool starts_with(const char *s, const char *prefix)
 	return true;
 }
 
+bool key_value(const char *token, const char *end, const char *name, const char **value)
+{
+	size_t n = strlen(name);
+	if ((size_t)(end - token) < n || memcmp(token, name, n) != 0)
+		return false;
+	*value = token + n;
+	return true;
+}
+
 bool parse_u64(const char *s, const char *end, uint64_t *value)
 {
 	uint64_t v = 0;

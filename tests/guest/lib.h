@@ -98,6 +98,8 @@ int memcmp(const void *a, const void *b, size_t n);
 
 size_t strlen(const char *s);
 bool starts_with(const char *s, const char *prefix);
+/* If [token, end) starts with name (e.g. "glue.cpus="), points *value just past it. */
+bool key_value(const char *token, const char *end, const char *name, const char **value);
 /* Parse a whole decimal number [s, end); false if empty, not all digits, or over UINT64_MAX. */
 bool parse_u64(const char *s, const char *end, uint64_t *value);
 /* Parse exactly eight lowercase hex digits. */

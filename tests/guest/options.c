@@ -1,15 +1,5 @@
 #include "options.h"
 
-/* If [token, end) is "<key><value>", points *value at the value. */
-static bool key(const char *token, const char *end, const char *name, const char **value)
-{
-	size_t n = strlen(name);
-	if ((size_t)(end - token) < n || memcmp(token, name, n) != 0)
-		return false;
-	*value = token + n;
-	return true;
-}
-
 static bool equals(const char *s, const char *end, const char *word)
 {
 	size_t n = strlen(word);
@@ -81,22 +71,22 @@ static bool parse_blk_attribute(const char *a, const char *end, struct blk_expec
 	uint64_t n[3];
 	if (equals(a, end, "ro")) {
 		b->ro = true;
-	} else if (key(a, end, "sectors:", &v)) {
+	} else if (key_value(a, end, "sectors:", &v)) {
 		b->sectors_given = parse_fields(v, end, ':', &b->sectors, 1);
 		return b->sectors_given;
-	} else if (key(a, end, "pattern:", &v)) {
+	} else if (key_value(a, end, "pattern:", &v)) {
 		if (!parse_fields(v, end, ':', n, 1) || n[0] > UINT32_MAX)
 			return false;
 		b->pattern_given = true;
 		b->pattern_seed = (uint32_t)n[0];
-	} else if (key(a, end, "write:", &v)) {
+	} else if (key_value(a, end, "write:", &v)) {
 		if (!parse_fields(v, end, ':', n, 3) || n[1] == 0 || n[2] > UINT32_MAX)
 			return false;
 		b->write_given = true;
 		b->write_sector = n[0];
 		b->write_count = n[1];
 		b->write_seed = (uint32_t)n[2];
-	} else if (key(a, end, "id:", &v)) {
+	} else if (key_value(a, end, "id:", &v)) {
 		if (v == end || end - v > BLK_ID_BYTES)
 			return false;
 		b->id_given = true;
@@ -128,25 +118,25 @@ static void parse_blk_key(const char *v, const char *end, struct options *o)
 static void parse_token(const char *token, const char *end, struct options *o)
 {
 	const char *v;
-	if (key(token, end, "glue.mem=", &v)) {
+	if (key_value(token, end, "glue.mem=", &v)) {
 		o->mem_given = true;
 		o->mem_valid = parse_u64(v, end, &o->mem_mib) && o->mem_mib > 0;
-	} else if (key(token, end, "glue.initrd=", &v)) {
+	} else if (key_value(token, end, "glue.initrd=", &v)) {
 		o->initrd_given = true;
 		const char *colon = v;
 		while (colon < end && *colon != ':')
 			colon++;
 		o->initrd_valid = colon < end && parse_u64(v, colon, &o->initrd_size) &&
 				  parse_hex32(colon + 1, end, &o->initrd_crc);
-	} else if (key(token, end, "glue.cpus=", &v)) {
+	} else if (key_value(token, end, "glue.cpus=", &v)) {
 		o->cpus_valid = parse_u64(v, end, &o->cpus) && o->cpus > 0;
-	} else if (key(token, end, "glue.acpi=", &v)) {
+	} else if (key_value(token, end, "glue.acpi=", &v)) {
 		o->acpi = expectation(v, end);
-	} else if (key(token, end, "glue.mptable=", &v)) {
+	} else if (key_value(token, end, "glue.mptable=", &v)) {
 		o->mptable = expectation(v, end);
-	} else if (key(token, end, "virtio_mmio.device=", &v)) {
+	} else if (key_value(token, end, "virtio_mmio.device=", &v)) {
 		parse_virtio_token(v, end, o);
-	} else if (key(token, end, "glue.virtio-scan=", &v)) {
+	} else if (key_value(token, end, "glue.virtio-scan=", &v)) {
 		uint64_t n[4] = { 0 };
 		o->virtio_scan_given = true;
 		o->virtio_scan_valid = parse_fields(v, end, ':', n, 4) && n[1] > 0 && n[2] > 0;
@@ -154,11 +144,11 @@ static void parse_token(const char *token, const char *end, struct options *o)
 		o->scan_stride = n[1];
 		o->scan_count = n[2];
 		o->scan_irq = n[3];
-	} else if (key(token, end, "glue.blk", &v)) {
+	} else if (key_value(token, end, "glue.blk", &v)) {
 		parse_blk_key(v, end, o);
-	} else if (key(token, end, "glue.rng=", &v)) {
+	} else if (key_value(token, end, "glue.rng=", &v)) {
 		o->rng = expectation(v, end);
-	} else if (key(token, end, "glue.mode=", &v)) {
+	} else if (key_value(token, end, "glue.mode=", &v)) {
 		if (equals(v, end, "emulation-failure"))
 			o->mode = MODE_EMULATION_FAILURE;
 		else if (equals(v, end, "counter"))

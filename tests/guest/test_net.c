@@ -66,15 +66,6 @@ static bool parse_ipv4(const char *p, const char *end, uint32_t *ip)
 	return true;
 }
 
-static bool attribute(const char *a, const char *end, const char *name, const char **value)
-{
-	size_t n = strlen(name);
-	if ((size_t)(end - a) < n || memcmp(a, name, n) != 0)
-		return false;
-	*value = a + n;
-	return true;
-}
-
 static void parse_key(const char *v, const char *end, struct net_key *k)
 {
 	*k = (struct net_key){ .given = true, .valid = true, .pings = 3, .datagrams = 3, .seconds = 30 };
@@ -85,17 +76,17 @@ static void parse_key(const char *v, const char *end, struct net_key *k)
 			e++;
 		const char *x;
 		bool ok;
-		if (attribute(a, e, "ip:", &x))
+		if (key_value(a, e, "ip:", &x))
 			ok = ip = parse_ipv4(x, e, &k->ip);
-		else if (attribute(a, e, "peer:", &x))
+		else if (key_value(a, e, "peer:", &x))
 			ok = peer = parse_ipv4(x, e, &k->peer);
-		else if (attribute(a, e, "udp:", &x))
+		else if (key_value(a, e, "udp:", &x))
 			ok = port = parse_u64(x, e, &k->port) && k->port > 0 && k->port < 65536;
-		else if (attribute(a, e, "pings:", &x))
+		else if (key_value(a, e, "pings:", &x))
 			ok = parse_u64(x, e, &k->pings);
-		else if (attribute(a, e, "datagrams:", &x))
+		else if (key_value(a, e, "datagrams:", &x))
 			ok = parse_u64(x, e, &k->datagrams) && k->datagrams <= 1000;
-		else if (attribute(a, e, "seconds:", &x))
+		else if (key_value(a, e, "seconds:", &x))
 			ok = parse_u64(x, e, &k->seconds) && k->seconds > 0 && k->seconds <= 600;
 		else
 			ok = false;
@@ -117,7 +108,7 @@ static void find_key(struct net_key *k)
 		while (*p && *p != ' ')
 			p++;
 		const char *v;
-		if (attribute(token, p, "glue.net=", &v))
+		if (key_value(token, p, "glue.net=", &v))
 			parse_key(v, p, k);
 	}
 }
