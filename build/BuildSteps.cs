@@ -22,7 +22,8 @@ public sealed class BuildSteps(Repository repository)
 
     /// <summary>
     /// Makes the Linux test guest (a Debian kernel and a busybox initramfs) and returns its directory. Like make
-    /// for the test guest, the script runs every time: it downloads and builds only when an output is missing.
+    /// for the test guest, the script runs every time: it downloads and builds only when an output is missing or
+    /// tests/linux changed (VERSION records a hash of that folder).
     /// </summary>
     public string BuildLinuxGuest()
     {

@@ -45,3 +45,10 @@ public sealed class FullLinuxBootFactAttribute : FactAttribute
 {
     public FullLinuxBootFactAttribute() => Skip = TestEnvironment.MissingForFullLinuxBoot;
 }
+
+/// <summary>A test that boots the Debian kernel in QEMU under TCG, on a TAP in a private network namespace, and checks a disk with e2fsck.</summary>
+public sealed class QemuLinuxNetFactAttribute : FactAttribute
+{
+    public QemuLinuxNetFactAttribute() =>
+        Skip = TestEnvironment.MissingForQemuLinux ?? NetEnvironment.Missing ?? (TestEnvironment.OnPath("e2fsck") ? null : "e2fsck is not installed");
+}

@@ -24,14 +24,16 @@ public sealed record TestDisk(string Path, long Sectors, uint Seed)
 
     /// <summary>
     /// Null if the file holds this disk's pattern everywhere but sectors [first, first + count), which hold the
-    /// pattern for <paramref name="writeSeed"/>; else where it first differs.
+    /// pattern for <paramref name="writeSeed"/>; else where it first differs. The written pattern's word j is
+    /// counted from the disk's start (the test guest's writes) or, with <paramref name="fromWriteStart"/>, from
+    /// sector <paramref name="first"/> (the Linux guest's `glue.blk.write`).
     /// </summary>
-    public string? DifferenceAfterWrite(long first, long count, uint writeSeed)
+    public string? DifferenceAfterWrite(long first, long count, uint writeSeed, bool fromWriteStart = false)
     {
         var actual = File.ReadAllBytes(Path);
         var expected = new byte[Sectors * SectorBytes];
         FillPattern(expected, Seed, 0);
-        FillPattern(expected.AsSpan((int)(first * SectorBytes), (int)(count * SectorBytes)), writeSeed, first * SectorBytes);
+        FillPattern(expected.AsSpan((int)(first * SectorBytes), (int)(count * SectorBytes)), writeSeed, fromWriteStart ? 0 : first * SectorBytes);
         if (actual.Length != expected.Length)
             return $"{Path} has {actual.Length} bytes, expected {expected.Length}";
         var at = actual.AsSpan().CommonPrefixLength(expected);

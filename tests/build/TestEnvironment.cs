@@ -36,6 +36,10 @@ public static class TestEnvironment
     public static string? MissingForQemu =>
         Unset("GLUE_GUEST") ?? MissingKvm ?? (OnPath("qemu-system-x86_64") ? null : "qemu-system-x86_64 is not installed");
 
+    /// <summary>Null when QEMU can boot the Debian kernel under TCG (no /dev/kvm needed).</summary>
+    public static string? MissingForQemuLinux =>
+        Unset("GLUE_LINUX") ?? (OnPath("qemu-system-x86_64") ? null : "qemu-system-x86_64 is not installed");
+
     private static string? MissingKvm => File.Exists("/dev/kvm") ? null : "/dev/kvm is missing";
 
     private static string? Unset(string variable) =>
@@ -48,7 +52,7 @@ public static class TestEnvironment
             ? value
             : throw new InvalidOperationException(Unset(variable));
 
-    private static bool OnPath(string program) =>
+    public static bool OnPath(string program) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "")
             .Split(':', StringSplitOptions.RemoveEmptyEntries)
             .Any(directory => File.Exists(Path.Combine(directory, program)));

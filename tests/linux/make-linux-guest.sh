@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Builds the Linux test guest from two Debian packages: tests/linux/make-linux-guest.sh OUTDIR
+# Builds the Linux test guest from Debian packages: tests/linux/make-linux-guest.sh OUTDIR
 #   OUTDIR/vmlinuz            the kernel linux-image-amd64 depends on, as Debian ships it (a bzImage)
 #   OUTDIR/vmlinux            the same kernel as an ELF, unpacked from the bzImage's XZ payload
-#   OUTDIR/initramfs.cpio.gz  busybox-static and tests/linux/init (the protocol is in tests/linux/README.md)
-#   OUTDIR/VERSION            the packages and versions these came from
-# Nothing is downloaded except those two .deb files, through apt.
+#   OUTDIR/initramfs.cpio.gz  busybox-static, the kernel's virtio and ext4 modules, mke2fs/e2fsck and socat
+#                             with their libraries, tests/linux/init and the checks in tests/linux/checks
+#                             (the protocol and the checks' keys are in tests/linux/README.md)
+#   OUTDIR/VERSION            the packages and versions these came from, and the hash of tests/linux
+# Nothing is downloaded except those .deb files, through apt.
 set -euo pipefail
 
 if (($# != 1)); then
@@ -15,13 +17,15 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 outdir="$(realpath -m "$1")"
 outputs=(vmlinuz vmlinux initramfs.cpio.gz VERSION)
 
-# The cache is simply "every output is there": a newer Debian kernel is picked up only after OUTDIR is
-# removed, so a test run never changes kernels under the tests by surprise.
+# The cache is "every output is there, and VERSION was made from this tests/linux": the hash covers every
+# file in this folder (this script, init, the checks), so a change to any of them rebuilds the guest. A newer
+# Debian kernel is picked up only after OUTDIR is removed, so a test run never changes kernels by surprise.
+inputs="$(cd "$here" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)"
 missing=0
 for output in "${outputs[@]}"; do
     [[ -f "$outdir/$output" ]] || missing=1
 done
-if ((missing == 0)); then
+if ((missing == 0)) && grep -qx "inputs tests/linux $inputs" "$outdir/VERSION"; then
     echo "$outdir is up to date ($(head -n 1 "$outdir/VERSION"))"
     exit 0
 fi
@@ -43,15 +47,24 @@ if [[ -z "$kernel_package" ]]; then
     echo "$0: linux-image-amd64 depends on no linux-image-* package" >&2
     exit 1
 fi
+# The checks' tools: e2fsprogs (mke2fs, e2fsck) and socat (busybox has no AF_VSOCK client), and the
+# libraries they link against, directly or not (Debian 12's names; one missing is reported below, when the
+# links are resolved). socat's libwrap brings libnsl, libtirpc and Kerberos' GSS-API libraries.
+tool_packages=(e2fsprogs socat libc6 libext2fs2 libcom-err2 libblkid1 libuuid1 libssl3 libwrap0
+    libnsl2 libtirpc3 libgssapi-krb5-2 libkrb5-3 libk5crypto3 libkrb5support0 libkeyutils1)
 # As root, apt would try to download as the _apt user, find it cannot write to this private directory,
 # warn, and download as root anyway; saying so up front keeps that warning out of the log.
-apt-get download -q -o APT::Sandbox::User=root "$kernel_package" busybox-static
+apt-get download -q -o APT::Sandbox::User=root "$kernel_package" busybox-static "${tool_packages[@]}"
 kernel_deb=("$kernel_package"_*.deb)
 busybox_deb=(busybox-static_*.deb)
 
-# Only the files needed are unpacked: the kernel package also holds some 400 MB of modules.
-dpkg-deb --fsys-tarfile "${kernel_deb[0]}" | tar -x --wildcards './boot/vmlinuz-*'
+# From the kernel package, only the bzImage and the modules (some 400 MB, from which a few are taken below).
+dpkg-deb --fsys-tarfile "${kernel_deb[0]}" | tar -x --wildcards './boot/vmlinuz-*' './lib/modules/*'
 dpkg-deb --fsys-tarfile "${busybox_deb[0]}" | tar -x ./bin/busybox
+mkdir tools
+for package in "${tool_packages[@]}"; do
+    dpkg-deb -x "$package"_*.deb tools
+done
 vmlinuz=(boot/vmlinuz-*)
 mkdir out
 cp "${vmlinuz[0]}" out/vmlinuz
@@ -79,19 +92,93 @@ fi
 # /init mounts devtmpfs over /dev before it writes anything. So no device nodes are made here, no root is
 # needed, and GNU cpio (-R 0:0 for root ownership, --reproducible for stable inode numbers) writes newc
 # straight from a directory tree, where a hand-written newc writer would be its own code to trust.
-mkdir -p root/bin root/dev root/proc root/sys root/glue-checks.d
+mkdir -p root/bin root/sbin root/usr/bin root/etc root/dev root/proc root/sys root/mnt root/tmp root/lib/modules \
+    root/lib/x86_64-linux-gnu root/lib64 root/glue-checks.d
 cp bin/busybox root/bin/busybox
-# /init needs sh, mount and poweroff; the rest are for the checks in /glue-checks.d and for debugging.
-for applet in sh mount umount poweroff cat echo ls mkdir sleep grep dmesg uname; do
+# /init needs sh, mount, insmod and poweroff; the rest are for the checks in /glue-checks.d and for debugging.
+for applet in sh mount umount poweroff insmod cat echo ls mkdir sleep grep dmesg uname \
+    awk xxd dd cmp od tr sort uniq wc head tail cut sed basename readlink blockdev sync rm ip ping kill lsmod; do
     ln -s busybox "root/bin/$applet"
 done
 install -m 0755 "$here/init" root/init
+install -m 0644 "$here/check-lib.sh" root/lib/glue-check.sh
+install -m 0755 "$here"/checks/* root/glue-checks.d/
+
+# Kernel modules: Debian builds virtio (PCI and MMIO transports, blk, net, rng, console, vsock) and ext4 as
+# modules, and its package has no modules.dep (depmod makes it on install). So each wanted module's
+# `depends=` (from its .modinfo section, what modinfo prints) is resolved here, recursively, into a load
+# order that /init follows with insmod. File names become the module names (virtio-rng.ko is virtio_rng).
+# crc32c_generic is listed because ext4 and jbd2 need crc32c only through a softdep (an alias that modprobe
+# would load); crc32c-intel would need SSE4.2, which QEMU's TCG CPU lacks.
+module_dir=(lib/modules/*)
+wanted_modules=(virtio_pci virtio_mmio virtio_blk virtio_net virtio_rng virtio_console vmw_vsock_virtio_transport
+    crc32c_generic ext4)
+declare -A module_files=()
+while IFS= read -r -d '' file; do
+    name="$(basename "$file" .ko)"
+    module_files[${name//-/_}]="$file"
+done < <(find "${module_dir[0]}/kernel" -name '*.ko' -print0)
+load_order=()
+declare -A placed=()
+place_module() {
+    local name="$1" file="${module_files[$1]:-}" dependency
+    [[ -n "${placed[$name]:-}" ]] && return
+    if [[ -z "$file" ]]; then
+        echo "$0: module $name is not in ${kernel_deb[0]}" >&2
+        exit 1
+    fi
+    placed[$name]=1
+    for dependency in $(tr '\0' '\n' <"$file" | sed -n 's/^depends=//p' | tr ',' ' '); do
+        place_module "${dependency//-/_}"
+    done
+    cp "$file" "root/lib/modules/$name.ko"
+    load_order+=("$name")
+}
+for module in "${wanted_modules[@]}"; do
+    place_module "$module"
+done
+printf '%s\n' "${load_order[@]}" >root/lib/modules/load-order
+
+# The tools, at the paths their packages give them, with every shared library they need (their DT_NEEDED,
+# recursively, found in the unpacked packages) in /lib/x86_64-linux-gnu, where Debian's loader looks by default.
+# The loader is there too (libc.so.6 names it), and its PT_INTERP path /lib64/ld-linux-x86-64.so.2 is a link.
+# mkfs.ext4 is mke2fs by another name; mke2fs.conf gives it the ext4 feature set Debian's mkfs.ext4 uses.
+cp tools/sbin/mke2fs tools/sbin/e2fsck root/sbin/
+ln -s mke2fs root/sbin/mkfs.ext4
+cp tools/usr/bin/socat root/usr/bin/
+cp tools/etc/mke2fs.conf root/etc/
+ln -s /proc/mounts root/etc/mtab   # e2fsck and mount read it to tell whether a device is mounted
+ln -s ../lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 root/lib64/ld-linux-x86-64.so.2
+declare -A copied=()
+copy_libraries() {
+    local library path
+    for library in $(readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+        [[ -n "${copied[$library]:-}" ]] && continue
+        path="$(find tools/lib/x86_64-linux-gnu tools/usr/lib/x86_64-linux-gnu -name "$library" 2>/dev/null | head -n 1)"
+        if [[ -z "$path" ]]; then
+            echo "$0: $1 needs $library, which none of ${tool_packages[*]} holds" >&2
+            exit 1
+        fi
+        copied[$library]=1
+        cp -L "$path" "root/lib/x86_64-linux-gnu/$library"
+        copy_libraries "$path"
+    done
+}
+for binary in root/sbin/mke2fs root/sbin/e2fsck root/usr/bin/socat; do
+    copy_libraries "$binary"
+done
 (cd root && find . -print0 | LC_ALL=C sort -z | cpio --null --create --format=newc -R 0:0 --reproducible --quiet) |
     gzip -9 -n >out/initramfs.cpio.gz
 
 {
     echo "kernel $(dpkg-deb -f "${kernel_deb[0]}" Package) $(dpkg-deb -f "${kernel_deb[0]}" Version)"
     echo "busybox $(dpkg-deb -f "${busybox_deb[0]}" Package) $(dpkg-deb -f "${busybox_deb[0]}" Version)"
+    for package in "${tool_packages[@]}"; do
+        deb=("$package"_*.deb)
+        echo "tool $package $(dpkg-deb -f "${deb[0]}" Version)"
+    done
+    echo "modules ${load_order[*]}"
+    echo "inputs tests/linux $inputs"
 } >out/VERSION
 
 # VERSION goes last, so that an interruption during the moves leaves an incomplete set the next run redoes.
