@@ -49,7 +49,15 @@ public sealed unsafe class VhostUserBackend : IVirtioInterrupts, IDisposable
         _log = log;
         _rings = device.QueueMaxSizes.Select(max => new Vring(max)).ToArray();
         OfferedFeatures = device.Features | VirtioFeatures.Core | 1UL << VHOST_USER_F_PROTOCOL_FEATURES;
+        // CONFIG only where the frontend takes the config space from the backend: not for net, whose config
+        // (MAC, link) QEMU makes itself and warns about a backend offering it, nor for a device without one (rng).
+        OfferedProtocolFeatures = device.ConfigSize > 0 && device.DeviceId != VirtioIds.VIRTIO_ID_NET
+            ? SupportedProtocolFeatures
+            : SupportedProtocolFeatures & ~(1UL << VHOST_USER_PROTOCOL_F_CONFIG);
     }
+
+    /// <summary>GET_PROTOCOL_FEATURES: MQ and REPLY_ACK, and CONFIG for devices whose config the frontend reads from us.</summary>
+    public ulong OfferedProtocolFeatures { get; }
 
     /// <summary>GET_FEATURES: the device's features, the core's ring features, and VHOST_USER_F_PROTOCOL_FEATURES.</summary>
     public ulong OfferedFeatures { get; }
@@ -172,9 +180,9 @@ public sealed unsafe class VhostUserBackend : IVirtioInterrupts, IDisposable
                 SetEnabled((int)state.Index, ring, state.Num == 1);
                 return VhostUserOutcome.Ok;
             }
-            case VHOST_USER_GET_CONFIG:
+            case VHOST_USER_GET_CONFIG when ConfigOffered:
                 return GetConfig(message);
-            case VHOST_USER_SET_CONFIG:
+            case VHOST_USER_SET_CONFIG when ConfigOffered:
                 SetConfig(message);
                 return VhostUserOutcome.Ok;
             default:
@@ -193,6 +201,8 @@ public sealed unsafe class VhostUserBackend : IVirtioInterrupts, IDisposable
         // filter them) gets them dropped: the device and its queues run with what we offered only.
         _features = features & OfferedFeatures;
     }
+
+    private bool ConfigOffered => (OfferedProtocolFeatures & 1UL << VHOST_USER_PROTOCOL_F_CONFIG) != 0;
 
     private bool ProtocolFeaturesNegotiated => (_features & 1UL << VHOST_USER_F_PROTOCOL_FEATURES) != 0;
 

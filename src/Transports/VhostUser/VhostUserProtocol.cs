@@ -56,12 +56,12 @@ public static class VhostUserProtocol
     public const int VHOST_USER_PROTOCOL_F_CONFIG = 9;
 
     /// <summary>
-    /// What Glue offers: MQ (GET_QUEUE_NUM, which QEMU uses to check it asks for no more queues than the device
-    /// has), REPLY_ACK (the frontend may ask for a success/failure answer to any message, which is how errors
-    /// reach it instead of a disconnect) and CONFIG (GET_CONFIG/SET_CONFIG: QEMU's vhost-user-blk and -vsock read
-    /// the capacity and guest CID from the backend and fail without it).
+    /// What Glue can offer: MQ (GET_QUEUE_NUM, which QEMU uses to check it asks for no more queues than the device
+    /// has; the spec asks every backend to have it), REPLY_ACK (the frontend may ask for a success/failure answer
+    /// to any message, which is how errors reach it instead of a disconnect) and CONFIG (GET_CONFIG/SET_CONFIG:
+    /// QEMU's vhost-user-blk and -vsock read the capacity and guest CID from the backend and fail without it).
     /// </summary>
-    public const ulong OfferedProtocolFeatures =
+    public const ulong SupportedProtocolFeatures =
         1UL << VHOST_USER_PROTOCOL_F_MQ | 1UL << VHOST_USER_PROTOCOL_F_REPLY_ACK | 1UL << VHOST_USER_PROTOCOL_F_CONFIG;
 
     // ---- The u64 of SET_VRING_KICK / CALL / ERR.
