@@ -26,11 +26,19 @@ public static class VhostUserSession
                 {
                     VhostUserOutcome outcome = default;
                     bool replyAck = false;
-                    loop.Invoke(() =>
+                    try
                     {
-                        outcome = backend.Handle(message);
-                        replyAck = backend.ReplyAck;
-                    });
+                        loop.Invoke(() =>
+                        {
+                            outcome = backend.Handle(message);
+                            replyAck = backend.ReplyAck;
+                        });
+                    }
+                    catch (Exception e) when (e is not VhostUserDisconnect)
+                    {
+                        // A request the checks did not foresee: the frontend goes, the backend is reset, glue stays.
+                        throw new VhostUserDisconnect($"request {message.Request} failed: {e.GetType().Name}: {e.Message}");
+                    }
                     if (!Answer(socket, message, outcome, replyAck, log)) return;
                 }
             }
