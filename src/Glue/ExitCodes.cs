@@ -14,7 +14,7 @@ internal static class ExitCodes
         {summary}
 
         Exit status:
-          0  the guest reset or powered off, or the VM was stopped
+          0  the guest reset or powered off, or the VM was stopped (glue device: it was stopped by SIGTERM/SIGINT)
           1  the VM failed (emulation failure, triple fault, failed entry, KVM error)
           2  bad input (options, kernel, initrd, sizes, a VM name in use)
           3  pause/resume/stop: no VM has that name

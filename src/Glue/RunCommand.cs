@@ -37,7 +37,7 @@ internal static class RunCommand
             kernel, initrd, parameters, boot, cpus, memory, name,
         };
         var devices = DeviceRegistry.CreateDevices();
-        var deviceOptions = devices.ToDictionary(d => d, d => d.Options.Select(o => DeviceOptionFor(d, o)).ToArray());
+        var deviceOptions = devices.ToDictionary(d => d, d => d.Options.Select(o => DeviceOptions.For(d, o)).ToArray());
         foreach (var option in deviceOptions.Values.SelectMany(o => o)) command.Options.Add(option);
 
         command.SetAction(parse =>
@@ -48,7 +48,7 @@ internal static class RunCommand
                 new MachineConfig(parse.GetValue(cpus), checked((ulong)Math.Max(0, parse.GetValue(memory)) * MemoryLayout.MiB)),
                 new BootRequest(parse.GetValue(kernel)!, parse.GetValue(initrd), parse.GetValue(parameters) ?? "", parse.GetValue(boot), LinuxDefaults: true),
                 parse.GetValue(name) ?? $"guest-{Environment.ProcessId}",
-                devices.Select(d => (d, Values(parse, deviceOptions[d]))).ToArray());
+                devices.Select(d => (d, DeviceOptions.Values(parse, deviceOptions[d]))).ToArray());
             return Execute(request, timeline);
         });
         return command;
@@ -134,17 +134,4 @@ internal static class RunCommand
         public volatile VirtualMachine? Machine;
         public PosixSignal? Signal;
     }
-
-    /// <summary>A device's option as System.CommandLine sees it; its description ends with the device's name.</summary>
-    private static Option<string[]> DeviceOptionFor(IDeviceFeature device, DeviceOption option) =>
-        new(option.Name)
-        {
-            Description = $"{option.Description} [{device.Name}]",
-            Arity = option.Repeatable ? ArgumentArity.ZeroOrMore : ArgumentArity.ZeroOrOne,
-            AllowMultipleArgumentsPerToken = false,
-        };
-
-    /// <summary>An option given without a value (a flag such as `--rng`) counts as one occurrence whose value is "".</summary>
-    private static DeviceOptionValues Values(ParseResult parse, Option<string[]>[] options) =>
-        new(options.ToDictionary(o => o.Name, o => parse.GetValue(o) is { Length: > 0 } given ? given : parse.GetResult(o) is null ? [] : [""]));
 }

@@ -11,7 +11,7 @@ internal static class VersionText
         string version = typeof(VersionText).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "unknown";
         var features = DeviceRegistry.CreateDevices();
         string Names(bool transports) =>
-            string.Join(",", features.Where(f => (f is IVirtioTransportFeature) == transports).Select(f => f.Name).Order(StringComparer.Ordinal));
+            string.Join(",", features.Where(f => (f is IVirtioTransportFeature or IVirtioBackendFeature) == transports).Select(f => f.Name).Order(StringComparer.Ordinal));
         return $"glue {version}\nmanifest: {DeviceRegistry.ManifestName}\ndevices: {Names(false)}\ntransports: {Names(true)}";
     }
 }

@@ -36,6 +36,13 @@ internal static unsafe partial class Libc
     [LibraryImport("libc", EntryPoint = "mmap", SetLastError = true)]
     public static partial nint Mmap(nint addr, nuint length, int prot, int flags, int fd, long offset);
 
+    /// <summary>x86-64 struct stat is 144 bytes with st_size (off_t) at byte 48; only the size is read.</summary>
+    public const int StatSize = 144;
+    public const int StatSizeOffset = 48;
+
+    [LibraryImport("libc", EntryPoint = "fstat", SetLastError = true)]
+    public static partial int Fstat(int fd, byte* stat);
+
     [LibraryImport("libc", EntryPoint = "munmap", SetLastError = true)]
     public static partial int Munmap(nint addr, nuint length);
 

@@ -13,10 +13,11 @@ namespace Glue.Devices.VirtioConsole;
 /// told console=hvc0 (after Glue's console=ttyS0, so it wins). With `serial` (the default) there is no
 /// virtio console.
 /// </summary>
-public sealed class VirtioConsoleFeature : IVirtioDeviceFeature, IMachineSetup
+public sealed partial class VirtioConsoleFeature : IVirtioDeviceFeature, IMachineSetup
 {
     public const string ConsoleOption = "--console";
     private VirtioConsoleDevice? _device;
+    private bool _setUp;
 
     public string Name => "virtio-console";
 
@@ -26,6 +27,7 @@ public sealed class VirtioConsoleFeature : IVirtioDeviceFeature, IMachineSetup
 
     public void Setup(VirtualMachine machine, DeviceOptionValues values)
     {
+        _setUp = true;
         switch (values.Single(ConsoleOption))
         {
             case null or "serial":
@@ -42,5 +44,32 @@ public sealed class VirtioConsoleFeature : IVirtioDeviceFeature, IMachineSetup
         }
     }
 
-    public IReadOnlyList<IVirtioDevice> Create(DeviceOptionValues values) => _device is null ? [] : [_device];
+    /// <summary>
+    /// The device Setup made, for `glue run`. Without a machine (`glue device console`, serving it to another VMM)
+    /// `--console virtio` (or no value) makes it here, wired to this terminal the same way; Ctrl-A x then ends
+    /// glue as SIGTERM does.
+    /// </summary>
+    public IReadOnlyList<IVirtioDevice> Create(DeviceOptionValues values)
+    {
+        if (_setUp) return _device is null ? [] : [_device];
+        switch (values.Single(ConsoleOption))
+        {
+            case null or "serial":
+                return [];
+            case "" or "virtio":
+                HostTerminal.Claim(Name);
+                var device = new VirtioConsoleDevice(Console.OpenStandardOutput());
+                HostConsole.Start(device.Receive, () => SignalSelf(SIGTERM));
+                return [device];
+            case var other:
+                throw new DeviceConfigException($"--console {other}: expected serial or virtio");
+        }
+    }
+
+    private const int SIGTERM = 15;
+
+    private static void SignalSelf(int signal) => Kill(Environment.ProcessId, signal);
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "kill")]
+    private static partial int Kill(int pid, int signal);
 }

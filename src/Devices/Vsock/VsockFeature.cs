@@ -18,6 +18,7 @@ public sealed class VsockFeature : IVirtioDeviceFeature, IMachineSetup
 {
     public const string VsockOption = "--vsock";
     private readonly List<VsockDevice> _devices = [];
+    private bool _setUp;
 
     public string Name => "vsock";
 
@@ -26,6 +27,33 @@ public sealed class VsockFeature : IVirtioDeviceFeature, IMachineSetup
 
     /// <summary>Made here rather than in Create, so that the machine owns them (and removes their sockets) even if attaching fails.</summary>
     public void Setup(VirtualMachine machine, DeviceOptionValues values)
+    {
+        _setUp = true;
+        Open(values, machine.Own);
+    }
+
+    /// <summary>
+    /// The devices Setup made, for `glue run`. Without a machine (`glue device` serving one to another VMM) the
+    /// devices are made here, and the caller owns them.
+    /// </summary>
+    public IReadOnlyList<IVirtioDevice> Create(DeviceOptionValues values)
+    {
+        if (_setUp) return _devices;
+        var devices = new List<VsockDevice>();
+        try
+        {
+            Open(values, devices.Add);
+        }
+        catch
+        {
+            foreach (var device in devices) device.Dispose();
+            throw;
+        }
+        _devices.Clear();
+        return devices;
+    }
+
+    private void Open(DeviceOptionValues values, Action<VsockDevice> own)
     {
         var specs = values.All(VsockOption).Select(Parse).ToList();
         for (int i = 0; i < specs.Count; i++)
@@ -39,12 +67,10 @@ public sealed class VsockFeature : IVirtioDeviceFeature, IMachineSetup
         foreach (var (cid, uds) in specs)
         {
             var device = Open(cid, uds);
-            machine.Own(device);
+            own(device);
             _devices.Add(device);
         }
     }
-
-    public IReadOnlyList<IVirtioDevice> Create(DeviceOptionValues values) => _devices;
 
     /// <summary>cid=N,uds=PATH, in either order.</summary>
     public static (ulong Cid, string Uds) Parse(string value)

@@ -24,7 +24,7 @@ public sealed class DescriptorChain
     internal DescriptorChain(GuestMemory memory, int maxSegments)
     {
         _memory = memory;
-        // A chain holds at most queue-size buffers (§2.7.5.3.1), so one array of the maximum size always fits.
+        // A chain holds at most as many buffers as the device's maximum queue size: see Load.
         _segments = new GuestSegment[maxSegments];
         Reader = new ChainReader(memory);
         Writer = new ChainWriter(memory);
@@ -89,7 +89,11 @@ public sealed class DescriptorChain
             if (!IsInMemory(desc.Addr, desc.Len)) return QueueFault.DescriptorOutsideMemory;
             bool writable = desc.HasFlag(VIRTQ_DESC_F_WRITE);
             if (!writable && _count > _readableCount) return QueueFault.ReadableAfterWritable;
-            if (_count == queueSize) return QueueFault.ChainTooLong;
+            // §2.7.5.3.1 bounds a chain by the queue size; we bound it by the device's maximum queue size, which
+            // is what a device derives limits such as blk's seg_max from. A driver may run a smaller ring than the
+            // device's maximum (QEMU's vhost-user-blk picks 128 after the backend has stated seg_max), and Linux
+            // sizes an indirect chain by seg_max alone.
+            if (_count == _segments.Length) return QueueFault.ChainTooLong;
 
             _segments[_count++] = new GuestSegment(new GuestAddress(desc.Addr), desc.Len);
             if (writable)

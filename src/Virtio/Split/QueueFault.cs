@@ -22,7 +22,7 @@ public enum QueueFault
     NextOutOfRange,            // next names a descriptor beyond its table
     DescriptorOutsideMemory,   // addr+len is not wholly inside one guest RAM region (or wraps around)
     DescriptorLoop,            // the chain visits more descriptors than its table has: it loops
-    ChainTooLong,              // more buffers than the queue size (§2.7.5.3.1)
+    ChainTooLong,              // more buffers than the device's maximum queue size (§2.7.5.3.1 says the queue size)
     ChainTooManyBytes,         // more than 2^32 bytes in total (§2.7.5.2)
     ReadableAfterWritable,     // a device-readable buffer after a device-writable one (§2.7.4)
     IndirectNotNegotiated,     // VIRTQ_DESC_F_INDIRECT without VIRTIO_F_INDIRECT_DESC

@@ -121,6 +121,25 @@ public sealed class MalformedQueueTests : VirtioTestBase
     }
 
     [Fact]
+    public void An_indirect_chain_longer_than_a_smaller_ring_but_within_the_maximum_is_accepted()
+    {
+        // A driver running a ring of 8 on a device whose queues go up to 16 (a vhost-user frontend picks the ring
+        // size after the device stated seg_max from its maximum): 9 buffers are within what the device supports.
+        var memory = Memory;
+        var driver = new MockSplitQueue(memory, 8);
+        var descriptors = Enumerable.Range(0, 9)
+            .Select(i => new VirtqDesc(Buffers + (ulong)i * 16, 16, i < 8 ? VIRTQ_DESC_F_NEXT : (ushort)0, (ushort)(i + 1)))
+            .ToArray();
+        driver.WriteTable(Table, descriptors);
+        driver.SetDescriptor(0, Table, 9 * 16, VIRTQ_DESC_F_INDIRECT);
+        driver.Publish(0);
+        var queue = new SplitQueue(memory, 16) { Size = 8, DescTable = driver.DescTable, AvailRing = driver.AvailRing, UsedRing = driver.UsedRing };
+        Assert.True(queue.Enable(VirtioFeatures.Core));
+        Assert.True(queue.TryPop(out var chain));
+        Assert.Equal(9, chain.Readable.Length);
+    }
+
+    [Fact]
     public void An_indirect_chain_exactly_the_queue_size_is_accepted()
     {
         var descriptors = Enumerable.Range(0, 8)

@@ -1,0 +1,65 @@
+using Glue.Core.Interop;
+using Glue.Virtio.Events;
+
+namespace Glue.Transports.VhostUser;
+
+/// <summary>
+/// One ring as the frontend configured it (SET_VRING_NUM/ADDR/BASE), its eventfds, and its state in the
+/// spec's terms: stopped until its kick fd arrives, then started; enabled by SET_VRING_ENABLE (or from the
+/// start when VHOST_USER_F_PROTOCOL_FEATURES was not negotiated). The device sees the ring only while it is both.
+/// </summary>
+internal sealed class Vring(ushort maxSize)
+{
+    public ushort MaxSize { get; } = maxSize;
+    public ushort Size { get; set; } = maxSize;
+    public bool HasAddresses { get; set; }
+    public ulong DescUser { get; set; }
+    public ulong AvailUser { get; set; }
+    public ulong UsedUser { get; set; }
+
+    /// <summary>The next avail index to take: SET_VRING_BASE's number, and where the ring stood when it last stopped.</summary>
+    public ushort Base { get; set; }
+
+    public SafeFd? Kick { get; set; }
+    public EventRegistration? KickWatch { get; set; }
+    public SafeFd? Call { get; set; }
+    public SafeFd? Err { get; set; }
+
+    public bool Started { get; set; }
+    public bool Enabled { get; set; }
+    public bool Running => Started && Enabled;
+
+    public void ReplaceKick(SafeFd? fd, EventRegistration? watch)
+    {
+        KickWatch?.Dispose();
+        Kick?.Dispose();
+        Kick = fd;
+        KickWatch = watch;
+    }
+
+    public void ReplaceCall(SafeFd? fd)
+    {
+        Call?.Dispose();
+        Call = fd;
+    }
+
+    public void ReplaceErr(SafeFd? fd)
+    {
+        Err?.Dispose();
+        Err = fd;
+    }
+
+    /// <summary>Back to what a new connection finds: stopped, disabled, no fds, nothing configured.</summary>
+    public void Clear()
+    {
+        ReplaceKick(null, null);
+        ReplaceCall(null);
+        ReplaceErr(null);
+        Size = MaxSize;
+        HasAddresses = false;
+        DescUser = AvailUser = UsedUser = 0;
+        Base = 0;
+        Started = false;
+        Enabled = false;
+    }
+}

@@ -1,0 +1,28 @@
+using Glue.Core.Devices;
+
+namespace Glue.Virtio;
+
+/// <summary>
+/// A transport that serves one virtio device to another VMM instead of placing it on a machine of ours: vhost-user,
+/// where the other VMM (QEMU, Cloud Hypervisor) is the frontend that owns the guest and its queues live in its
+/// memory. `glue device` uses it; `glue run` does not.
+/// </summary>
+public interface IVirtioBackendFeature : IDeviceFeature
+{
+    /// <summary>
+    /// Starts listening at <paramref name="socketPath"/> for <paramref name="device"/>'s frontend; a path that cannot
+    /// be used throws <see cref="DeviceConfigException"/>. Nothing is served until <see cref="IVirtioBackend.Serve"/>.
+    /// </summary>
+    /// <param name="log">Where problems with a frontend are reported (one line each); with <paramref name="verbose"/> also connects and disconnects.</param>
+    IVirtioBackend Listen(string socketPath, IVirtioDevice device, Action<string> log, bool verbose);
+}
+
+/// <summary>One device being served; disposing it stops listening and removes the socket (the device stays the caller's).</summary>
+public interface IVirtioBackend : IDisposable
+{
+    /// <summary>Serves frontends one after the other (a frontend that goes away is waited for again) until <see cref="Stop"/>.</summary>
+    void Serve();
+
+    /// <summary>Ends <see cref="Serve"/> from any thread (a signal handler): the frontend in session is disconnected.</summary>
+    void Stop();
+}

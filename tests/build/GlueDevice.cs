@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Xunit;
+
+namespace Glue.BuildTests;
+
+/// <summary>
+/// A `glue device NAME --socket PATH ...` running in the background for one test: started (optionally inside a
+/// network namespace), waited for until its socket exists, and ended with SIGTERM, after which it must exit 0.
+/// It is killed if the test ends before it did.
+/// </summary>
+public sealed partial class GlueDevice : IDisposable
+{
+    private readonly Process _process;
+    private readonly List<string> _stdout = [];
+    private readonly List<string> _stderr = [];
+
+    private GlueDevice(Process process, string socket)
+    {
+        _process = process;
+        Socket = socket;
+    }
+
+    public string Socket { get; }
+
+    /// <summary>Starts glue device with <paramref name="arguments"/> after `device`, and waits for <paramref name="socket"/> to appear.</summary>
+    public static async Task<GlueDevice> StartAsync(string socket, string[] arguments, NetworkNamespace? ns = null)
+    {
+        string[] glue = [TestEnvironment.Binary, "-v", "device", .. arguments];
+        var start = new ProcessStartInfo(ns is null ? glue[0] : "ip")
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var argument in ns is null ? glue[1..] : ns.Exec(glue)) start.ArgumentList.Add(argument);
+        var device = new GlueDevice(new Process { StartInfo = start }, socket);
+        device._process.OutputDataReceived += (_, line) => { if (line.Data is not null) lock (device._stdout) device._stdout.Add(line.Data); };
+        device._process.ErrorDataReceived += (_, line) => { if (line.Data is not null) lock (device._stderr) device._stderr.Add(line.Data); };
+        device._process.Start();
+        device._process.StandardInput.Close();
+        device._process.BeginOutputReadLine();
+        device._process.BeginErrorReadLine();
+        var clock = Stopwatch.StartNew();
+        while (!File.Exists(socket))
+        {
+            if (device._process.HasExited || clock.Elapsed > TimeSpan.FromSeconds(20))
+                Assert.Fail($"glue device did not listen on {socket}; {device.Snapshot(device._process.HasExited ? device._process.ExitCode : -1).Describe()}");
+            await Task.Delay(20);
+        }
+        return device;
+    }
+
+    /// <summary>What it printed so far (it logs each frontend's connect and disconnect with -v).</summary>
+    public IReadOnlyList<string> Stderr
+    {
+        get
+        {
+            lock (_stderr) return [.. _stderr];
+        }
+    }
+
+    /// <summary>Sends SIGTERM and waits for the exit; the result has everything it printed.</summary>
+    public async Task<ProcessResult> StopAsync()
+    {
+        if (!_process.HasExited) Kill(_process.Id, SIGTERM);
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await _process.WaitForExitAsync(limit.Token);
+        return Snapshot(_process.ExitCode);
+    }
+
+    private ProcessResult Snapshot(int exitCode)
+    {
+        lock (_stdout)
+        lock (_stderr)
+            return new ProcessResult(exitCode, [.. _stdout], [.. _stderr]);
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        _process.Dispose();
+    }
+
+    private const int SIGTERM = 15;
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int Kill(int pid, int signal);
+}
