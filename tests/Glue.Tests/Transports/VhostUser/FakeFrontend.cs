@@ -132,6 +132,14 @@ internal sealed unsafe partial class FakeFrontend : IDisposable
         return (call, kick);
     }
 
+    /// <summary>The driver makes one buffer available and kicks; returns once the backend has signalled <paramref name="call"/>.</summary>
+    public static void OfferAndWait(MockSplitQueue driver, EventFd kick, EventFd call, (ulong Address, uint Length, bool Writable) buffer)
+    {
+        driver.AddChain(buffer);
+        kick.Signal();
+        WaitForCall(call);
+    }
+
     /// <summary>Waits for <paramref name="call"/> to be signalled.</summary>
     public static void WaitForCall(EventFd call)
     {

@@ -36,9 +36,7 @@ public sealed class VhostUserBackendTests
         using (call)
         using (kick)
         {
-            driver.AddChain((Buffers, 64, true));
-            kick.Signal();
-            WaitForCall(call);
+            OfferAndWait(driver, kick, call, (Buffers, 64, true));
             Assert.Equal(1, driver.UsedIdx);
             Assert.Equal((0u, 64u), driver.UsedElement(0));
             Assert.Contains(frontend.Memory.GetSpan(new(Buffers), 64).ToArray(), b => b != 0);
@@ -58,9 +56,7 @@ public sealed class VhostUserBackendTests
         frontend.Negotiate();
         var driver = new MockSplitQueue(frontend.Memory, 8);
         var (call, kick) = frontend.StartRing(0, driver);
-        driver.AddChain((Buffers, 16, true));
-        kick.Signal();
-        WaitForCall(call);
+        OfferAndWait(driver, kick, call, (Buffers, 16, true));
         Assert.Equal(State(0, 1), frontend.Get(VHOST_USER_GET_VRING_BASE, State(0, 0)));
         call.Dispose();
         kick.Dispose();
@@ -70,9 +66,7 @@ public sealed class VhostUserBackendTests
         using (kick)
         {
             driver.UsedEvent = driver.UsedIdx;   // as a driver does: interrupt me after the next one
-            driver.AddChain((Buffers + 0x100, 16, true));
-            kick.Signal();
-            WaitForCall(call);
+            OfferAndWait(driver, kick, call, (Buffers + 0x100, 16, true));
             Assert.Equal(2, driver.UsedIdx);
             Assert.Equal((1u, 16u), driver.UsedElement(1));
         }
@@ -107,16 +101,12 @@ public sealed class VhostUserBackendTests
         using (call)
         using (kick)
         {
-            driver.AddChain((Buffers, 16, true));
-            kick.Signal();
-            WaitForCall(call);
+            OfferAndWait(driver, kick, call, (Buffers, 16, true));
             // The same memory again, as QEMU sends when its guest's memory map changes.
             Assert.Equal(0UL, frontend.Ack(VHOST_USER_SET_MEM_TABLE, MemTable(new MemoryRegionMessage(0, MemorySize, UserBase, 0)), [frontend.MemFd.Fd]));
             call.Drain();
             driver.UsedEvent = driver.UsedIdx;   // as a driver does: interrupt me after the next one
-            driver.AddChain((Buffers + 0x100, 16, true));
-            kick.Signal();
-            WaitForCall(call);
+            OfferAndWait(driver, kick, call, (Buffers + 0x100, 16, true));
             Assert.Equal(2, driver.UsedIdx);
         }
     }
@@ -156,9 +146,7 @@ public sealed class VhostUserBackendTests
         using (kick)
         {
             frontend.Memory.Write(new(Buffers), "hello\n"u8);
-            driver.AddChain((Buffers, 6, false));
-            kick.Signal();
-            WaitForCall(call);
+            OfferAndWait(driver, kick, call, (Buffers, 6, false));
             Assert.Equal("hello\n"u8.ToArray(), output.ToArray());
         }
     }
