@@ -12,43 +12,29 @@ namespace Glue.BuildTests;
 [Trait("Transport", "vhost-user"), Trait("Device", "blk")]
 public class VhostUserBlkTests(ITestOutputHelper output)
 {
-    private const uint DiskSeed = 0x12345678;
-    private const long WriteFirst = 1001;
-    private const long WriteCount = 23;
-    private const uint WriteSeed = 0xdeadbeef;
-
     [VhostUserFsckFact]
     public async Task TheGuestReadsWritesAndMakesAFileSystemOnGlueDisks()
     {
         using var directory = new TempDirectory();
-        var disk = TestDisk.Write(directory, "disk.img", 2048, DiskSeed);
-        string filesystem = Path.Combine(directory.Path, "fs.img");
-        using (var file = File.Create(filesystem)) file.SetLength(32 << 20);
+        var disks = new LinuxDiskScenario(directory);
         string diskSocket = Path.Combine(directory.Path, "disk.sock"), fsSocket = Path.Combine(directory.Path, "fs.sock");
-        using var diskDevice = await GlueDevice.StartAsync(diskSocket, ["blk", "--socket", diskSocket, "--disk", disk.Path]);
-        using var fsDevice = await GlueDevice.StartAsync(fsSocket, ["blk", "--socket", fsSocket, "--disk", filesystem]);
+        using var diskDevice = await GlueDevice.StartAsync(diskSocket, ["blk", "--socket", diskSocket, "--disk", disks.Disk.Path]);
+        using var fsDevice = await GlueDevice.StartAsync(fsSocket, ["blk", "--socket", fsSocket, "--disk", disks.FileSystem]);
 
         var clock = Stopwatch.StartNew();
         var run = await QemuVhostUser.RunAsync(
-            $"glue.blk.read={DiskSeed}:64 glue.blk.write={WriteFirst}:{WriteCount}:{WriteSeed} glue.blk.mkfs=1", [diskSocket, fsSocket],
+            LinuxDiskScenario.Keys, [diskSocket, fsSocket],
             "-device", "vhost-user-blk-pci,chardev=c0", "-device", "vhost-user-blk-pci,chardev=c1");
         output.WriteLine($"QEMU TCG boot to power-off: {clock.Elapsed.TotalSeconds:F1} s");
         var diskRun = await diskDevice.StopAsync();
         var fsRun = await fsDevice.StopAsync();
 
         Assert.True(run.ExitCode == 0, $"expected QEMU to end with 0 on the guest's power-off; {run.Describe()}");
-        var report = LinuxReport.AssertPassed(run, "blk.read", "blk.write", "blk.mkfs");
+        var report = LinuxReport.AssertPassed(run, LinuxDiskScenario.Checks);
         foreach (var check in report.Checks.Values) output.WriteLine($"{check.Name} {check.Status} {check.Detail}");
         VhostUserAssert.ServedCleanly(diskRun);
         VhostUserAssert.ServedCleanly(fsRun);
-        Assert.Null(disk.DifferenceAfterWrite(WriteFirst, WriteCount, WriteSeed, fromWriteStart: true));
-        var fsck = await BoundedProcess.RunAsync("e2fsck", ["-fn", filesystem], TimeSpan.FromSeconds(30));
-        Assert.True(fsck.ExitCode == 0, $"expected e2fsck -fn to find the guest's file system clean; {fsck.Describe()}");
-        if (TestEnvironment.OnPath("debugfs"))
-        {
-            var written = await BoundedProcess.RunAsync("debugfs", ["-R", "cat /glue-mkfs.txt", filesystem], TimeSpan.FromSeconds(30));
-            Assert.True(written.Stdout.Contains("glue-linux blk.mkfs"), $"expected the guest's /glue-mkfs.txt in its file system; {written.Describe()}");
-        }
+        await disks.AssertTheHostSeesWhatTheGuestWroteAsync();
     }
 }
 

@@ -1,0 +1,45 @@
+using Xunit;
+
+namespace Glue.BuildTests;
+
+/// <summary>
+/// The Linux guest's blk checks (tests/linux/README.md) with what the host prepares and then checks: a disk
+/// holding a pattern the guest reads and writes into (/dev/vda), and an empty one the guest makes an ext4 file
+/// system on (/dev/vdb). The same scenario runs against QEMU's own disks and against `glue device blk`.
+/// </summary>
+public sealed class LinuxDiskScenario
+{
+    private const uint DiskSeed = 0x12345678;
+    private const long ReadSectors = 64;
+    private const long WriteFirst = 1001;
+    private const long WriteCount = 23;
+    private const uint WriteSeed = 0xdeadbeef;
+
+    /// <summary>The kernel command line keys that run the checks.</summary>
+    public static readonly string Keys = $"glue.blk.read={DiskSeed}:{ReadSectors} glue.blk.write={WriteFirst}:{WriteCount}:{WriteSeed} glue.blk.mkfs=1";
+
+    /// <summary>The `GLUE-LINUX` lines the keys make the guest print.</summary>
+    public static readonly string[] Checks = ["blk.read", "blk.write", "blk.mkfs"];
+
+    public LinuxDiskScenario(TempDirectory directory)
+    {
+        Disk = TestDisk.Write(directory, "disk.img", 2048, DiskSeed);
+        FileSystem = Path.Combine(directory.Path, "fs.img");
+        using var file = File.Create(FileSystem);
+        file.SetLength(32 << 20);
+    }
+
+    public TestDisk Disk { get; }
+
+    public string FileSystem { get; }
+
+    /// <summary>After the guest is gone: its write is in the disk file, and its file system is clean and holds its file.</summary>
+    public async Task AssertTheHostSeesWhatTheGuestWroteAsync()
+    {
+        Assert.Null(Disk.DifferenceAfterWrite(WriteFirst, WriteCount, WriteSeed, fromWriteStart: true));
+        var fsck = await BoundedProcess.RunAsync("e2fsck", ["-fn", FileSystem], TimeSpan.FromSeconds(30));
+        Assert.True(fsck.ExitCode == 0, $"expected e2fsck -fn to find the guest's file system clean; {fsck.Describe()}");
+        var written = await BoundedProcess.RunAsync("debugfs", ["-R", "cat /glue-mkfs.txt", FileSystem], TimeSpan.FromSeconds(30));
+        Assert.True(written.Stdout.Contains("glue-linux blk.mkfs"), $"expected the guest's /glue-mkfs.txt in its file system; {written.Describe()}");
+    }
+}
