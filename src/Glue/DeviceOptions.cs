@@ -6,14 +6,26 @@ namespace Glue;
 /// <summary>A device's options on the command line, shared by `glue run` and `glue device`.</summary>
 internal static class DeviceOptions
 {
-    /// <summary>A device's option as System.CommandLine sees it; its description ends with the device's name.</summary>
-    public static Option<string[]> For(IDeviceFeature device, DeviceOption option) =>
-        new(option.Name)
+    /// <summary>
+    /// A device's option as System.CommandLine sees it; its description ends with the device's name. Every one is a
+    /// string[] taking one value per occurrence (System.CommandLine cannot parse a string[] of arity zero-or-one);
+    /// one that is not repeatable is refused when given twice.
+    /// </summary>
+    public static Option<string[]> For(IDeviceFeature device, DeviceOption option)
+    {
+        var cli = new Option<string[]>(option.Name)
         {
             Description = $"{option.Description} [{device.Name}]",
-            Arity = option.Repeatable ? ArgumentArity.ZeroOrMore : ArgumentArity.ZeroOrOne,
+            Arity = ArgumentArity.ZeroOrMore,
             AllowMultipleArgumentsPerToken = false,
         };
+        if (!option.Repeatable)
+            cli.Validators.Add(result =>
+            {
+                if (result.Tokens.Count > 1) result.AddError($"{option.Name} may be given once");
+            });
+        return cli;
+    }
 
     /// <summary>An option given without a value (a flag such as `--rng`) counts as one occurrence whose value is "".</summary>
     public static DeviceOptionValues Values(ParseResult parse, Option<string[]>[] options) =>

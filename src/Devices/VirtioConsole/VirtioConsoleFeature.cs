@@ -22,8 +22,7 @@ public sealed partial class VirtioConsoleFeature : IVirtioDeviceFeature, IMachin
     public string Name => "virtio-console";
 
     public IReadOnlyList<DeviceOption> Options { get; } =
-        // Repeatable only for the parser (a single-valued string[] option does not parse); the last one wins.
-        [new(ConsoleOption, "Which device is the interactive console: serial (default) or virtio (then the serial port writes to stderr)", Repeatable: true)];
+        [new(ConsoleOption, "Which device is the interactive console: serial (default) or virtio (then the serial port writes to stderr)")];
 
     public void Setup(VirtualMachine machine, DeviceOptionValues values)
     {
