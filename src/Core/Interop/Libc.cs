@@ -2,10 +2,14 @@ using System.Runtime.InteropServices;
 
 namespace Glue.Core.Interop;
 
-/// <summary>The few libc calls a VMM needs. Each returns -1 (or MAP_FAILED) and sets errno on failure.</summary>
-internal static unsafe partial class Libc
+/// <summary>
+/// The libc calls Glue's projects share (each device or transport declares only what is its own: epoll, the
+/// TAP ioctls, sockets). Each returns -1 (or MAP_FAILED) and sets errno on failure.
+/// </summary>
+public static unsafe partial class Libc
 {
     public const int O_RDWR = 0x2;
+    public const int O_NONBLOCK = 0x800;
     public const int O_CLOEXEC = 0x80000;
     public const int PROT_READ = 0x1;
     public const int PROT_WRITE = 0x2;
@@ -48,6 +52,28 @@ internal static unsafe partial class Libc
 
     [LibraryImport("libc", EntryPoint = "eventfd", SetLastError = true)]
     public static partial int EventFd(uint initval, int flags);
+
+    /// <summary>Bytes read, 0 at end of file, -1 on error (EAGAIN: nothing to read on a non-blocking fd).</summary>
+    [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
+    public static partial nint Read(int fd, void* buffer, nuint count);
+
+    /// <summary>Bytes written, -1 on error (EAGAIN: no room on a non-blocking fd).</summary>
+    [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
+    public static partial nint Write(int fd, void* buffer, nuint count);
+
+    /// <summary>struct iovec (sys/uio.h): one buffer of a readv/writev.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct IoVec
+    {
+        public void* iov_base;
+        public nuint iov_len;
+    }
+
+    [LibraryImport("libc", EntryPoint = "readv", SetLastError = true)]
+    public static partial nint Readv(int fd, IoVec* iov, int iovcnt);
+
+    [LibraryImport("libc", EntryPoint = "writev", SetLastError = true)]
+    public static partial nint Writev(int fd, IoVec* iov, int iovcnt);
 
     [LibraryImport("libc", EntryPoint = "strerror")]
     private static partial nint StrError(int errnum);

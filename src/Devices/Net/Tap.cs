@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using Glue.Core.Devices;
 using Glue.Core.Interop;
+using static Glue.Core.Interop.Libc;
 using static Glue.Devices.Net.TapLibc;
 
 namespace Glue.Devices.Net;
@@ -43,7 +44,7 @@ public sealed unsafe class Tap : IDisposable
         if (nameBytes > IFNAMSIZ - 1)
             throw new DeviceConfigException($"--net: TAP name '{name}' is {nameBytes} bytes; an interface name has at most {IFNAMSIZ - 1}");
 
-        int fd = TapLibc.Open(CloneDevice, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+        int fd = Libc.Open(CloneDevice, O_RDWR | O_NONBLOCK | O_CLOEXEC);
         if (fd < 0) throw Failure(name, $"cannot open {CloneDevice}", Marshal.GetLastPInvokeError());
         var handle = new SafeFd(fd);
         try

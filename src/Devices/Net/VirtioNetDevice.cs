@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using Glue.Virtio;
 using Glue.Virtio.Events;
 using Glue.Virtio.Split;
+using static Glue.Core.Interop.Libc;
 using static Glue.Devices.Net.TapLibc;
 
 namespace Glue.Devices.Net;

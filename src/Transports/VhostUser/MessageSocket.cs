@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Glue.Core.Interop;
+using static Glue.Core.Interop.Libc;
 using static Glue.Transports.VhostUser.SocketLibc;
 using static Glue.Transports.VhostUser.VhostUserProtocol;
 
@@ -107,7 +108,7 @@ public sealed unsafe class MessageSocket(SafeFd socket, SafeHandle? stop) : IDis
             bool first = true;
             while (sent < bytes.Length || first)
             {
-                var iov = new IoVec { Base = start + sent, Length = (nuint)(bytes.Length - sent) };
+                var iov = new IoVec { iov_base = start + sent, iov_len = (nuint)(bytes.Length - sent) };
                 var message = new MsgHdr { Iov = &iov, IovLength = 1 };
                 if (first && controlLength > 0)
                 {
@@ -148,7 +149,7 @@ public sealed unsafe class MessageSocket(SafeFd socket, SafeHandle? stop) : IDis
         {
             while (true)
             {
-                var iov = new IoVec { Base = start, Length = (nuint)buffer.Length };
+                var iov = new IoVec { iov_base = start, iov_len = (nuint)buffer.Length };
                 var message = new MsgHdr { Iov = &iov, IovLength = 1, Control = control, ControlLength = (nuint)controlLength };
                 nint n = RecvMsg(_socket.Fd, &message, MSG_CMSG_CLOEXEC);
                 if (n < 0)
@@ -191,7 +192,7 @@ public sealed unsafe class MessageSocket(SafeFd socket, SafeHandle? stop) : IDis
             while (done < buffer.Length)
             {
                 if (!WaitReadable()) throw new VhostUserDisconnect("stopped");
-                var iov = new IoVec { Base = start + done, Length = (nuint)(buffer.Length - done) };
+                var iov = new IoVec { iov_base = start + done, iov_len = (nuint)(buffer.Length - done) };
                 var message = new MsgHdr { Iov = &iov, IovLength = 1 };
                 nint n = RecvMsg(_socket.Fd, &message, MSG_CMSG_CLOEXEC);
                 if (n < 0)

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using static Glue.Core.Interop.Libc;
 
 namespace Glue.Transports.VhostUser;
 
@@ -19,18 +20,9 @@ internal static unsafe partial class SocketLibc
     public const short POLLIN = 0x1;
     public const short POLLERR = 0x8;
     public const short POLLHUP = 0x10;
-    public const int EINTR = 4;
-    public const int EAGAIN = 11;
 
     /// <summary>struct sockaddr_un: sun_family and a 108-byte path.</summary>
     public const int SunPathSize = 108;
-
-    [StructLayout(LayoutKind.Sequential)]
-    public struct IoVec
-    {
-        public void* Base;
-        public nuint Length;
-    }
 
     /// <summary>struct msghdr (x86-64, 56 bytes).</summary>
     [StructLayout(LayoutKind.Sequential)]
@@ -94,15 +86,10 @@ internal static unsafe partial class SocketLibc
     [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
     public static partial int Poll(PollFd* fds, nuint count, int timeout);
 
-    [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
-    public static partial nint Write(int fd, void* buffer, nuint count);
 
-    [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
-    public static partial nint Read(int fd, void* buffer, nuint count);
 
     private const int F_GETFL = 3;
     private const int F_SETFL = 4;
-    private const int O_NONBLOCK = 0x800;
 
     [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
     private static partial int Fcntl(int fd, int command, int argument);

@@ -546,15 +546,15 @@ public sealed unsafe class VhostUserBackend : IVirtioInterrupts, IDisposable
         ulong one = 1;
         // EAGAIN: the counter is full, so the frontend is woken already. A call fd that is not an eventfd is the
         // frontend's problem; nothing here depends on the write.
-        SocketLibc.Write(fd.Fd, &one, sizeof(ulong));
+        Libc.Write(fd.Fd, &one, sizeof(ulong));
     }
 
     /// <summary>Clears a kick eventfd; false when the fd is at its end or broken rather than just drained.</summary>
     private static bool Drain(SafeFd fd)
     {
         ulong count;
-        nint n = SocketLibc.Read(fd.Fd, &count, sizeof(ulong));
-        return n > 0 || n < 0 && Marshal.GetLastPInvokeError() == SocketLibc.EAGAIN;
+        nint n = Libc.Read(fd.Fd, &count, sizeof(ulong));
+        return n > 0 || n < 0 && Marshal.GetLastPInvokeError() == Libc.EAGAIN;
     }
 
     // ---- Message checks.

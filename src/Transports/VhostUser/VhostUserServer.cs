@@ -4,6 +4,7 @@ using Glue.Core.Devices;
 using Glue.Core.Interop;
 using Glue.Virtio;
 using Glue.Virtio.Events;
+using static Glue.Core.Interop.Libc;
 using static Glue.Transports.VhostUser.SocketLibc;
 
 namespace Glue.Transports.VhostUser;

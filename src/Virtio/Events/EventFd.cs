@@ -12,7 +12,7 @@ public sealed unsafe class EventFd : IDisposable
 {
     public EventFd()
     {
-        int fd = EventLibc.EventFd(0, EventLibc.EFD_CLOEXEC | EventLibc.EFD_NONBLOCK);
+        int fd = Libc.EventFd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
         if (fd < 0) throw NativeError.FromLastError("eventfd");
         Handle = new SafeFd(fd);
     }
@@ -23,19 +23,19 @@ public sealed unsafe class EventFd : IDisposable
     public void Signal()
     {
         ulong one = 1;
-        if (EventLibc.Write(Handle.Fd, &one, sizeof(ulong)) == sizeof(ulong)) return;
+        if (Libc.Write(Handle.Fd, &one, sizeof(ulong)) == sizeof(ulong)) return;
         int errno = Marshal.GetLastPInvokeError();
         // EAGAIN: the counter is at its maximum, so the reader is already woken; one more changes nothing.
-        if (errno != EventLibc.EAGAIN) throw new NativeError("eventfd write", errno);
+        if (errno != Libc.EAGAIN) throw new NativeError("eventfd write", errno);
     }
 
     /// <summary>Reads and clears the counter: how many signals arrived since the last drain (0 if none).</summary>
     public ulong Drain()
     {
         ulong count;
-        if (EventLibc.Read(Handle.Fd, &count, sizeof(ulong)) == sizeof(ulong)) return count;
+        if (Libc.Read(Handle.Fd, &count, sizeof(ulong)) == sizeof(ulong)) return count;
         int errno = Marshal.GetLastPInvokeError();
-        if (errno != EventLibc.EAGAIN) throw new NativeError("eventfd read", errno);
+        if (errno != Libc.EAGAIN) throw new NativeError("eventfd read", errno);
         return 0;
     }
 

@@ -3,20 +3,16 @@ using System.Runtime.InteropServices;
 namespace Glue.Virtio.Events;
 
 /// <summary>
-/// The libc calls behind <see cref="EventFd"/> and <see cref="EventLoop"/>. Each returns -1 and sets errno on
-/// failure. (Glue.Core's Libc is internal to Glue.Core, so this assembly declares the few it needs.)
+/// The epoll calls behind <see cref="EventLoop"/> (sys/epoll.h). Each returns -1 and sets errno on failure;
+/// eventfd, read and write are Glue.Core's <see cref="Glue.Core.Interop.Libc"/>.
 /// </summary>
 internal static unsafe partial class EventLibc
 {
-    public const int EFD_CLOEXEC = 0x80000;
-    public const int EFD_NONBLOCK = 0x800;
     public const int EPOLL_CLOEXEC = 0x80000;
     public const int EPOLL_CTL_ADD = 1;
     public const int EPOLL_CTL_DEL = 2;
     public const uint EPOLLIN = 0x001;
     public const uint EPOLLOUT = 0x004;
-    public const int EINTR = 4;
-    public const int EAGAIN = 11;
 
     /// <summary>
     /// struct epoll_event. x86-64 declares it __attribute__((packed)): 12 bytes, data right after events.
@@ -28,14 +24,8 @@ internal static unsafe partial class EventLibc
         public ulong data;
     }
 
-    [LibraryImport("libc", EntryPoint = "eventfd", SetLastError = true)]
-    public static partial int EventFd(uint initval, int flags);
 
-    [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
-    public static partial nint Read(int fd, void* buffer, nuint count);
 
-    [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
-    public static partial nint Write(int fd, void* buffer, nuint count);
 
     [LibraryImport("libc", EntryPoint = "epoll_create1", SetLastError = true)]
     public static partial int EpollCreate1(int flags);

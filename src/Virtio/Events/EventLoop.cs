@@ -1,6 +1,7 @@
 using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 using Glue.Core.Interop;
+using static Glue.Core.Interop.Libc;
 using static Glue.Virtio.Events.EventLibc;
 
 namespace Glue.Virtio.Events;
