@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 
 namespace Glue.BuildTests;
 
@@ -7,14 +6,12 @@ namespace Glue.BuildTests;
 /// Runs a program within a time limit, with standard input closed. The process (and anything it started) is
 /// killed whenever the run ends before the process did, so that no test leaves a VM running.
 /// </summary>
-public static partial class BoundedProcess
+public static class BoundedProcess
 {
     public static readonly TimeSpan DefaultLimit = TimeSpan.FromSeconds(60);
 
     /// <summary>How long a process told to end with SIGTERM has to do it (glue flushes its disks then).</summary>
     private static readonly TimeSpan TerminateLimit = TimeSpan.FromSeconds(20);
-
-    private const int SIGTERM = 15;
 
     /// <summary>What happens once the stop line is seen.</summary>
     public enum StopBy
@@ -85,7 +82,7 @@ public static partial class BoundedProcess
             }
             if (first != exited && stop == StopBy.Terminate && !process.HasExited)
             {
-                Kill(process.Id, SIGTERM);
+                PosixSignal.Send(process.Id, PosixSignal.SIGTERM);
                 if (await Task.WhenAny(exited, Task.Delay(TerminateLimit)) != exited)
                     throw new TimeoutException($"{start.FileName} did not end within {TerminateLimit} of SIGTERM; {Result(process, stdout, stderr).Describe()}");
             }
@@ -114,7 +111,4 @@ public static partial class BoundedProcess
         lock (lines)
             return [.. lines];
     }
-
-    [LibraryImport("libc", EntryPoint = "kill")]
-    private static partial int Kill(int pid, int signal);
 }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using Xunit;
 
 namespace Glue.BuildTests;
@@ -9,7 +8,7 @@ namespace Glue.BuildTests;
 /// network namespace), waited for until its socket exists, and ended with SIGTERM, after which it must exit 0.
 /// It is killed if the test ends before it did.
 /// </summary>
-public sealed partial class GlueDevice : IDisposable
+public sealed class GlueDevice : IDisposable
 {
     private readonly Process _process;
     private readonly List<string> _stdout = [];
@@ -64,7 +63,7 @@ public sealed partial class GlueDevice : IDisposable
     /// <summary>Sends SIGTERM and waits for the exit; the result has everything it printed.</summary>
     public async Task<ProcessResult> StopAsync()
     {
-        if (!_process.HasExited) Kill(_process.Id, SIGTERM);
+        if (!_process.HasExited) PosixSignal.Send(_process.Id, PosixSignal.SIGTERM);
         using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         await _process.WaitForExitAsync(limit.Token);
         return Snapshot(_process.ExitCode);
@@ -82,9 +81,4 @@ public sealed partial class GlueDevice : IDisposable
         if (!_process.HasExited) _process.Kill(entireProcessTree: true);
         _process.Dispose();
     }
-
-    private const int SIGTERM = 15;
-
-    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static partial int Kill(int pid, int signal);
 }

@@ -1,4 +1,5 @@
 using Xunit;
+using static Glue.BuildTests.PosixSignal;
 
 namespace Glue.BuildTests;
 
@@ -10,7 +11,6 @@ namespace Glue.BuildTests;
 [Collection(nameof(LifecycleTests))]
 public sealed class LifecycleTests : IDisposable
 {
-    private const int SIGKILL = 9, SIGTERM = 15, SIGINT = 2;
     private readonly TempDirectory _runtime = new();
 
     public void Dispose() => _runtime.Dispose();

@@ -85,7 +85,7 @@ public sealed partial class RunningVm : IDisposable
         }
     }
 
-    public void Signal(int signal) => Kill(_process.Id, signal);
+    public void Signal(int signal) => PosixSignal.Send(_process.Id, signal);
 
     public string Describe()
     {
@@ -99,9 +99,6 @@ public sealed partial class RunningVm : IDisposable
         _process.WaitForExit();
         _process.Dispose();
     }
-
-    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]
-    private static extern int Kill(int pid, int signal);
 
     [GeneratedRegex(@"^GLUE-COUNTER (\d+)$")]
     private static partial Regex CounterLine();

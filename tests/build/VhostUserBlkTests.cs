@@ -22,7 +22,7 @@ public class VhostUserBlkTests(ITestOutputHelper output)
         using var fsDevice = await GlueDevice.StartAsync(fsSocket, ["blk", "--socket", fsSocket, "--disk", disks.FileSystem]);
 
         var clock = Stopwatch.StartNew();
-        var run = await QemuVhostUser.RunAsync(
+        var run = await QemuLinuxGuest.RunAsync(
             LinuxDiskScenario.Keys, [diskSocket, fsSocket],
             "-device", "vhost-user-blk-pci,chardev=c0", "-device", "vhost-user-blk-pci,chardev=c1");
         output.WriteLine($"QEMU TCG boot to power-off: {clock.Elapsed.TotalSeconds:F1} s");

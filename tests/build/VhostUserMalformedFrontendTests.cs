@@ -41,7 +41,7 @@ public class VhostUserMalformedFrontendTests(ITestOutputHelper output)
             Assert.True(frontend.IsClosedByBackend(), "a refused request without REPLY_ACK did not end the connection");
         }
 
-        var run = await QemuVhostUser.RunAsync("glue.rng=1", [socket], "-device", "vhost-user-rng-pci,chardev=c0");
+        var run = await QemuLinuxGuest.RunAsync("glue.rng=1", [socket], "-device", "vhost-user-rng-pci,chardev=c0");
         var deviceRun = await device.StopAsync();
         foreach (var line in deviceRun.Stderr) output.WriteLine(line);
         Assert.True(run.ExitCode == 0, $"expected QEMU to end with 0 on the guest's power-off; {run.Describe()}");

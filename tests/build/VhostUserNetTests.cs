@@ -25,7 +25,7 @@ public class VhostUserNetTests(ITestOutputHelper output)
         await ns.ConfigureAsync(Tap, "10.0.2.2/24");
 
         var clock = Stopwatch.StartNew();
-        var run = await QemuVhostUser.RunAsync("glue.net=10.0.2.15/24:10.0.2.2", [socket],
+        var run = await QemuLinuxGuest.RunAsync("glue.net=10.0.2.15/24:10.0.2.2", [socket],
             "-netdev", "vhost-user,id=n0,chardev=c0", "-device", "virtio-net-pci,netdev=n0,vectors=0");
         output.WriteLine($"QEMU TCG boot to power-off: {clock.Elapsed.TotalSeconds:F1} s");
         var deviceRun = await device.StopAsync();

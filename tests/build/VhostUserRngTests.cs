@@ -15,7 +15,7 @@ public class VhostUserRngTests(ITestOutputHelper output)
         string socket = Path.Combine(directory.Path, "rng.sock");
         using var device = await GlueDevice.StartAsync(socket, ["rng", "--socket", socket]);
         var clock = Stopwatch.StartNew();
-        var run = await QemuVhostUser.RunAsync("glue.rng=1", [socket], "-device", "vhost-user-rng-pci,chardev=c0");
+        var run = await QemuLinuxGuest.RunAsync("glue.rng=1", [socket], "-device", "vhost-user-rng-pci,chardev=c0");
         output.WriteLine($"QEMU TCG boot to power-off: {clock.Elapsed.TotalSeconds:F1} s");
         var deviceRun = await device.StopAsync();
 

@@ -22,7 +22,7 @@ public class VhostUserVsockTests(ITestOutputHelper output)
         using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         listener.Bind(new UnixDomainSocketEndPoint($"{uds}_{Port}"));
         listener.Listen(1);
-        using var stop = new CancellationTokenSource(QemuVhostUser.Limit);
+        using var stop = new CancellationTokenSource(QemuLinuxGuest.Limit);
         var echo = Task.Run(async () =>
         {
             using var connection = await listener.AcceptAsync(stop.Token);
@@ -41,7 +41,7 @@ public class VhostUserVsockTests(ITestOutputHelper output)
         string socket = Path.Combine(directory.Path, "vsock.sock");
         using var device = await GlueDevice.StartAsync(socket, ["vsock", "--socket", socket, "--vsock", $"cid=3,uds={uds}"]);
         var clock = Stopwatch.StartNew();
-        var run = await QemuVhostUser.RunAsync($"glue.vsock={Port}", [socket], "-device", "vhost-user-vsock-pci,chardev=c0");
+        var run = await QemuLinuxGuest.RunAsync($"glue.vsock={Port}", [socket], "-device", "vhost-user-vsock-pci,chardev=c0");
         output.WriteLine($"QEMU TCG boot to power-off: {clock.Elapsed.TotalSeconds:F1} s");
         var deviceRun = await device.StopAsync();
 

@@ -1,11 +1,12 @@
 namespace Glue.BuildTests;
 
 /// <summary>
-/// QEMU 7.2 under TCG as a vhost-user frontend booting the Linux test guest: its RAM a shared memfd (vhost-user
-/// hands the backend the guest's memory as fds), each device a `-chardev socket` to a `glue device` socket. The
-/// guest's checks (tests/linux/README.md) run from the command line's keys and it powers off, which ends QEMU.
+/// QEMU 7.2 under TCG booting the Linux test guest, for the reference run with QEMU's own devices and as the
+/// vhost-user frontend of `glue device`: its RAM a shared memfd (vhost-user hands the backend the guest's memory
+/// as fds), each vhost-user device a `-chardev socket` to a `glue device` socket. The guest's checks
+/// (tests/linux/README.md) run from the command line's keys and it powers off, which ends QEMU.
 /// </summary>
-public static class QemuVhostUser
+public static class QemuLinuxGuest
 {
     public static readonly TimeSpan Limit = TimeSpan.FromSeconds(150);
 
