@@ -1,0 +1,46 @@
+using System.Runtime.CompilerServices;
+using Glue.Core.Machine;
+
+namespace Glue.Display;
+
+/// <summary>
+/// One VM's screen and the input devices behind it: where the display device (virtio-gpu), the input devices
+/// (virtio-input) and the display servers (VNC, screenshots) of a VM meet without knowing of each other.
+/// </summary>
+public sealed class GuestDisplay
+{
+    public const int DefaultWidth = 1280;
+    public const int DefaultHeight = 800;
+
+    // The devices of one VM come from separate features; each asks the machine's display of this table.
+    private static readonly ConditionalWeakTable<VirtualMachine, GuestDisplay> Displays = [];
+
+    private readonly List<IInputSink> _inputs = [];
+
+    public DisplaySurface Surface { get; } = new(DefaultWidth, DefaultHeight);
+
+    /// <summary>The display of <paramref name="machine"/>, made on first use.</summary>
+    public static GuestDisplay Of(VirtualMachine machine) => Displays.GetValue(machine, _ => new GuestDisplay());
+
+    /// <summary>An input device that display clients' keys and pointer reach.</summary>
+    public void AddInput(IInputSink sink)
+    {
+        lock (_inputs) _inputs.Add(sink);
+    }
+
+    public void Key(ushort code, bool pressed)
+    {
+        foreach (var sink in Inputs()) sink.Key(code, pressed);
+    }
+
+    public void Pointer(int x, int y, PointerButtons buttons)
+    {
+        int width = Surface.Width, height = Surface.Height;
+        foreach (var sink in Inputs()) sink.Pointer(x, y, width, height, buttons);
+    }
+
+    private IInputSink[] Inputs()
+    {
+        lock (_inputs) return [.. _inputs];
+    }
+}
