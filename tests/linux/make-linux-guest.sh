@@ -112,7 +112,7 @@ install -m 0755 "$here"/checks/* root/glue-checks.d/
 # would load); crc32c-intel would need SSE4.2, which QEMU's TCG CPU lacks.
 module_dir=(lib/modules/*)
 wanted_modules=(virtio_pci virtio_mmio virtio_blk virtio_net virtio_rng virtio_console vmw_vsock_virtio_transport
-    crc32c_generic ext4)
+    crc32c_generic ext4 virtio_gpu virtio_input evdev)
 declare -A module_files=()
 while IFS= read -r -d '' file; do
     name="$(basename "$file" .ko)"
