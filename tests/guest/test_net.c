@@ -329,7 +329,7 @@ void test_net(const struct options *options)
 	} else if (!d) {
 		problem(&f, "no network device among %u virtio devices", virtio_device_count);
 	} else {
-		found(&f, "0x%lx irq %u", (uint64_t)d->base, d->irq);
+		found(&f, "%s", d->location);
 		if (net_open(&s.nic, d, &f)) {
 			const uint8_t *m = s.nic.mac;
 			found(&f, " mac %02x:%02x:%02x:%02x:%02x:%02x%s%s", m[0], m[1], m[2], m[3], m[4], m[5],

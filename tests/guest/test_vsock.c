@@ -339,7 +339,7 @@ void test_vsock(void)
 	} else if (!dev) {
 		problem(&f, "no socket device among %u virtio devices", virtio_device_count);
 	} else {
-		found(&f, "0x%lx irq %u", (uint64_t)dev->base, dev->irq);
+		found(&f, "%s", dev->location);
 		run(n[0], (uint32_t)n[1], (uint32_t)n[2], &f);
 		virtio_reset(dev);
 	}
