@@ -304,6 +304,7 @@ static void serve(struct findings *f)
 	      s.frames, s.ignored, s.nic.rx_short, s.arp_replies, s.echo_replies, (uint32_t)s.key.pings, s.udp_sent,
 	      (uint32_t)s.key.datagrams, (uint32_t)s.key.port, s.nic.tx_sent, s.nic.tx_chained, s.nic.tx_indirect,
 	      s.nic.tx_used, d->used_interrupts, completions, d->empty_interrupts, d->config_interrupts);
+	virtio_found_interrupts(d, f);
 	if (!in_time)
 		problem(f, "not done within %u s", (uint32_t)s.key.seconds);
 	else if (s.tx_busy)

@@ -319,6 +319,7 @@ static void run(uint64_t cid, uint32_t port, uint32_t listen_port, struct findin
 	if (connect_to_host(port, f) && accept_from_host(listen_port, f)) {
 		tsc_delay_us(10000);
 		found(f, ", interrupts %u for %u used buffers", dev->used_interrupts, used_buffers);
+		virtio_found_interrupts(dev, f);
 		if (dev->used_interrupts == 0 || dev->used_interrupts > used_buffers)
 			problem(f, "expected between 1 and %u used buffer interrupts", used_buffers);
 		else if (dev->config_interrupts)

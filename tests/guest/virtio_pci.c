@@ -41,9 +41,12 @@ static void set_driver_features(struct virtio_device *d, uint64_t features)
 	mmio_write32(common(d, VIRTIO_PCI_COMMON_GF), (uint32_t)(features >> 32));
 }
 
+/* Entry 1 + q; with a smaller table, as Linux does, the queues left over share the last entry (0 if that is all). */
 uint16_t virtio_pci_queue_entry(const struct virtio_pci *p, uint32_t queue)
 {
-	return queue < VIRTIO_PCI_QUEUES_MAX && 1 + queue < p->msix.table_size ? (uint16_t)(1 + queue) : VIRTIO_MSI_NO_VECTOR;
+	if (queue >= VIRTIO_PCI_QUEUES_MAX)
+		return VIRTIO_MSI_NO_VECTOR;
+	return 1 + queue < p->msix.table_size ? (uint16_t)(1 + queue) : (uint16_t)(p->msix.table_size - 1);
 }
 
 /* A 64-bit queue address as two 32-bit writes, low half first (4.1.3.1). */
@@ -100,13 +103,30 @@ static bool setup_queue(struct virtio_device *d, uint32_t index, struct virtq *v
 	return true;
 }
 
-/* Runs at CPL3 in isr_dispatch, which writes the LAPIC EOI after it. MSI-X needs no acknowledgement. */
+/*
+ * Runs at CPL3 in isr_dispatch, which writes the LAPIC EOI after it. MSI-X needs no acknowledgement;
+ * only a table of one entry, shared by the config change and the queues, needs the ISR to tell them apart.
+ */
 static void on_interrupt(unsigned vector, void *arg)
 {
 	struct virtio_device *d = arg;
 	unsigned entry = vector - d->pci->first_vector;
 	atomic_inc(&d->pci->vector_interrupts[entry]);
-	atomic_inc(entry == VIRTIO_PCI_CONFIG_ENTRY ? &d->config_interrupts : &d->used_interrupts);
+	if (entry != VIRTIO_PCI_CONFIG_ENTRY) {
+		atomic_inc(&d->used_interrupts);
+		return;
+	}
+	if (d->pci->msix.table_size > 1) {
+		atomic_inc(&d->config_interrupts);
+		return;
+	}
+	uint8_t isr = mmio_read8(d->pci->isr.address);
+	if (isr & VIRTIO_PCI_ISR_QUEUE)
+		atomic_inc(&d->used_interrupts);
+	if (isr & VIRTIO_PCI_ISR_CONFIG)
+		atomic_inc(&d->config_interrupts);
+	if (!(isr & (VIRTIO_PCI_ISR_QUEUE | VIRTIO_PCI_ISR_CONFIG)))
+		atomic_inc(&d->empty_interrupts);
 }
 
 static void enable_entry(struct virtio_device *d, uint16_t entry)
@@ -128,7 +148,7 @@ static bool enable_interrupts(struct virtio_device *d, struct findings *f)
 	lapic_enable();
 	enable_entry(d, VIRTIO_PCI_CONFIG_ENTRY);
 	for (uint32_t q = 0; q < VIRTIO_PCI_QUEUES_MAX; q++)
-		if (p->queues_enabled & (1u << q) && virtio_pci_queue_entry(p, q) != VIRTIO_MSI_NO_VECTOR)
+		if (p->queues_enabled & (1u << q))
 			enable_entry(d, virtio_pci_queue_entry(p, q));
 	return true;
 }
@@ -170,7 +190,7 @@ static void found_interrupts(struct virtio_device *d, struct findings *f)
 	found(f, " (msi-x: config 0x%x %u", p->first_vector, p->vector_interrupts[VIRTIO_PCI_CONFIG_ENTRY]);
 	for (uint32_t q = 0; q < VIRTIO_PCI_QUEUES_MAX; q++) {
 		uint16_t entry = virtio_pci_queue_entry(p, q);
-		if (p->queues_enabled & (1u << q) && entry != VIRTIO_MSI_NO_VECTOR)
+		if (p->queues_enabled & (1u << q))
 			found(f, ", q%u 0x%x %u", q, p->first_vector + entry, p->vector_interrupts[entry]);
 	}
 	found(f, ")");

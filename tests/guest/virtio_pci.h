@@ -87,7 +87,7 @@ void virtio_pci_discover(struct findings *f);
 /* Recomputes every structure's address from the BARs (after the guest moved one); false if one is unusable. */
 bool virtio_pci_locate(struct virtio_pci *p);
 
-/* The MSI-X entry of queue q, or VIRTIO_MSI_NO_VECTOR if the table has none for it. */
+/* The MSI-X entry of queue q (shared when the table is too small for one each); VIRTIO_MSI_NO_VECTOR past the queues this driver sets up. */
 uint16_t virtio_pci_queue_entry(const struct virtio_pci *p, uint32_t queue);
 
 /* A 32-bit read of BAR bar at offset through the VIRTIO_PCI_CAP_PCI_CFG window in configuration space (4.1.4.9). */
