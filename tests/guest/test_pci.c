@@ -27,8 +27,7 @@ static void found_function(struct findings *f, const struct pci_function *fn, bo
 		const struct pci_bar *b = &fn->bars[i];
 		if (b->size == 0)
 			continue;
-		found(f, "%s%u %s 0x%lx+0x%lx", any ? ", " : " [", i, b->io ? "io" : b->is64 ? "mem64" : "mem32", b->address,
-		      b->size);
+		found(f, "%s%u%s 0x%lx/0x%lx%s", any ? ", " : " [", i, b->io ? " io" : "", b->address, b->size, b->is64 ? " m64" : "");
 		any = true;
 	}
 	if (any)
