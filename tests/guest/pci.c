@@ -18,6 +18,12 @@ struct __attribute__((packed)) mcfg_allocation {
 struct pci_ecam pci_ecam;
 struct pci_function pci_functions[PCI_FUNCTIONS_MAX];
 uint32_t pci_function_count;
+static bool initialized;
+
+bool pci_initialized(void)
+{
+	return initialized;
+}
 
 /* ---- Raw access by mechanism and bus/device/function. */
 
@@ -284,6 +290,7 @@ bool pci_init(bool force_mechanism_1, struct findings *f)
 {
 	pci_ecam = (struct pci_ecam){ 0 };
 	pci_function_count = 0;
+	initialized = true;
 	if (!find_ecam(f))
 		return false;
 	if (!pci_ecam.found && !force_mechanism_1)

@@ -46,6 +46,8 @@ extern uint32_t pci_function_count;
  * Without MCFG and without force_mechanism_1 it looks for nothing and finds nothing.
  */
 bool pci_init(bool force_mechanism_1, struct findings *f);
+/* Whether pci_init has run (test_pci runs it; virtio_discover does if nothing did). */
+bool pci_initialized(void);
 
 /* Enumerates through one mechanism into out (up to max; IDs and header only); returns how many. */
 uint32_t pci_enumerate(enum pci_mechanism mechanism, struct pci_function *out, uint32_t max);

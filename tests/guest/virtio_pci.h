@@ -79,8 +79,9 @@ struct virtio_pci {
 extern const struct virtio_transport virtio_pci_transport;
 
 /*
- * Adds a virtio device for every modern virtio-pci function pci_init found, after the ones already
- * in virtio_devices; turns on memory decoding and bus mastering. Problems go to f.
+ * Adds a virtio device for every modern virtio-pci function pci_init found (running it, and placing
+ * BARs, if nothing did yet), after the ones already in virtio_devices; turns on memory decoding and
+ * bus mastering. Problems go to f.
  */
 void virtio_pci_discover(struct findings *f);
 

@@ -5,6 +5,7 @@
  */
 #include "virtio_pci.h"
 #include "format.h"
+#include "pci_place.h"
 
 #define FOUR_GIB (1ull << 32)
 #define VIRTIO_PCI_FIRST_VECTOR 0x80 /* PCI device n's MSI-X entries interrupt on 0x80 + 5n ... */
@@ -85,6 +86,9 @@ static void attach(struct pci_function *fn, struct findings *f)
 
 void virtio_pci_discover(struct findings *f)
 {
+	uint32_t placed;
+	if (!pci_initialized() && pci_init(false, f))
+		pci_place_bars(&placed, f); /* a mode without test_pci: MCFG or no PCI */
 	device_count = 0;
 	for (uint32_t i = 0; i < pci_function_count; i++) {
 		struct pci_function *fn = &pci_functions[i];
