@@ -77,6 +77,17 @@ public class QemuPciReferenceTests(ITestOutputHelper output)
         output.WriteLine($"ping rtt avg {rtt} ms; {report.Tests["net"].Detail}");
     }
 
+    /// <summary>The driver takes modern devices only: a transitional one (QEMU's default) fails discovery by name.</summary>
+    [QemuFact]
+    public async Task GuestRefusesTransitionalVirtioPciDevices()
+    {
+        var run = await QemuQ35.BootAsync("glue.rng=1", "-device", "virtio-rng-pci");
+
+        var report = GuestReport.Parse(run.Stdout);
+        Assert.True(report.StatusOf("virtio") == "FAIL" && report.Tests["virtio"].Detail.Contains("transitional virtio device (0x1005)"),
+            $"expected GLUE-TEST virtio FAIL naming the transitional device; {run.Describe()}");
+    }
+
     /// <summary>microvm has no PCI: no MCFG, and nothing answers behind ports 0xcf8/0xcfc.</summary>
     [QemuFact]
     public async Task GuestFindsNoPciOnMicrovm()

@@ -79,6 +79,22 @@ static inline void mmio_write16(uintptr_t address, uint16_t value)
 	*(volatile uint16_t *)address = value;
 }
 
+/* One access of `width` bytes (1, 2 or 4). */
+static inline uint32_t mmio_read(uintptr_t address, unsigned width)
+{
+	return width == 4 ? mmio_read32(address) : width == 2 ? mmio_read16(address) : mmio_read8(address);
+}
+
+static inline void mmio_write(uintptr_t address, unsigned width, uint32_t value)
+{
+	if (width == 4)
+		mmio_write32(address, value);
+	else if (width == 2)
+		mmio_write16(address, (uint16_t)value);
+	else
+		mmio_write8(address, (uint8_t)value);
+}
+
 struct cpuid_regs {
 	uint32_t eax, ebx, ecx, edx;
 };

@@ -51,12 +51,8 @@ static bool ecam_covers(struct bdf a)
 /* Reads `width` bytes (1, 2, 4) at a naturally aligned offset. */
 static uint32_t config_read(enum pci_mechanism m, struct bdf a, uint16_t offset, unsigned width)
 {
-	if (m == PCI_MECHANISM_ECAM) {
-		if (!ecam_covers(a))
-			return 0xffffffffu;
-		uintptr_t p = ecam_address(a, offset);
-		return width == 4 ? mmio_read32(p) : width == 2 ? mmio_read16(p) : mmio_read8(p);
-	}
+	if (m == PCI_MECHANISM_ECAM)
+		return ecam_covers(a) ? mmio_read(ecam_address(a, offset), width) : 0xffffffffu;
 	if (offset >= 256)
 		return 0xffffffffu;
 	outl(PCI_CONFIG_ADDRESS_PORT, mechanism_1_address(a, offset));
@@ -67,15 +63,8 @@ static uint32_t config_read(enum pci_mechanism m, struct bdf a, uint16_t offset,
 static void config_write(enum pci_mechanism m, struct bdf a, uint16_t offset, unsigned width, uint32_t value)
 {
 	if (m == PCI_MECHANISM_ECAM) {
-		if (!ecam_covers(a))
-			return;
-		uintptr_t p = ecam_address(a, offset);
-		if (width == 4)
-			mmio_write32(p, value);
-		else if (width == 2)
-			mmio_write16(p, (uint16_t)value);
-		else
-			mmio_write8(p, (uint8_t)value);
+		if (ecam_covers(a))
+			mmio_write(ecam_address(a, offset), width, value);
 		return;
 	}
 	if (offset >= 256)

@@ -97,7 +97,7 @@ uint32_t virtio_config32(struct virtio_device *d, uint32_t offset)
 	uint32_t generation, value;
 	do {
 		generation = d->transport->config_generation(d);
-		value = d->transport->config_read32(d, offset);
+		value = d->transport->config_read(d, offset, 4);
 	} while (d->transport->config_generation(d) != generation);
 	return value;
 }
@@ -107,10 +107,30 @@ uint64_t virtio_config64(struct virtio_device *d, uint32_t offset)
 	uint32_t generation, low, high;
 	do {
 		generation = d->transport->config_generation(d);
-		low = d->transport->config_read32(d, offset);
-		high = d->transport->config_read32(d, offset + 4);
+		low = d->transport->config_read(d, offset, 4);
+		high = d->transport->config_read(d, offset + 4, 4);
 	} while (d->transport->config_generation(d) != generation);
 	return (uint64_t)high << 32 | low;
+}
+
+uint8_t virtio_config8(struct virtio_device *d, uint32_t offset)
+{
+	uint32_t generation, value;
+	do {
+		generation = d->transport->config_generation(d);
+		value = d->transport->config_read(d, offset, 1);
+	} while (d->transport->config_generation(d) != generation);
+	return (uint8_t)value;
+}
+
+void virtio_config_write8(struct virtio_device *d, uint32_t offset, uint8_t value)
+{
+	d->transport->config_write(d, offset, 1, value);
+}
+
+void virtio_config_write32(struct virtio_device *d, uint32_t offset, uint32_t value)
+{
+	d->transport->config_write(d, offset, 4, value);
 }
 
 uint32_t virtio_status(struct virtio_device *d)

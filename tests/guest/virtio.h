@@ -88,6 +88,10 @@ void virtio_reset(struct virtio_device *d);
 /* Device configuration reads, 32 bits at a time, retried until the configuration generation holds still. */
 uint32_t virtio_config32(struct virtio_device *d, uint32_t offset);
 uint64_t virtio_config64(struct virtio_device *d, uint32_t offset);
+/* An 8-bit field read (with the generation check), and writes of 8- and 32-bit fields (e.g. virtio-input's select). */
+uint8_t virtio_config8(struct virtio_device *d, uint32_t offset);
+void virtio_config_write8(struct virtio_device *d, uint32_t offset, uint8_t value);
+void virtio_config_write32(struct virtio_device *d, uint32_t offset, uint32_t value);
 
 /* For diagnostics: the device status, and InterruptStatus (MMIO) or the ISR status (PCI, which reading clears). */
 uint32_t virtio_status(struct virtio_device *d);
@@ -109,7 +113,9 @@ struct virtio_transport {
 	void (*disable_interrupts)(struct virtio_device *d); /* after a reset */
 	void (*notify)(struct virtio_device *d, uint32_t queue);
 	uint32_t (*config_generation)(struct virtio_device *d);
-	uint32_t (*config_read32)(struct virtio_device *d, uint32_t offset);
+	/* Device configuration at offset, width 1, 2 or 4 bytes. */
+	uint32_t (*config_read)(struct virtio_device *d, uint32_t offset, unsigned width);
+	void (*config_write)(struct virtio_device *d, uint32_t offset, unsigned width, uint32_t value);
 	uint32_t (*interrupt_status)(struct virtio_device *d);
 	void (*found_interrupts)(struct virtio_device *d, struct findings *f);
 };

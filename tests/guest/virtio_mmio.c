@@ -111,9 +111,15 @@ static uint32_t config_generation(struct virtio_device *d)
 	return reg_read(d, VIRTIO_MMIO_CONFIG_GENERATION);
 }
 
-static uint32_t config_read32(struct virtio_device *d, uint32_t offset)
+/* The device configuration takes accesses of its fields' own widths (4.2.2.2). */
+static uint32_t config_read(struct virtio_device *d, uint32_t offset, unsigned width)
 {
-	return reg_read(d, VIRTIO_MMIO_CONFIG + offset);
+	return mmio_read(d->base + VIRTIO_MMIO_CONFIG + offset, width);
+}
+
+static void config_write(struct virtio_device *d, uint32_t offset, unsigned width, uint32_t value)
+{
+	mmio_write(d->base + VIRTIO_MMIO_CONFIG + offset, width, value);
 }
 
 static uint32_t interrupt_status(struct virtio_device *d)
@@ -138,7 +144,8 @@ const struct virtio_transport virtio_mmio_transport = {
 	.disable_interrupts = disable_interrupts,
 	.notify = notify,
 	.config_generation = config_generation,
-	.config_read32 = config_read32,
+	.config_read = config_read,
+	.config_write = config_write,
 	.interrupt_status = interrupt_status,
 	.found_interrupts = found_interrupts,
 };

@@ -173,10 +173,21 @@ static uint32_t config_generation(struct virtio_device *d)
 	return mmio_read8(common(d, VIRTIO_PCI_COMMON_CFGGENERATION));
 }
 
-static uint32_t config_read32(struct virtio_device *d, uint32_t offset)
+/* Outside the device structure (or with none) reads are all-ones and writes go nowhere. */
+static uint32_t config_read(struct virtio_device *d, uint32_t offset, unsigned width)
 {
 	struct virtio_pci *p = d->pci;
-	return offset + 4 <= p->device.length ? mmio_read32(p->device.address + offset) : 0xffffffffu;
+	if (offset + width > p->device.length)
+		return 0xffffffffu;
+	return mmio_read(p->device.address + offset, width);
+}
+
+static void config_write(struct virtio_device *d, uint32_t offset, unsigned width, uint32_t value)
+{
+	struct virtio_pci *p = d->pci;
+	if (offset + width > p->device.length)
+		return;
+	mmio_write(p->device.address + offset, width, value);
 }
 
 static uint32_t interrupt_status(struct virtio_device *d)
@@ -206,7 +217,8 @@ const struct virtio_transport virtio_pci_transport = {
 	.disable_interrupts = disable_interrupts,
 	.notify = notify,
 	.config_generation = config_generation,
-	.config_read32 = config_read32,
+	.config_read = config_read,
+	.config_write = config_write,
 	.interrupt_status = interrupt_status,
 	.found_interrupts = found_interrupts,
 };
