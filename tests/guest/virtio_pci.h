@@ -10,7 +10,7 @@
 #include "msix.h"
 #include "virtio.h"
 
-#define VIRTIO_PCI_VENDOR_ID 0x1af4
+#define PCI_VENDOR_ID_REDHAT_QUMRANET 0x1af4 /* 4.1.2: virtio devices (Linux: pci_ids.h) */
 #define VIRTIO_PCI_MODERN_DEVICE_ID_BASE 0x1040 /* 4.1.2.1: 0x1040 + the virtio device ID */
 #define VIRTIO_PCI_TRANSITIONAL_FIRST 0x1000     /* 4.1.2.1: 0x1000-0x103f are transitional */
 

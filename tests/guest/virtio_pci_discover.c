@@ -92,7 +92,7 @@ void virtio_pci_discover(struct findings *f)
 	device_count = 0;
 	for (uint32_t i = 0; i < pci_function_count; i++) {
 		struct pci_function *fn = &pci_functions[i];
-		if (fn->vendor_id != VIRTIO_PCI_VENDOR_ID || fn->header_type != PCI_HEADER_TYPE_NORMAL)
+		if (fn->vendor_id != PCI_VENDOR_ID_REDHAT_QUMRANET || fn->header_type != PCI_HEADER_TYPE_NORMAL)
 			continue;
 		if (fn->device_id >= VIRTIO_PCI_MODERN_DEVICE_ID_BASE && fn->device_id < VIRTIO_PCI_MODERN_DEVICE_ID_BASE + 0x40)
 			attach(fn, f);
