@@ -36,12 +36,14 @@ static NORETURN void bsp_main(void)
 	test_mptable(&options);
 	test_irq();
 	test_smp(&options);
+	test_pci();
 	test_virtio(&options);
 	test_blk(&options);
 	test_rng(&options);
 	test_net(&options);
 	test_console();
 	test_vsock();
+	test_virtio_pci();
 	tests_finish();
 }
 
