@@ -1,4 +1,4 @@
-/* The tests (one file each) and the two modes that replace them. */
+/* The tests (one file each) and the modes that replace them. */
 #ifndef TESTS_H
 #define TESTS_H
 
@@ -24,5 +24,8 @@ NORETURN void ap_main(unsigned cpu);
 
 NORETURN void run_counter(void);
 NORETURN void run_emulation_failure(void);
+/* The bench's modes (build/Bench*.cs): exit round trips, block read throughput. */
+NORETURN void run_exits(void);
+NORETURN void run_blkbench(const struct options *options);
 
 #endif
