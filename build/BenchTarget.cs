@@ -51,6 +51,7 @@ public sealed class BenchTarget(Repository repository)
             new BenchSizeCase(settings),
             new BenchBlockCase(settings, BlockTransport.Mmio),
             new BenchDensityCase(settings),
+            new BenchNetCase(settings),
             new BenchLifecycleCase(settings),
         ];
         var figures = new List<BenchFigure>();

@@ -32,6 +32,8 @@ static NORETURN void bsp_main(void)
 		run_exits();
 	if (options.mode == MODE_BLKBENCH)
 		run_blkbench(&options);
+	if (options.mode == MODE_NETBENCH)
+		run_netbench(&options);
 
 	test_cmdline();
 	test_memmap(&options);

@@ -157,6 +157,8 @@ static void parse_token(const char *token, const char *end, struct options *o)
 			o->mode = MODE_EXITS;
 		else if (equals(v, end, "blkbench"))
 			o->mode = MODE_BLKBENCH;
+		else if (equals(v, end, "netbench"))
+			o->mode = MODE_NETBENCH;
 	}
 }
 
