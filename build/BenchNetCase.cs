@@ -70,6 +70,8 @@ public sealed partial class BenchNetCase(BenchSettings settings) : BenchCase
         : BenchQemu.Find("python3") is null ? "python3 is not installed"
         : contestant == Qemu ? BenchQemu.Missing : null;
 
+    public override int Rounds(int rounds) => Math.Min(rounds, 5);
+
     public override IReadOnlyDictionary<string, double> Run(string contestant)
     {
         string ns = $"glue-bench-{Guid.NewGuid().ToString("N")[..12]}";

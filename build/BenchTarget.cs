@@ -52,6 +52,7 @@ public sealed class BenchTarget(Repository repository)
             new BenchBlockCase(settings, BlockTransport.Mmio),
             new BenchDensityCase(settings),
             new BenchNetCase(settings),
+            new BenchVsockCase(settings),
             new BenchLifecycleCase(settings),
         ];
         var figures = new List<BenchFigure>();
