@@ -26,7 +26,8 @@ public static class BenchChart
             double x = X(tick);
             string stroke = tick == 1 ? "#000" : "#ddd";
             Line(svg, $"<line x1=\"{N(x)}\" y1=\"{Top - 6}\" x2=\"{N(x)}\" y2=\"{height - Bottom}\" stroke=\"{stroke}\"/>");
-            Line(svg, $"<text x=\"{N(x)}\" y=\"{height - 10}\" text-anchor=\"middle\">{N(tick)}x</text>");
+            string text = tick < 1 ? $"1/{N(1 / tick)}x" : $"{N(tick)}x";
+            Line(svg, $"<text x=\"{N(x)}\" y=\"{height - 10}\" text-anchor=\"middle\">{text}</text>");
         }
         for (int i = 0; i < rows.Count; i++)
         {
