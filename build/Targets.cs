@@ -12,7 +12,7 @@ public static class Targets
         ["linux-guest"] = new("linux-guest", "build the Linux test guest (Debian kernel, busybox) into artifacts/linux/", BuildLinuxGuest),
         ["test"] = new("test", "run the unit tests, then the build tests against every manifest's glue", Test),
         ["run"] = new("run [GLUE-RUN-OPTIONS...]", "publish the full manifest and boot the test guest on 2 vCPUs", BootGuest),
-        ["bench"] = new("bench [RUNS]", "glue against QEMU microvm on the same guests, side by side (default 10 runs)", Bench),
+        ["bench"] = new("bench [--quick] [ROUNDS]", "glue beside the floor VMM, QEMU microvm and the page cache, case by case (10 rounds; --quick: 3, smaller)", Bench),
     };
 
     public static int Run(Repository repository, string[] arguments)
@@ -68,13 +68,14 @@ public static class Targets
 
     private static int Bench(Repository repository, string[] arguments)
     {
-        int runs = arguments switch
+        bool quick = arguments.Contains("--quick");
+        int? rounds = arguments.Where(a => a != "--quick").ToArray() switch
         {
-            [] => 10,
+            [] => null,
             [var text] when int.TryParse(text, out int n) && n > 0 => n,
-            _ => throw new UsageError("bench takes at most one argument: the number of runs per case"),
+            _ => throw new UsageError("bench takes --quick and the number of rounds per case, both optional"),
         };
-        return new BenchTarget(repository).Run(runs);
+        return new BenchTarget(repository).Run(quick, rounds);
     }
 
     private static void ExpectNone(string target, string[] arguments)

@@ -28,6 +28,12 @@ static NORETURN void bsp_main(void)
 		run_counter();
 	if (options.mode == MODE_EMULATION_FAILURE)
 		run_emulation_failure();
+	if (options.mode == MODE_EXITS)
+		run_exits();
+	if (options.mode == MODE_BLKBENCH)
+		run_blkbench(&options);
+	if (options.mode == MODE_NETBENCH)
+		run_netbench(&options);
 
 	test_cmdline();
 	test_memmap(&options);

@@ -153,6 +153,12 @@ static void parse_token(const char *token, const char *end, struct options *o)
 			o->mode = MODE_EMULATION_FAILURE;
 		else if (equals(v, end, "counter"))
 			o->mode = MODE_COUNTER;
+		else if (equals(v, end, "exits"))
+			o->mode = MODE_EXITS;
+		else if (equals(v, end, "blkbench"))
+			o->mode = MODE_BLKBENCH;
+		else if (equals(v, end, "netbench"))
+			o->mode = MODE_NETBENCH;
 	}
 }
 

@@ -1,4 +1,4 @@
-/* The tests (one file each) and the two modes that replace them. */
+/* The tests (one file each) and the modes that replace them. */
 #ifndef TESTS_H
 #define TESTS_H
 
@@ -27,5 +27,9 @@ NORETURN void ap_main(unsigned cpu);
 
 NORETURN void run_counter(void);
 NORETURN void run_emulation_failure(void);
+/* The bench's modes (build/Bench*.cs): exit round trips, block read and network transmit throughput. */
+NORETURN void run_exits(void);
+NORETURN void run_blkbench(const struct options *options);
+NORETURN void run_netbench(const struct options *options);
 
 #endif
