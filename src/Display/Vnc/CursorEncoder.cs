@@ -9,11 +9,11 @@ internal static class CursorEncoder
     public static void Encode(DisplayCursor cursor, PixelFormat format, OutputBuffer output)
     {
         int size = format.BytesPerPixel, count = cursor.Width * cursor.Height;
-        var pixels = output.Append(count * size);
+        var pixels = output.Extend(count * size);
         for (int i = 0; i < count; i++) format.Put(pixels[(i * size)..], format.Convert(cursor.Pixels[i] & 0xffffff), size);
 
         int rowBytes = (cursor.Width + 7) / 8;
-        var mask = output.Append(rowBytes * cursor.Height);
+        var mask = output.Extend(rowBytes * cursor.Height);
         mask.Clear();
         for (int y = 0; y < cursor.Height; y++)
         {

@@ -38,7 +38,7 @@ internal sealed class FramebufferUpdate : IDisposable
     public bool Build(UpdateContent content)
     {
         Message.Clear();
-        var header = Message.Append(4);
+        var header = Message.Extend(4);
         header[0] = Rfb.FramebufferUpdate;
         header[1] = 0;
         int rectangles = 0;
@@ -100,7 +100,7 @@ internal sealed class FramebufferUpdate : IDisposable
 
     private void WriteRectangleHeader(ScreenRect area, int encoding)
     {
-        var header = Message.Append(RectangleHeaderSize);
+        var header = Message.Extend(RectangleHeaderSize);
         BinaryPrimitives.WriteUInt16BigEndian(header, (ushort)area.X);
         BinaryPrimitives.WriteUInt16BigEndian(header[2..], (ushort)area.Y);
         BinaryPrimitives.WriteUInt16BigEndian(header[4..], (ushort)area.Width);

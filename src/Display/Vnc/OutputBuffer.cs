@@ -15,7 +15,7 @@ internal sealed class OutputBuffer : Stream
     public ReadOnlySpan<byte> Written => _buffer.AsSpan(0, Count);
 
     /// <summary>A span of <paramref name="size"/> bytes at the end, counted as written.</summary>
-    public Span<byte> Append(int size)
+    public Span<byte> Extend(int size)
     {
         Reserve(size);
         var span = _buffer.AsSpan(Count, size);
@@ -23,7 +23,7 @@ internal sealed class OutputBuffer : Stream
         return span;
     }
 
-    public void Append(byte value) => Append(1)[0] = value;
+    public void Append(byte value) => Extend(1)[0] = value;
 
     /// <summary>Room for <paramref name="size"/> more bytes, to fill through <see cref="Free"/> and then <see cref="Advance"/>.</summary>
     public void Reserve(int size)
@@ -47,7 +47,7 @@ internal sealed class OutputBuffer : Stream
     /// <summary>The bytes at <paramref name="offset"/>, for patching a length written before its data.</summary>
     public Span<byte> At(int offset, int size) => _buffer.AsSpan(offset, size);
 
-    public override void Write(ReadOnlySpan<byte> buffer) => buffer.CopyTo(Append(buffer.Length));
+    public override void Write(ReadOnlySpan<byte> buffer) => buffer.CopyTo(Extend(buffer.Length));
 
     public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 

@@ -6,7 +6,7 @@ internal static class RawEncoder
     public static void Encode(ReadOnlySpan<uint> pixels, PixelFormat format, OutputBuffer output)
     {
         int size = format.BytesPerPixel;
-        var destination = output.Append(pixels.Length * size);
+        var destination = output.Extend(pixels.Length * size);
         for (int i = 0; i < pixels.Length; i++) format.Put(destination[(i * size)..], format.Convert(pixels[i]), size);
     }
 }

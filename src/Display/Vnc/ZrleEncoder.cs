@@ -44,8 +44,8 @@ internal sealed class ZrleEncoder : IDisposable
         _compressed.Clear();
         _zlib.Write(_tiles.Written);
         _zlib.Flush(); // a sync flush: the client can inflate everything sent so far
-        BinaryPrimitives.WriteUInt32BigEndian(output.Append(4), (uint)_compressed.Count);
-        _compressed.Written.CopyTo(output.Append(_compressed.Count));
+        BinaryPrimitives.WriteUInt32BigEndian(output.Extend(4), (uint)_compressed.Count);
+        _compressed.Written.CopyTo(output.Extend(_compressed.Count));
     }
 
     private void EncodeTile(ReadOnlySpan<uint> pixels, int stride, int left, int top, int width, int height, PixelFormat format)
@@ -69,7 +69,7 @@ internal sealed class ZrleEncoder : IDisposable
         if (paletted && _palette.Count == 1)
         {
             _tiles.Append(Solid);
-            format.Put(_tiles.Append(cpixel), tile[0], cpixel);
+            format.Put(_tiles.Extend(cpixel), tile[0], cpixel);
             return;
         }
 
@@ -98,14 +98,14 @@ internal sealed class ZrleEncoder : IDisposable
         else
         {
             _tiles.Append(Raw);
-            var destination = _tiles.Append(count * cpixel);
+            var destination = _tiles.Extend(count * cpixel);
             for (int i = 0; i < count; i++) format.Put(destination[(i * cpixel)..], tile[i], cpixel);
         }
     }
 
     private void WritePalette(PixelFormat format, int cpixel)
     {
-        var destination = _tiles.Append(_palette.Count * cpixel);
+        var destination = _tiles.Extend(_palette.Count * cpixel);
         for (int i = 0; i < _palette.Count; i++) format.Put(destination[(i * cpixel)..], _palette.Colours[i], cpixel);
     }
 
@@ -139,7 +139,7 @@ internal sealed class ZrleEncoder : IDisposable
         for (int i = 0; i < tile.Length;)
         {
             int run = RunAt(tile, i);
-            format.Put(_tiles.Append(cpixel), tile[i], cpixel);
+            format.Put(_tiles.Extend(cpixel), tile[i], cpixel);
             WriteRunLength(run);
             i += run;
         }
@@ -168,7 +168,7 @@ internal sealed class ZrleEncoder : IDisposable
     private void WriteRunLength(int run)
     {
         int rest = run - 1;
-        for (; rest >= 255; rest -= 255) _tiles.Append(255);
+        for (; rest >= 255; rest -= 255) _tiles.Append((byte)255);
         _tiles.Append((byte)rest);
     }
 
