@@ -14,9 +14,9 @@ public sealed class DisplaySurface
     /// <summary>The largest side a mode may have (virtio-gpu's resources and VNC's u16 sizes both fit).</summary>
     public const int MaxSide = 16384;
 
-    private readonly object _subscriptionLock = new();
-    // Replaced whole on (un)subscribe, so that a publish on the device's hot path reads it without a copy.
+    // Replaced whole on (un)subscribe, so Publish reads it without a lock or a copy.
     private volatile IDisplayListener[] _listeners = [];
+    private readonly object _subscribing = new();
     private uint[] _pixels;
 
     public DisplaySurface(int width, int height)
@@ -85,7 +85,7 @@ public sealed class DisplaySurface
     /// <summary>Starts telling <paramref name="listener"/> of changes; disposing the result stops it.</summary>
     public IDisposable Subscribe(IDisplayListener listener)
     {
-        lock (_subscriptionLock) _listeners = [.. _listeners, listener];
+        lock (_subscribing) _listeners = [.. _listeners, listener];
         return new Subscription(this, listener);
     }
 
@@ -99,7 +99,7 @@ public sealed class DisplaySurface
     {
         public void Dispose()
         {
-            lock (surface._subscriptionLock) surface._listeners = [.. surface._listeners.Where(l => l != listener)];
+            lock (surface._subscribing) surface._listeners = [.. surface._listeners.Where(l => l != listener)];
         }
     }
 }
