@@ -176,16 +176,28 @@ internal sealed unsafe partial class FakeFrontend : IDisposable
         return bytes;
     }
 
-    public static SafeFd CreateMemFd(ulong size)
+    /// <summary>A memfd of <paramref name="size"/> bytes, sealed against resizing when <paramref name="sealed"/>, as QEMU's memory-backend-memfd seals by default.</summary>
+    public static SafeFd CreateMemFd(ulong size, bool @sealed = true)
     {
-        int fd = MemfdCreate("glue-test-guest-ram", MFD_CLOEXEC);
+        int fd = MemfdCreate("glue-test-guest-ram", MFD_CLOEXEC | MFD_ALLOW_SEALING);
         if (fd < 0) throw NativeError.FromLastError("memfd_create");
         var handle = new SafeFd(fd);
         if (Ftruncate(fd, (long)size) != 0) throw NativeError.FromLastError("ftruncate");
+        if (@sealed && Fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) != 0) throw NativeError.FromLastError("F_ADD_SEALS");
         return handle;
     }
 
+    /// <summary>What a hostile frontend does after SET_MEM_TABLE: shrinks the file under the backend's mapping.</summary>
+    public static int Shrink(SafeFd fd, long length) => Ftruncate(fd.Fd, length);
+
     private const uint MFD_CLOEXEC = 1;
+    private const uint MFD_ALLOW_SEALING = 2;
+    private const int F_ADD_SEALS = 1033;
+    private const int F_SEAL_SHRINK = 2;
+    private const int F_SEAL_GROW = 4;
+
+    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    private static partial int Fcntl(int fd, int command, int argument);
 
     [LibraryImport("libc", EntryPoint = "memfd_create", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int MemfdCreate(string name, uint flags);
