@@ -26,7 +26,9 @@ internal sealed unsafe partial class FakeFrontend : IDisposable
     private readonly MessageSocket _socket;
     private readonly Task _session;
 
-    public FakeFrontend(Func<EventLoop, IVirtioDevice> makeDevice)
+    /// <param name="sealedMemory">Seal the guest RAM memfd against resizing, as QEMU does by default.</param>
+    /// <param name="allowUnsealedMemory">The backend's `--allow-unsealed-memory`.</param>
+    public FakeFrontend(Func<EventLoop, IVirtioDevice> makeDevice, bool sealedMemory = true, bool allowUnsealedMemory = false)
     {
         int* pair = stackalloc int[2];
         if (SocketLibc.SocketPair(SocketLibc.AF_UNIX, SocketLibc.SOCK_STREAM | SocketLibc.SOCK_CLOEXEC, 0, pair) != 0)
@@ -34,11 +36,11 @@ internal sealed unsafe partial class FakeFrontend : IDisposable
         _socket = new MessageSocket(new SafeFd(pair[0]), null);
         var backendSocket = new MessageSocket(new SafeFd(pair[1]), null);
 
-        MemFd = CreateMemFd(MemorySize);
+        MemFd = CreateMemFd(MemorySize, sealedMemory);
         Memory = new GuestMemory([new GuestRegion(new GuestAddress(0), MemorySize, MemFd, 0)]);
         Loop = new EventLoop("vhost-user-test");
         Device = makeDevice(Loop);
-        Backend = new VhostUserBackend(Device, Loop, message => { lock (Log) Log.Add(message); });
+        Backend = new VhostUserBackend(Device, Loop, message => { lock (Log) Log.Add(message); }, allowUnsealedMemory);
         _session = Task.Run(() =>
         {
             using (backendSocket) VhostUserSession.Run(backendSocket, Backend, Loop, message => { lock (Log) Log.Add(message); });
@@ -46,6 +48,9 @@ internal sealed unsafe partial class FakeFrontend : IDisposable
     }
 
     public SafeFd MemFd { get; }
+
+    /// <summary>The frontend's own end of the vhost-user socket (a hostile frontend sends it as a ring fd).</summary>
+    public int SocketFd => _socket.Handle.Fd;
 
     /// <summary>The test's own mapping of the guest RAM it shares.</summary>
     public GuestMemory Memory { get; }
