@@ -13,6 +13,7 @@ public static class Targets
         ["test"] = new("test", "run the unit tests, then the build tests against every manifest's glue", Test),
         ["run"] = new("run [GLUE-RUN-OPTIONS...]", "publish the full manifest and boot the test guest on 2 vCPUs", BootGuest),
         ["bench"] = new("bench [RUNS]", "glue against QEMU microvm on the same guests, side by side (default 10 runs)", Bench),
+        ["fuzz"] = new("fuzz TARGET|all [--minutes N]", "an AFL++ campaign on a tests/fuzz target (default 5 minutes each)", FuzzTarget.Run),
     };
 
     public static int Run(Repository repository, string[] arguments)

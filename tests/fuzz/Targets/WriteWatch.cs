@@ -1,0 +1,55 @@
+using Glue.Core.Memory;
+using Glue.Virtio.Split;
+
+namespace Glue.Fuzz.Targets;
+
+/// <summary>
+/// The invariant "a device writes guest memory only where the driver let it": a copy of one guest region taken
+/// before the device runs, the ranges it may write (the used ring, the writable buffers of the chains it
+/// popped), and a comparison of everything else afterwards.
+/// </summary>
+internal sealed class WriteWatch(GuestMemory memory, GuestAddress start, int length)
+{
+    private readonly byte[] _before = new byte[length];
+    private readonly bool[] _writable = new bool[length];
+
+    public void Snapshot()
+    {
+        memory.GetSpan(start, length).CopyTo(_before);
+        Array.Clear(_writable);
+    }
+
+    public void AllowWrites(GuestAddress address, ulong bytes)
+    {
+        ulong from = Math.Max(address.Value, start.Value);
+        ulong to = Math.Min(address.Value + bytes, start.Value + (ulong)length);
+        for (ulong a = from; a < to; a++) _writable[a - start.Value] = true;
+    }
+
+    /// <summary>A write of the driver's own (descriptors, avail ring, readable data): made to memory and to the copy.</summary>
+    public void DriverWrite(GuestAddress address, ReadOnlySpan<byte> bytes)
+    {
+        memory.Write(address, bytes);
+        if (address.Value >= start.Value && address.Value + (ulong)bytes.Length <= start.Value + (ulong)length)
+            bytes.CopyTo(_before.AsSpan((int)(address.Value - start.Value)));
+    }
+
+    public void DriverWrite<T>(GuestAddress address, T value) where T : unmanaged =>
+        DriverWrite(address, System.Runtime.InteropServices.MemoryMarshal.AsBytes(new ReadOnlySpan<T>(in value)));
+
+    public void AllowChain(DescriptorChain chain)
+    {
+        foreach (var segment in chain.Writable) AllowWrites(segment.Address, segment.Length);
+    }
+
+    /// <summary>Throws <see cref="FuzzInvariantException"/> at the first byte that changed where no write was allowed.</summary>
+    public void Check()
+    {
+        var after = memory.GetSpan(start, length);
+        for (int i = 0; i < length; i++)
+        {
+            if (after[i] != _before[i] && !_writable[i])
+                throw new FuzzInvariantException($"guest byte 0x{start.Value + (ulong)i:x} changed outside every writable buffer and the used ring");
+        }
+    }
+}
