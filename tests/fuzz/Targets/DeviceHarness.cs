@@ -7,14 +7,14 @@ using static Glue.Virtio.Split.Virtq;
 namespace Glue.Fuzz.Targets;
 
 /// <summary>
-/// A device with its queues in 1 MiB of guest memory, driven by the input as a hostile driver would: each record
+/// A device with its queues in 256 KiB of guest memory, driven by the input as a hostile driver would: each record
 /// is one chain (queue, buffer count, each buffer's length and direction, readable bytes from the input) made
 /// available and kicked. Everything the device does runs on its own event loop, as in Glue. Checked afterwards:
 /// nothing threw, and the device wrote only into writable buffers and used rings.
 /// </summary>
 internal sealed class DeviceHarness
 {
-    private const int MemorySize = 0x100000;
+    private const int MemorySize = 0x40000;
     private const ulong RingsBase = 0x1000;
     private const ulong RingStride = 0x4000;
     private const ulong BuffersBase = 0x20000;
