@@ -13,6 +13,7 @@ public static class Targets
         ["test"] = new("test", "run the unit tests, then the build tests against every manifest's glue", Test),
         ["run"] = new("run [GLUE-RUN-OPTIONS...]", "publish the full manifest and boot the test guest on 2 vCPUs", BootGuest),
         ["bench"] = new("bench [--quick] [ROUNDS]", "glue beside the floor VMM, QEMU microvm and the page cache, case by case (10 rounds; --quick: 3, smaller)", Bench),
+        ["fuzz"] = new("fuzz TARGET|all [--minutes N]", "an AFL++ campaign on a tests/fuzz target (default 5 minutes each)", FuzzTarget.Run),
     };
 
     public static int Run(Repository repository, string[] arguments)

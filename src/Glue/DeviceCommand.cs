@@ -32,7 +32,11 @@ internal static class DeviceCommand
     {
         var socket = new Option<string>("--socket") { Description = $"The Unix socket to listen on for the {backend.Name} frontend", Required = true };
         var options = feature.Options.Select(o => DeviceOptions.For(feature, o)).ToArray();
-        var command = new Command(CommandName(feature), $"Serve one {feature.Name} device, made from the options `glue run` takes") { socket };
+        var unsealed = new Option<bool>("--allow-unsealed-memory")
+        {
+            Description = "Accept guest memory the frontend could shrink (a /dev/shm or hugetlbfs file; QEMU's memory-backend-memfd is sealed): a frontend that shrinks it kills glue",
+        };
+        var command = new Command(CommandName(feature), $"Serve one {feature.Name} device, made from the options `glue run` takes") { socket, unsealed };
         foreach (var option in options) command.Options.Add(option);
         command.SetAction(parse =>
         {
@@ -40,12 +44,12 @@ internal static class DeviceCommand
             // A device whose one option is a switch (`--rng`) needs none here: asking for the device says it.
             if (DeviceOptions.NoneGiven(parse, options) && options.Length == 1)
                 values = new DeviceOptionValues(new Dictionary<string, string[]> { [options[0].Name] = [""] });
-            return Execute(feature, backend, parse.GetValue(socket)!, values, parse.GetValue(verbose));
+            return Execute(feature, backend, parse.GetValue(socket)!, values, parse.GetValue(verbose), parse.GetValue(unsealed));
         });
         return command;
     }
 
-    private static int Execute(IVirtioDeviceFeature feature, IVirtioBackendFeature backend, string socketPath, DeviceOptionValues values, bool verbose)
+    private static int Execute(IVirtioDeviceFeature feature, IVirtioBackendFeature backend, string socketPath, DeviceOptionValues values, bool verbose, bool allowUnsealedMemory)
     {
         var stopping = new StopRequest();
         using var sigterm = StopOn(PosixSignal.SIGTERM, stopping);
@@ -54,7 +58,7 @@ internal static class DeviceCommand
         try
         {
             device = CreateOne(feature, values);
-            using var server = backend.Listen(socketPath, device, message => Console.Error.WriteLine($"glue: {message}"), verbose);
+            using var server = backend.Listen(socketPath, device, message => Console.Error.WriteLine($"glue: {message}"), verbose, allowUnsealedMemory);
             stopping.Server = server;
             if (stopping.Requested) return ExitCodes.Success;
             if (verbose) Console.Error.WriteLine($"glue: serving {feature.Name} on {Path.GetFullPath(socketPath)}");

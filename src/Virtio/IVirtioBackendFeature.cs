@@ -14,7 +14,11 @@ public interface IVirtioBackendFeature : IDeviceFeature
     /// be used throws <see cref="DeviceConfigException"/>. Nothing is served until <see cref="IVirtioBackend.Serve"/>.
     /// </summary>
     /// <param name="log">Where problems with a frontend are reported (one line each); with <paramref name="verbose"/> also connects and disconnects.</param>
-    IVirtioBackend Listen(string socketPath, IVirtioDevice device, Action<string> log, bool verbose);
+    /// <param name="allowUnsealedMemory">
+    /// Accept guest memory the frontend could still shrink under us (a file not sealed with F_SEAL_SHRINK); by
+    /// default such memory is refused, since an access past a shrunk file's end kills the process (SIGBUS).
+    /// </param>
+    IVirtioBackend Listen(string socketPath, IVirtioDevice device, Action<string> log, bool verbose, bool allowUnsealedMemory);
 }
 
 /// <summary>One device being served; disposing it stops listening and removes the socket (the device stays the caller's).</summary>

@@ -46,9 +46,10 @@ public sealed class VirtioDeviceState : IDisposable
         _kickWatches = new EventRegistration[count];
         for (int i = 0; i < count; i++)
         {
-            _queues[i] = new SplitQueue(memory, device.QueueMaxSizes[i], QueueBroken);
             _kicks[i] = new EventFd();
             int queue = i;
+            // A notification's budget spent: kick ourselves, so the rest is served after the loop's other fds.
+            _queues[i] = new SplitQueue(memory, device.QueueMaxSizes[i], QueueBroken, _ => _kicks[queue].Signal());
             _kickWatches[i] = ioThread.Register(_kicks[i].Handle, () => OnKick(queue));
         }
     }
@@ -227,6 +228,7 @@ public sealed class VirtioDeviceState : IDisposable
     private void OnKick(int queue)
     {
         _kicks[queue].Drain();
+        _queues[queue].RefillBudget();
         // Kicks before DRIVER_OK are dropped: the device must not consume buffers before then (§2.1.2).
         if (_active) _device.QueueNotify(queue);
     }

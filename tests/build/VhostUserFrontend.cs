@@ -128,11 +128,14 @@ public sealed unsafe partial class VhostUserFrontend : IDisposable
         return bytes;
     }
 
-    /// <summary>A memfd of <paramref name="size"/> bytes, as QEMU's memory-backend-memfd makes guest RAM.</summary>
+    /// <summary>A memfd of <paramref name="size"/> bytes, sealed against resizing as QEMU's memory-backend-memfd makes guest RAM.</summary>
     public static Microsoft.Win32.SafeHandles.SafeFileHandle MemFd(long size)
     {
-        int fd = MemfdCreate("glue-test-ram", 1);
-        if (fd < 0 || Ftruncate(fd, size) != 0) throw new IOException($"memfd: errno {Marshal.GetLastPInvokeError()}");
+        const uint MFD_CLOEXEC = 1, MFD_ALLOW_SEALING = 2;
+        const int F_ADD_SEALS = 1033, F_SEAL_SHRINK = 2, F_SEAL_GROW = 4;
+        int fd = MemfdCreate("glue-test-ram", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        if (fd < 0 || Ftruncate(fd, size) != 0 || Fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) != 0)
+            throw new IOException($"memfd: errno {Marshal.GetLastPInvokeError()}");
         return new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true);
     }
 
@@ -146,4 +149,7 @@ public sealed unsafe partial class VhostUserFrontend : IDisposable
 
     [LibraryImport("libc", EntryPoint = "ftruncate", SetLastError = true)]
     private static partial int Ftruncate(int fd, long length);
+
+    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    private static partial int Fcntl(int fd, int command, int argument);
 }

@@ -59,7 +59,7 @@ public static class ControlClient
     internal static byte[] FormatStatus(VmStatus status) =>
         Encoding.UTF8.GetBytes($"{status.Pid} {status.State.ToString().ToLowerInvariant()} {status.Name}");
 
-    private static VmStatus ParseStatus(byte[] payload)
+    internal static VmStatus ParseStatus(byte[] payload)
     {
         var parts = Encoding.UTF8.GetString(payload).Split(' ', 3);
         if (parts.Length != 3 || !int.TryParse(parts[0], out int pid) || !Enum.TryParse<VmState>(parts[1], ignoreCase: true, out var state))

@@ -27,7 +27,7 @@ namespace Glue.Devices.Net;
 /// would) and reading resumes on the kick. No busy loop, and no frame is dropped by the device itself unless the
 /// driver's buffer cannot hold it: then the chain is returned with length 0, which the driver must discard.
 /// </summary>
-public sealed unsafe class VirtioNetDevice : IVirtioDevice, IDisposable
+public sealed unsafe class VirtioNetDevice : IVirtioDevice, IVirtioDeviceTraits, IDisposable
 {
     public const ushort QueueSize = 256;
 
@@ -77,6 +77,12 @@ public sealed unsafe class VirtioNetDevice : IVirtioDevice, IDisposable
     public bool WaitingForReceiveBuffers => _activation is not null && _tapReadable is null;
 
     public uint DeviceId => VirtioIds.VIRTIO_ID_NET;
+
+    /// <summary>One receive and one transmit queue: a pair (§5.1.2).</summary>
+    public bool QueuesInPairs => true;
+
+    /// <summary>The mac and link status describe the host's NIC, which the VMM owning the guest configures.</summary>
+    public bool ConfigSetByOwner => true;
 
     public ulong Features => VirtioNet.Features;
 

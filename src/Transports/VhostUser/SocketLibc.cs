@@ -101,6 +101,22 @@ internal static unsafe partial class SocketLibc
         return flags < 0 ? -1 : Fcntl(fd, F_SETFL, flags | O_NONBLOCK);
     }
 
+    private const int F_GET_SEALS = 1034;          // linux/fcntl.h: F_LINUX_SPECIFIC_BASE + 10
+    public const int F_SEAL_SHRINK = 0x0002;        // linux/fcntl.h: the file may not shrink
+    private const int StatModeOffset = 24;          // struct stat (x86-64): st_dev, st_ino, st_nlink, then st_mode
+    private const uint S_IFMT = 0xF000;             // sys/stat.h: the file type bits of st_mode
+    private const uint S_IFSOCK = 0xC000;
+
+    /// <summary>F_GET_SEALS: the file's seals, or -1 (EINVAL: a file that cannot carry seals, not a memfd or shmem file).</summary>
+    public static int Seals(int fd) => Fcntl(fd, F_GET_SEALS, 0);
+
+    /// <summary>True when fstat says the fd is a socket (false too when fstat fails: the caller's next use will).</summary>
+    public static bool IsSocket(int fd)
+    {
+        byte* stat = stackalloc byte[StatSize];
+        return Fstat(fd, stat) == 0 && (*(uint*)(stat + StatModeOffset) & S_IFMT) == S_IFSOCK;
+    }
+
     [LibraryImport("libc", EntryPoint = "unlink", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int Unlink(string path);
 

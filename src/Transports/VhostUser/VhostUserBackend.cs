@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using Glue.Core.Interop;
 using Glue.Core.Memory;
@@ -6,16 +5,9 @@ using Glue.Virtio;
 using Glue.Virtio.Events;
 using Glue.Virtio.Split;
 using static Glue.Transports.VhostUser.VhostUserProtocol;
+using static Glue.Transports.VhostUser.VhostUserRequest;
 
 namespace Glue.Transports.VhostUser;
-
-/// <summary>What one request came to: nothing to say, a reply payload, or a refusal with its reason.</summary>
-public readonly record struct VhostUserOutcome(byte[]? Reply, string? Error)
-{
-    public static readonly VhostUserOutcome Ok = default;
-    public static VhostUserOutcome Answer(byte[] reply) => new(reply, null);
-    public static VhostUserOutcome Fail(string reason) => new(null, reason);
-}
 
 /// <summary>
 /// The backend side of vhost-user for one <see cref="IVirtioDevice"/>: it answers the frontend's requests, keeps
@@ -29,32 +21,47 @@ public readonly record struct VhostUserOutcome(byte[]? Reply, string? Error)
 /// The device is activated when its first ring runs (started and enabled); rings that start later join the
 /// running device. When the last ring stops (GET_VRING_BASE), or the frontend goes away, the device is reset.
 /// Every request is checked before it changes anything; a refused one returns a reason and changes nothing.
+///
+/// A queue whose notification budget ran out (see <see cref="SplitQueue"/>) is re-armed through an eventfd of
+/// the backend's own rather than the frontend's kick fd, which the backend only reads.
 /// </summary>
-public sealed unsafe class VhostUserBackend : IVirtioInterrupts, IDisposable
+public sealed partial class VhostUserBackend : IVirtioInterrupts, IDisposable
 {
     private readonly IVirtioDevice _device;
     private readonly EventLoop _loop;
     private readonly Action<string> _log;
     private readonly Vring[] _rings;
+    private readonly EventFd[] _rearms;
+    private readonly EventRegistration[] _rearmWatches;
+    private readonly bool _allowUnsealedMemory;
     private VhostUserMemory? _memory;
     private SplitQueue[] _queues = [];
     private VirtioActivation? _activation;
     private ulong _features;            // SET_FEATURES, as far as we offered them
     private ulong _protocolFeatures;    // SET_PROTOCOL_FEATURES, as far as we offered them
 
-    public VhostUserBackend(IVirtioDevice device, EventLoop loop, Action<string> log)
+    /// <param name="allowUnsealedMemory">Accept memory table fds not sealed against shrinking (see <see cref="VhostUserMemory.FromMessage"/>).</param>
+    public VhostUserBackend(IVirtioDevice device, EventLoop loop, Action<string> log, bool allowUnsealedMemory = false)
     {
         _device = device;
         _loop = loop;
         _log = log;
+        _allowUnsealedMemory = allowUnsealedMemory;
         _rings = device.QueueMaxSizes.Select(max => new Vring(max)).ToArray();
+        _rearms = _rings.Select(_ => new EventFd()).ToArray();
+        _rearmWatches = _rearms.Select((rearm, index) => loop.Register(rearm.Handle, () => OnRearm(index))).ToArray();
         OfferedFeatures = device.Features | VirtioFeatures.Core | 1UL << VHOST_USER_F_PROTOCOL_FEATURES;
-        // CONFIG only where the frontend takes the config space from the backend: not for net, whose config
-        // (MAC, link) QEMU makes itself and warns about a backend offering it, nor for a device without one (rng).
-        OfferedProtocolFeatures = device.ConfigSize > 0 && device.DeviceId != VirtioIds.VIRTIO_ID_NET
+        var traits = device as IVirtioDeviceTraits;
+        _queuesInPairs = traits?.QueuesInPairs ?? false;
+        // CONFIG only where the frontend takes the config space from the backend: not for a device whose config
+        // the frontend makes itself (net's MAC and link; QEMU warns about a backend offering it), nor for a
+        // device without one (rng).
+        OfferedProtocolFeatures = device.ConfigSize > 0 && traits?.ConfigSetByOwner != true
             ? SupportedProtocolFeatures
             : SupportedProtocolFeatures & ~(1UL << VHOST_USER_PROTOCOL_F_CONFIG);
     }
+
+    private readonly bool _queuesInPairs;
 
     /// <summary>GET_PROTOCOL_FEATURES: MQ and REPLY_ACK, and CONFIG for devices whose config the frontend reads from us.</summary>
     public ulong OfferedProtocolFeatures { get; }
@@ -118,7 +125,7 @@ public sealed unsafe class VhostUserBackend : IVirtioInterrupts, IDisposable
             case VHOST_USER_GET_QUEUE_NUM:
                 Expect(message, 0);
                 // vhost-user-net counts queue pairs; every other device counts queues.
-                return U64(_device.DeviceId == VirtioIds.VIRTIO_ID_NET ? (ulong)Math.Max(1, _rings.Length / 2) : (ulong)_rings.Length);
+                return U64(_queuesInPairs ? (ulong)Math.Max(1, _rings.Length / 2) : (ulong)_rings.Length);
             case VHOST_USER_SET_MEM_TABLE:
                 SetMemTable(message);
                 return VhostUserOutcome.Ok;
@@ -154,20 +161,20 @@ public sealed unsafe class VhostUserBackend : IVirtioInterrupts, IDisposable
             }
             case VHOST_USER_SET_VRING_KICK:
             {
-                var (index, fd) = RingFd(message);
+                var (index, fd) = RingFd(message, _rings.Length);
                 if (fd is null) throw new VhostUserException($"ring {index}: a kick without an fd asks for polling, which Glue does not do");
                 StartRing(index, fd);
                 return VhostUserOutcome.Ok;
             }
             case VHOST_USER_SET_VRING_CALL:
             {
-                var (index, fd) = RingFd(message);
+                var (index, fd) = RingFd(message, _rings.Length);
                 _rings[index].ReplaceCall(fd);
                 return VhostUserOutcome.Ok;
             }
             case VHOST_USER_SET_VRING_ERR:
             {
-                var (index, fd) = RingFd(message);
+                var (index, fd) = RingFd(message, _rings.Length);
                 _rings[index].ReplaceErr(fd);
                 return VhostUserOutcome.Ok;
             }
@@ -181,9 +188,9 @@ public sealed unsafe class VhostUserBackend : IVirtioInterrupts, IDisposable
                 return VhostUserOutcome.Ok;
             }
             case VHOST_USER_GET_CONFIG when ConfigOffered:
-                return GetConfig(message);
+                return VhostUserConfigSpace.Get(_device, message, _log);
             case VHOST_USER_SET_CONFIG when ConfigOffered:
-                SetConfig(message);
+                VhostUserConfigSpace.Set(_device, message);
                 return VhostUserOutcome.Ok;
             default:
                 // GET_INFLIGHT_FD, SET_LOG_BASE, SET_SLAVE_REQ_FD, ...: each needs a feature Glue does not offer.
@@ -213,32 +220,12 @@ public sealed unsafe class VhostUserBackend : IVirtioInterrupts, IDisposable
 
     private void SetMemTable(VhostUserMessage message)
     {
-        var payload = message.Payload;
-        if (payload.Length < 8) throw new VhostUserException($"SET_MEM_TABLE has {payload.Length} bytes, less than its 8-byte header");
-        uint count = BinaryPrimitives.ReadUInt32LittleEndian(payload);
-        int regionSize = Marshal.SizeOf<MemoryRegionMessage>();
-        if (count is 0 or > MaxMemoryRegions) throw new VhostUserException($"SET_MEM_TABLE has {count} regions (1 to {MaxMemoryRegions})");
-        if (payload.Length != 8 + count * regionSize) throw new VhostUserException($"SET_MEM_TABLE of {count} regions has {payload.Length} bytes, not {8 + count * regionSize}");
-        if (message.Fds.Length != count) throw new VhostUserException($"SET_MEM_TABLE of {count} regions came with {message.Fds.Length} fds");
-
-        var regions = MemoryMarshal.Cast<byte, MemoryRegionMessage>(payload.AsSpan(8)).ToArray();
-        var fds = new SafeFd[count];
-        for (int i = 0; i < count; i++) fds[i] = message.TakeFd(i)!;
-        VhostUserMemory memory;
-        try
-        {
-            memory = VhostUserMemory.Map(regions, fds);
-        }
-        finally
-        {
-            // The mappings keep the files; the fds are not needed any more.
-            foreach (var fd in fds) fd.Dispose();
-        }
+        var memory = VhostUserMemory.FromMessage(message, _allowUnsealedMemory);
         try
         {
             for (int i = 0; i < _rings.Length; i++)
             {
-                if (_rings[i].Started) CheckLayout(i, _rings[i], memory);
+                if (_rings[i].Started) VringLayout.Check(i, _rings[i], memory, _features);
             }
         }
         catch
@@ -268,7 +255,7 @@ public sealed unsafe class VhostUserBackend : IVirtioInterrupts, IDisposable
         }
         var old = _memory;
         _memory = memory;
-        _queues = _device.QueueMaxSizes.Select(max => new SplitQueue(memory.Memory, max, QueueBroken)).ToArray();
+        _queues = _device.QueueMaxSizes.Select(max => new SplitQueue(memory.Memory, max, QueueBroken, Rearm)).ToArray();
         old?.Dispose();
         for (int i = 0; i < _rings.Length; i++)
         {
@@ -276,248 +263,11 @@ public sealed unsafe class VhostUserBackend : IVirtioInterrupts, IDisposable
         }
     }
 
-    // ---- Rings.
-
-    private void SetVringAddr(VhostUserMessage message)
-    {
-        Expect(message, Marshal.SizeOf<VringAddrMessage>());
-        var address = Read<VringAddrMessage>(message.Payload);
-        var ring = StoppedRing(address.Index);
-        if (_memory is null) throw new VhostUserException($"ring {address.Index}: addresses before any SET_MEM_TABLE");
-        foreach (var (name, user) in new[] { ("descriptor table", address.Desc), ("avail ring", address.Avail), ("used ring", address.Used) })
-        {
-            if (!_memory.TryTranslate(user, 1, out _))
-                throw new VhostUserException($"ring {address.Index}: its {name} at user address 0x{user:x} is outside the memory table");
-        }
-        ring.DescUser = address.Desc;
-        ring.AvailUser = address.Avail;
-        ring.UsedUser = address.Used;
-        ring.HasAddresses = true;
-    }
-
-    /// <summary>
-    /// SET_VRING_KICK: the ring starts. Its whole layout (size, alignment, each area inside one region of the
-    /// memory table) is checked now, so that a ring that runs later cannot fail. A started ring only swaps its fd.
-    /// </summary>
-    private void StartRing(int index, SafeFd kick)
-    {
-        var ring = _rings[index];
-        try
-        {
-            if (!ring.Started) CheckLayout(index, ring, _memory);
-            ring.ReplaceKick(kick, Watch(index, kick));
-        }
-        catch
-        {
-            kick.Dispose();
-            throw;
-        }
-        if (ring.Started) return;   // the frontend only swapped its kick fd
-        ring.Started = true;
-        // Without protocol features a ring runs as soon as it starts; with them it waits for SET_VRING_ENABLE.
-        if (!ProtocolFeaturesNegotiated) ring.Enabled = true;
-        if (ring.Running) Run(index, ring);
-    }
-
-    private void CheckLayout(int index, Vring ring, VhostUserMemory? memory)
-    {
-        if (memory is null) throw new VhostUserException($"ring {index}: started before any SET_MEM_TABLE");
-        if (!ring.HasAddresses) throw new VhostUserException($"ring {index}: started before SET_VRING_ADDR");
-        if (!VirtioFeatures.Has(_features, VirtioFeatures.VIRTIO_F_VERSION_1))
-            throw new VhostUserException($"ring {index}: started without VIRTIO_F_VERSION_1 negotiated (legacy devices are not supported)");
-        bool eventIdx = VirtioFeatures.Has(_features, VirtioFeatures.VIRTIO_F_EVENT_IDX);
-        CheckArea(memory, index, "descriptor table", ring.DescUser, Virtq.DescTableBytes(ring.Size), Virtq.DescTableAlignment);
-        CheckArea(memory, index, "avail ring", ring.AvailUser, Virtq.AvailRingBytes(ring.Size, eventIdx), Virtq.AvailRingAlignment);
-        CheckArea(memory, index, "used ring", ring.UsedUser, Virtq.UsedRingBytes(ring.Size, eventIdx), Virtq.UsedRingAlignment);
-    }
-
-    private static void CheckArea(VhostUserMemory memory, int index, string name, ulong user, int bytes, ulong alignment)
-    {
-        if (!memory.TryTranslate(user, (ulong)bytes, out var guest) || !memory.Memory.TryGetSpan(guest, bytes, out _))
-            throw new VhostUserException($"ring {index}: its {name} (user 0x{user:x}, 0x{bytes:x} bytes) is not inside one region of the memory table");
-        if (guest.Value % alignment != 0) throw new VhostUserException($"ring {index}: its {name} at guest 0x{guest.Value:x} is not {alignment}-byte aligned");
-    }
-
-    /// <summary>
-    /// The ring runs: its queue is configured and enabled from where the ring stands (the base for avail, the
-    /// used ring's own idx for used), the device is activated if this is its first running ring, and it gets
-    /// a notify for anything made available before.
-    /// </summary>
-    private void Run(int index, Vring ring)
-    {
-        var queue = _queues[index];
-        _memory!.TryTranslate(ring.DescUser, 1, out var desc);
-        _memory.TryTranslate(ring.AvailUser, 1, out var avail);
-        _memory.TryTranslate(ring.UsedUser, 1, out var used);
-        queue.Reset();
-        queue.Size = ring.Size;
-        queue.DescTable = desc;
-        queue.AvailRing = avail;
-        queue.UsedRing = used;
-        ushort usedIdx = _memory.Memory.Read<ushort>(used.Offset(2));
-        queue.SetIndices(ring.Base, usedIdx);
-        if (!queue.Enable(VirtioFeaturesNegotiated)) return;   // QueueBroken logged it
-
-        if (_activation is null)
-        {
-            _activation = new VirtioActivation(_memory.Memory, VirtioFeaturesNegotiated, _queues, this, _loop, ReportDeviceError);
-            _device.Activate(_activation);
-        }
-        _device.QueueNotify(index);
-    }
-
-    /// <summary>SET_VRING_ENABLE: a started ring runs while enabled; disabling one keeps its place for later.</summary>
-    private void SetEnabled(int index, Vring ring, bool enable)
-    {
-        if (ring.Enabled == enable) return;
-        ring.Enabled = enable;
-        if (!ring.Started) return;
-        if (enable)
-        {
-            Run(index, ring);
-        }
-        else
-        {
-            ring.Base = _queues[index].NextAvail;
-            _queues[index].Reset();
-        }
-    }
-
-    /// <summary>
-    /// GET_VRING_BASE: the ring stops and its next avail index is returned. The device is reset when no ring is
-    /// left started, so that the next start finds it fresh.
-    /// </summary>
-    private ushort StopRing(int index)
-    {
-        var ring = _rings[index];
-        if (!ring.Started) return ring.Base;
-        if (ring.Running) ring.Base = _queues[index].NextAvail;
-        ring.ReplaceKick(null, null);
-        ring.Started = false;
-        ring.Enabled = false;
-        _queues[index].Reset();
-        if (_activation is not null && !_rings.Any(r => r.Started))
-        {
-            _device.Reset();
-            _activation = null;
-            foreach (var queue in _queues) queue.Reset();
-        }
-        return ring.Base;
-    }
-
-    private void StopAll()
-    {
-        for (int i = 0; i < _rings.Length; i++) StopRing(i);
-    }
-
-    private EventRegistration Watch(int index, SafeFd kick)
-    {
-        try
-        {
-            return _loop.Register(kick, () => OnKick(index));
-        }
-        catch (NativeError e)
-        {
-            throw new VhostUserException($"ring {index}: its kick fd cannot be watched: {e.Message}");
-        }
-    }
-
-    private void OnKick(int index)
-    {
-        var ring = _rings[index];
-        if (ring.Kick is not { } kick) return;
-        if (!Drain(kick))
-        {
-            // An fd that stays readable but yields nothing (a pipe whose writer closed) would spin this thread.
-            _log($"vhost-user: ring {index}: its kick fd hung up; no longer watched");
-            ring.KickWatch?.Dispose();
-            ring.KickWatch = null;
-            return;
-        }
-        if (ring.Running && _activation is not null) _device.QueueNotify(index);
-    }
-
-    /// <summary>
-    /// The frontend went away (or the backend is closing): every ring stops, the device is reset, the memory
-    /// table is unmapped, and everything negotiated is forgotten, ready for the next connection.
-    /// </summary>
-    public void Disconnect()
-    {
-        StopAll();
-        if (_activation is not null)
-        {
-            _device.Reset();
-            _activation = null;
-        }
-        foreach (var ring in _rings) ring.Clear();
-        _queues = [];
-        _memory?.Dispose();
-        _memory = null;
-        _features = 0;
-        _protocolFeatures = 0;
-    }
-
-    // ---- Config space.
-
-    private VhostUserOutcome GetConfig(VhostUserMessage message)
-    {
-        NoFds(message);
-        var payload = message.Payload;
-        if (!TryConfigHeader(payload, out var header, out string? error))
-        {
-            // The spec's error answer to GET_CONFIG is a reply with an empty payload.
-            _log($"vhost-user: GET_CONFIG: {error}");
-            return VhostUserOutcome.Answer([]);
-        }
-        var reply = new byte[payload.Length];
-        payload.AsSpan(0, Marshal.SizeOf<ConfigHeaderMessage>()).CopyTo(reply);
-        var data = reply.AsSpan(Marshal.SizeOf<ConfigHeaderMessage>());
-        var (start, length) = ClampToConfig((int)header.Offset, data.Length);
-        if (length > 0) _device.ReadConfig(start, data.Slice(start - (int)header.Offset, length));
-        return VhostUserOutcome.Answer(reply);
-    }
-
-    private void SetConfig(VhostUserMessage message)
-    {
-        NoFds(message);
-        if (!TryConfigHeader(message.Payload, out var header, out string? error)) throw new VhostUserException($"SET_CONFIG: {error}");
-        var data = message.Payload.AsSpan(Marshal.SizeOf<ConfigHeaderMessage>());
-        var (start, length) = ClampToConfig((int)header.Offset, data.Length);
-        if (length > 0) _device.WriteConfig(start, data.Slice(start - (int)header.Offset, length));
-    }
-
-    private static bool TryConfigHeader(byte[] payload, out ConfigHeaderMessage header, out string? error)
-    {
-        header = default;
-        int fixedSize = Marshal.SizeOf<ConfigHeaderMessage>();
-        if (payload.Length < fixedSize)
-        {
-            error = $"{payload.Length} bytes is less than the 12-byte config header";
-            return false;
-        }
-        header = MemoryMarshal.Read<ConfigHeaderMessage>(payload);
-        if (header.Size > MaxConfigSize || header.Offset > MaxConfigSize || payload.Length != fixedSize + header.Size)
-        {
-            error = $"offset {header.Offset} size {header.Size} in a {payload.Length}-byte payload";
-            return false;
-        }
-        error = null;
-        return true;
-    }
-
-    /// <summary>Bytes beyond the device's config space read as 0 and drop writes, as on the other transports.</summary>
-    private (int Start, int Length) ClampToConfig(int offset, int length)
-    {
-        long start = Math.Max(0L, offset);
-        long end = Math.Min((long)offset + length, _device.ConfigSize);
-        return end > start ? ((int)start, (int)(end - start)) : (0, 0);
-    }
-
     // ---- Interrupts and errors: the call and err eventfds.
 
     public void SignalUsedBuffers(int queue)
     {
-        if ((uint)queue < (uint)_rings.Length && _rings[queue].Call is { } call) Signal(call);
+        if ((uint)queue < (uint)_rings.Length) _rings[queue].SignalCall();
     }
 
     /// <summary>There is no backend-to-frontend channel (SLAVE_REQ is not offered), so a config change cannot be announced.</summary>
@@ -529,39 +279,20 @@ public sealed unsafe class VhostUserBackend : IVirtioInterrupts, IDisposable
     {
         int index = Array.IndexOf(_queues, queue);
         _log($"vhost-user: ring {index}: the driver broke it: {queue.Fault}");
-        if (index >= 0 && _rings[index].Err is { } err) Signal(err);
+        if (index >= 0) _rings[index].SignalErr();
     }
 
     private void ReportDeviceError(string reason)
     {
         _log($"vhost-user: device error: {reason}");
-        foreach (var ring in _rings)
-        {
-            if (ring.Err is { } err) Signal(err);
-        }
-    }
-
-    private static void Signal(SafeFd fd)
-    {
-        ulong one = 1;
-        // EAGAIN: the counter is full, so the frontend is woken already. A call fd that is not an eventfd is the
-        // frontend's problem; nothing here depends on the write.
-        Libc.Write(fd.Fd, &one, sizeof(ulong));
-    }
-
-    /// <summary>Clears a kick eventfd; false when the fd is at its end or broken rather than just drained.</summary>
-    private static bool Drain(SafeFd fd)
-    {
-        ulong count;
-        nint n = Libc.Read(fd.Fd, &count, sizeof(ulong));
-        return n > 0 || n < 0 && Marshal.GetLastPInvokeError() == Libc.EAGAIN;
+        foreach (var ring in _rings) ring.SignalErr();
     }
 
     // ---- Message checks.
 
     private Vring Ring(uint index)
     {
-        if (index >= _rings.Length) throw new VhostUserException($"ring {index} does not exist (the device has {_rings.Length})");
+        CheckRing(index, _rings.Length);
         return _rings[index];
     }
 
@@ -572,53 +303,11 @@ public sealed unsafe class VhostUserBackend : IVirtioInterrupts, IDisposable
         return ring;
     }
 
-    /// <summary>SET_VRING_KICK/CALL/ERR: a u64 of ring index and NOFD flag, and exactly one fd unless NOFD.</summary>
-    private (int Index, SafeFd? Fd) RingFd(VhostUserMessage message)
+    /// <summary>Closes everything of the current connection and the re-arm eventfds. The device and the loop belong to the caller.</summary>
+    public void Dispose()
     {
-        if (message.Payload.Length != 8)
-        {
-            throw new VhostUserException($"request {message.Request} has {message.Payload.Length} bytes of payload, not 8");
-        }
-        ulong value = Read<ulong>(message.Payload);
-        uint index = (uint)(value & VHOST_USER_VRING_IDX_MASK);
-        bool noFd = (value & VHOST_USER_VRING_NOFD_MASK) != 0;
-        Ring(index);
-        int expected = noFd ? 0 : 1;
-        if (message.Fds.Length != expected) throw new VhostUserException($"ring {index}: request {message.Request} came with {message.Fds.Length} fds, not {expected}");
-        var fd = noFd ? null : message.TakeFd(0);
-        // QEMU's eventfds are non-blocking already; any other fd is made so, so a read or write can never hang
-        // the device's thread.
-        if (fd is not null && SocketLibc.MakeNonBlocking(fd.Fd) != 0)
-        {
-            fd.Dispose();
-            throw new VhostUserException($"ring {index}: request {message.Request} came with an fd that cannot be made non-blocking");
-        }
-        return ((int)index, fd);
+        Disconnect();
+        foreach (var watch in _rearmWatches) watch.Dispose();
+        foreach (var rearm in _rearms) rearm.Dispose();
     }
-
-    private static void Expect(VhostUserMessage message, int size)
-    {
-        if (message.Payload.Length != size)
-            throw new VhostUserException($"request {message.Request} has {message.Payload.Length} bytes of payload, not {size}");
-        NoFds(message);
-    }
-
-    private static void NoFds(VhostUserMessage message)
-    {
-        if (message.Fds.Length != 0) throw new VhostUserException($"request {message.Request} came with {message.Fds.Length} fds it does not take");
-    }
-
-    private static T Read<T>(byte[] payload) where T : unmanaged => MemoryMarshal.Read<T>(payload);
-
-    private static VhostUserOutcome U64(ulong value) => VhostUserOutcome.Answer(BitConverter.GetBytes(value));
-
-    private static VhostUserOutcome Answer<T>(T value) where T : unmanaged
-    {
-        var bytes = new byte[Marshal.SizeOf<T>()];
-        MemoryMarshal.Write(bytes, value);
-        return VhostUserOutcome.Answer(bytes);
-    }
-
-    /// <summary>Closes everything of the current connection. The device and the loop belong to the caller.</summary>
-    public void Dispose() => Disconnect();
 }

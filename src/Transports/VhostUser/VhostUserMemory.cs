@@ -1,5 +1,8 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using Glue.Core.Interop;
 using Glue.Core.Memory;
+using static Glue.Transports.VhostUser.VhostUserProtocol;
 
 namespace Glue.Transports.VhostUser;
 
@@ -21,6 +24,48 @@ public sealed class VhostUserMemory : IDisposable
     public GuestMemory Memory { get; }
 
     public IReadOnlyList<MemoryRegionMessage> Regions => _regions;
+
+    /// <summary>The option of `glue device` that lets a frontend hand over memory it could still shrink.</summary>
+    public const string AllowUnsealedOption = "--allow-unsealed-memory";
+
+    /// <summary>
+    /// SET_MEM_TABLE: a u32 count, u32 padding, then one struct vhost_user_memory_region per region, each with its
+    /// fd. Every fd must be sealed against shrinking (F_SEAL_SHRINK) unless <paramref name="allowUnsealed"/>: a
+    /// frontend that truncates a mapped file makes our next access to it a SIGBUS, which no managed code survives.
+    /// QEMU's memory-backend-memfd seals by default (seal=on); a file in /dev/shm or hugetlbfs cannot be sealed.
+    /// The message's fds are taken and closed (the mappings keep the files).
+    /// </summary>
+    public static VhostUserMemory FromMessage(VhostUserMessage message, bool allowUnsealed)
+    {
+        var payload = message.Payload;
+        if (payload.Length < 8) throw new VhostUserException($"SET_MEM_TABLE has {payload.Length} bytes, less than its 8-byte header");
+        uint count = BinaryPrimitives.ReadUInt32LittleEndian(payload);
+        int regionSize = Marshal.SizeOf<MemoryRegionMessage>();
+        if (count is 0 or > MaxMemoryRegions) throw new VhostUserException($"SET_MEM_TABLE has {count} regions (1 to {MaxMemoryRegions})");
+        if (payload.Length != 8 + count * regionSize) throw new VhostUserException($"SET_MEM_TABLE of {count} regions has {payload.Length} bytes, not {8 + count * regionSize}");
+        if (message.Fds.Length != count) throw new VhostUserException($"SET_MEM_TABLE of {count} regions came with {message.Fds.Length} fds");
+
+        var regions = MemoryMarshal.Cast<byte, MemoryRegionMessage>(payload.AsSpan(8)).ToArray();
+        var fds = new SafeFd[count];
+        for (int i = 0; i < count; i++) fds[i] = message.TakeFd(i)!;
+        try
+        {
+            for (int i = 0; i < count && !allowUnsealed; i++)
+            {
+                int seals = SocketLibc.Seals(fds[i].Fd);
+                if (seals < 0 || (seals & SocketLibc.F_SEAL_SHRINK) == 0)
+                    throw new VhostUserException(
+                        $"memory region {i}: its file is not sealed against shrinking (F_SEAL_SHRINK), so the frontend could truncate it " +
+                        $"under glue; give QEMU memory-backend-memfd (sealed by default), or start glue device with {AllowUnsealedOption} " +
+                        "to trust this frontend (a /dev/shm or hugetlbfs file cannot be sealed)");
+            }
+            return Map(regions, fds);
+        }
+        finally
+        {
+            foreach (var fd in fds) fd.Dispose();
+        }
+    }
 
     /// <summary>
     /// Maps every region from its fd; a region that is empty, wraps around, overlaps another, or lies outside

@@ -16,6 +16,6 @@ public sealed class VhostUserTransport : IVirtioBackendFeature
     /// <summary>None for `glue run`; `glue device` has its own --socket.</summary>
     public IReadOnlyList<DeviceOption> Options => [];
 
-    public IVirtioBackend Listen(string socketPath, IVirtioDevice device, Action<string> log, bool verbose) =>
-        VhostUserServer.Listen(socketPath, device, log, verbose);
+    public IVirtioBackend Listen(string socketPath, IVirtioDevice device, Action<string> log, bool verbose, bool allowUnsealedMemory) =>
+        VhostUserServer.Listen(socketPath, device, log, verbose, allowUnsealedMemory);
 }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Glue.Core.Interop;
 using Glue.Virtio.Events;
 
@@ -8,7 +9,7 @@ namespace Glue.Transports.VhostUser;
 /// spec's terms: stopped until its kick fd arrives, then started; enabled by SET_VRING_ENABLE (or from the
 /// start when VHOST_USER_F_PROTOCOL_FEATURES was not negotiated). The device sees the ring only while it is both.
 /// </summary>
-internal sealed class Vring(ushort maxSize)
+internal sealed unsafe class Vring(ushort maxSize)
 {
     public ushort MaxSize { get; } = maxSize;
     public ushort Size { get; set; } = maxSize;
@@ -47,6 +48,30 @@ internal sealed class Vring(ushort maxSize)
     {
         Err?.Dispose();
         Err = fd;
+    }
+
+    /// <summary>A used buffer notification: the call eventfd, when the frontend gave one.</summary>
+    public void SignalCall() => Signal(Call);
+
+    /// <summary>The ring broke or the device failed: the err eventfd, when the frontend gave one.</summary>
+    public void SignalErr() => Signal(Err);
+
+    /// <summary>Clears the kick eventfd; false when the fd is at its end or broken rather than just drained.</summary>
+    public bool DrainKick()
+    {
+        if (Kick is null) return false;
+        ulong count;
+        nint n = Libc.Read(Kick.Fd, &count, sizeof(ulong));
+        return n > 0 || n < 0 && Marshal.GetLastPInvokeError() == Libc.EAGAIN;
+    }
+
+    private static void Signal(SafeFd? fd)
+    {
+        if (fd is null) return;
+        ulong one = 1;
+        // EAGAIN: the counter is full, so the frontend is woken already. A call fd that is not an eventfd is the
+        // frontend's problem; nothing here depends on the write.
+        Libc.Write(fd.Fd, &one, sizeof(ulong));
     }
 
     /// <summary>Back to what a new connection finds: stopped, disabled, no fds, nothing configured.</summary>

@@ -12,6 +12,7 @@ public enum QueueFault
     SizeInvalid,               // zero, above the device's maximum, or not a power of 2
     RingMisaligned,            // desc table not 16-aligned, avail ring not 2-aligned, used ring not 4-aligned
     RingOutsideMemory,         // a ring does not lie wholly inside guest RAM
+    RingsOverlap,              // two of the three areas share bytes: a used ring on the avail ring feeds itself
 
     // The available ring (§2.7.6).
     AvailIndexJump,            // avail idx moved more than the queue size past the entries already taken

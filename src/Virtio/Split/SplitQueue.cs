@@ -19,11 +19,18 @@ namespace Glue.Virtio.Split;
 /// until it is reset. A broken chain is not failed on its own: its buffers cannot be trusted to carry a status
 /// back, the fault means the driver's state is corrupt, and §2.1.2 gives the answer for that,
 /// DEVICE_NEEDS_RESET, which <see cref="VirtioDeviceState"/> sets from the callback.
+///
+/// One notification may take at most Size chains (<see cref="RefillBudget"/>): a driver that keeps making chains
+/// available as fast as the device uses them (or a used ring laid over the avail ring, where each used idx the
+/// device publishes makes one more chain available) would otherwise hold the I/O thread forever. When the budget
+/// runs out the queue pops nothing more and calls its owner's re-arm callback, which notifies the device again
+/// through the event loop, after every other ready fd had its turn: the rest is deferred, not lost.
 /// </summary>
 public sealed class SplitQueue
 {
     private readonly GuestMemory _memory;
     private readonly Action<SplitQueue>? _broken;
+    private readonly Action<SplitQueue>? _rearm;
     private readonly DescriptorChain _chain;
     // Which heads the device holds: a head made available again before it was used is a driver bug we catch,
     // and a head returned twice is a device bug we refuse.
@@ -36,15 +43,23 @@ public sealed class SplitQueue
     private ushort _signalledUsed;    // _nextUsed when NeedsNotification last ran
     private bool _signalledUsedValid; // false until then: the first check always notifies
     private int _lastPopped = -1;     // the head UndoPop gives back
+    private int _budget;              // chains this notification may still pop
+    private bool _deferred;           // the budget ran out and the owner was asked to re-arm
 
     /// <param name="maxSize">The largest size the device supports (a power of 2, at most 32768).</param>
     /// <param name="broken">Called once, on the faulting thread, when the queue records a fault.</param>
-    public SplitQueue(GuestMemory memory, ushort maxSize, Action<SplitQueue>? broken = null)
+    /// <param name="rearm">
+    /// Called on the I/O thread when a notification's budget ran out: the owner must notify the device of this
+    /// queue again from its event loop (signal the queue's kick eventfd) and call <see cref="RefillBudget"/> then.
+    /// Without one, the budget is never enforced (a test's queue driven by hand).
+    /// </param>
+    public SplitQueue(GuestMemory memory, ushort maxSize, Action<SplitQueue>? broken = null, Action<SplitQueue>? rearm = null)
     {
         if (maxSize == 0 || maxSize > MaxQueueSize || !ushort.IsPow2(maxSize))
             throw new ArgumentOutOfRangeException(nameof(maxSize), maxSize, "a queue's maximum size is a power of 2 up to 32768");
         _memory = memory;
         _broken = broken;
+        _rearm = rearm;
         MaxSize = maxSize;
         _chain = new DescriptorChain(memory, maxSize);
         _inFlight = new bool[maxSize];
@@ -114,7 +129,35 @@ public sealed class SplitQueue
             !_memory.TryGetSpan(AvailRing, AvailRingBytes(Size, _eventIdx), out _) ||
             !_memory.TryGetSpan(UsedRing, UsedRingBytes(Size, _eventIdx), out _))
             return Break(QueueFault.RingOutsideMemory);
+        if (RingsOverlap(DescTable, AvailRing, UsedRing, Size, _eventIdx)) return Break(QueueFault.RingsOverlap);
+        _budget = Size;
         return true;
+    }
+
+    /// <summary>
+    /// True when any two of the three areas share a byte, at their spec sizes for <paramref name="size"/>
+    /// entries. The spec lets the driver place them anywhere; overlapping areas can only be a driver bug or an
+    /// attack (the device would write its used ring over what the driver publishes).
+    /// </summary>
+    public static bool RingsOverlap(GuestAddress desc, GuestAddress avail, GuestAddress used, int size, bool eventIdx)
+    {
+        ulong descEnd = desc.Value + (ulong)DescTableBytes(size);
+        ulong availEnd = avail.Value + (ulong)AvailRingBytes(size, eventIdx);
+        ulong usedEnd = used.Value + (ulong)UsedRingBytes(size, eventIdx);
+        return Overlap(desc.Value, descEnd, avail.Value, availEnd) || Overlap(desc.Value, descEnd, used.Value, usedEnd) ||
+               Overlap(avail.Value, availEnd, used.Value, usedEnd);
+    }
+
+    private static bool Overlap(ulong aStart, ulong aEnd, ulong bStart, ulong bEnd) => aStart < bEnd && bStart < aEnd;
+
+    /// <summary>
+    /// A notification for this queue arrived (a driver kick, or the re-arm the queue asked for): the device may
+    /// pop up to Size chains again before the queue defers the rest.
+    /// </summary>
+    public void RefillBudget()
+    {
+        _budget = Size;
+        _deferred = false;
     }
 
     /// <summary>Back to the state after construction: not ready, size at the maximum, addresses zero, no fault (§2.4).</summary>
@@ -133,19 +176,22 @@ public sealed class SplitQueue
         _signalledUsed = 0;
         _signalledUsedValid = false;
         _lastPopped = -1;
+        _budget = 0;
+        _deferred = false;
         Array.Clear(_inFlight);
     }
 
     // ---- The device side.
 
     /// <summary>
-    /// Takes the next available chain. False when there is none, or when the queue is not ready or broken
-    /// (check <see cref="Fault"/>). The chain is the queue's one reusable chain object: valid until the next pop.
+    /// Takes the next available chain. False when there is none, when the queue is not ready or broken (check
+    /// <see cref="Fault"/>), or when this notification's budget is spent (the queue has asked to be re-armed).
+    /// The chain is the queue's one reusable chain object: valid until the next pop.
     /// </summary>
     public bool TryPop([NotNullWhen(true)] out DescriptorChain? chain)
     {
         chain = null;
-        if (!IsReady || IsBroken) return false;
+        if (!IsReady || IsBroken || _deferred) return false;
 
         // Acquire: the ring entries and descriptors the driver wrote before publishing idx must be read after it.
         if (!TryRing(AvailRing, 2, 2, out var idxBytes)) return Break(QueueFault.RingOutsideMemory);
@@ -160,6 +206,12 @@ public sealed class SplitQueue
         ushort head = MemoryMarshal.Read<ushort>(entry);
         if (head >= Size) return Break(QueueFault.HeadOutOfRange);
         if (_inFlight[head]) return Break(QueueFault.HeadInFlight);
+        if (_rearm is not null && _budget == 0)
+        {
+            _deferred = true;
+            _rearm(this);
+            return false;
+        }
 
         var fault = _chain.Load(DescTable, Size, head, _indirect);
         if (fault != QueueFault.None) return Break(fault);
@@ -167,6 +219,7 @@ public sealed class SplitQueue
         _inFlight[head] = true;
         _lastPopped = head;
         _nextAvail++;
+        _budget--;
         chain = _chain;
         return true;
     }
@@ -181,6 +234,7 @@ public sealed class SplitQueue
         _inFlight[_lastPopped] = false;
         _lastPopped = -1;
         _nextAvail--;
+        _budget++;
     }
 
     /// <summary>
@@ -248,7 +302,8 @@ public sealed class SplitQueue
     /// <summary>
     /// Asks the driver to notify again (clears VIRTQ_USED_F_NO_NOTIFY, or sets avail_event to the next entry
     /// we will take) and returns true when chains arrived meanwhile, in which case the device pops again
-    /// instead of waiting: the driver may have added them while notifications were still off.
+    /// instead of waiting: the driver may have added them while notifications were still off. False while the
+    /// budget is spent: the re-arm brings the device back.
     /// </summary>
     public bool EnableNotification()
     {
@@ -262,7 +317,7 @@ public sealed class SplitQueue
         // idx and go to sleep: the chain would wait for the next unrelated kick.
         Interlocked.MemoryBarrier();
         if (!TryRing(AvailRing, 2, 2, out var idxBytes)) return Break(QueueFault.RingOutsideMemory);
-        return Volatile.Read(ref AsUInt16(idxBytes)) != _nextAvail;
+        return Volatile.Read(ref AsUInt16(idxBytes)) != _nextAvail && !_deferred;
     }
 
     // ---- Ring access. The rings were checked against guest RAM in Enable, so these lookups only fail if

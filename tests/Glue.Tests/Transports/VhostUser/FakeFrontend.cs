@@ -26,7 +26,9 @@ internal sealed unsafe partial class FakeFrontend : IDisposable
     private readonly MessageSocket _socket;
     private readonly Task _session;
 
-    public FakeFrontend(Func<EventLoop, IVirtioDevice> makeDevice)
+    /// <param name="sealedMemory">Seal the guest RAM memfd against resizing, as QEMU does by default.</param>
+    /// <param name="allowUnsealedMemory">The backend's `--allow-unsealed-memory`.</param>
+    public FakeFrontend(Func<EventLoop, IVirtioDevice> makeDevice, bool sealedMemory = true, bool allowUnsealedMemory = false)
     {
         int* pair = stackalloc int[2];
         if (SocketLibc.SocketPair(SocketLibc.AF_UNIX, SocketLibc.SOCK_STREAM | SocketLibc.SOCK_CLOEXEC, 0, pair) != 0)
@@ -34,11 +36,11 @@ internal sealed unsafe partial class FakeFrontend : IDisposable
         _socket = new MessageSocket(new SafeFd(pair[0]), null);
         var backendSocket = new MessageSocket(new SafeFd(pair[1]), null);
 
-        MemFd = CreateMemFd(MemorySize);
+        MemFd = CreateMemFd(MemorySize, sealedMemory);
         Memory = new GuestMemory([new GuestRegion(new GuestAddress(0), MemorySize, MemFd, 0)]);
         Loop = new EventLoop("vhost-user-test");
         Device = makeDevice(Loop);
-        Backend = new VhostUserBackend(Device, Loop, message => { lock (Log) Log.Add(message); });
+        Backend = new VhostUserBackend(Device, Loop, message => { lock (Log) Log.Add(message); }, allowUnsealedMemory);
         _session = Task.Run(() =>
         {
             using (backendSocket) VhostUserSession.Run(backendSocket, Backend, Loop, message => { lock (Log) Log.Add(message); });
@@ -46,6 +48,9 @@ internal sealed unsafe partial class FakeFrontend : IDisposable
     }
 
     public SafeFd MemFd { get; }
+
+    /// <summary>The frontend's own end of the vhost-user socket (a hostile frontend sends it as a ring fd).</summary>
+    public int SocketFd => _socket.Handle.Fd;
 
     /// <summary>The test's own mapping of the guest RAM it shares.</summary>
     public GuestMemory Memory { get; }
@@ -176,16 +181,28 @@ internal sealed unsafe partial class FakeFrontend : IDisposable
         return bytes;
     }
 
-    public static SafeFd CreateMemFd(ulong size)
+    /// <summary>A memfd of <paramref name="size"/> bytes, sealed against resizing when <paramref name="sealed"/>, as QEMU's memory-backend-memfd seals by default.</summary>
+    public static SafeFd CreateMemFd(ulong size, bool @sealed = true)
     {
-        int fd = MemfdCreate("glue-test-guest-ram", MFD_CLOEXEC);
+        int fd = MemfdCreate("glue-test-guest-ram", MFD_CLOEXEC | MFD_ALLOW_SEALING);
         if (fd < 0) throw NativeError.FromLastError("memfd_create");
         var handle = new SafeFd(fd);
         if (Ftruncate(fd, (long)size) != 0) throw NativeError.FromLastError("ftruncate");
+        if (@sealed && Fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) != 0) throw NativeError.FromLastError("F_ADD_SEALS");
         return handle;
     }
 
+    /// <summary>What a hostile frontend does after SET_MEM_TABLE: shrinks the file under the backend's mapping.</summary>
+    public static int Shrink(SafeFd fd, long length) => Ftruncate(fd.Fd, length);
+
     private const uint MFD_CLOEXEC = 1;
+    private const uint MFD_ALLOW_SEALING = 2;
+    private const int F_ADD_SEALS = 1033;
+    private const int F_SEAL_SHRINK = 2;
+    private const int F_SEAL_GROW = 4;
+
+    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    private static partial int Fcntl(int fd, int command, int argument);
 
     [LibraryImport("libc", EntryPoint = "memfd_create", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int MemfdCreate(string name, uint flags);
