@@ -30,7 +30,7 @@ public sealed record Component(ComponentKind Kind, string DirName, string ShortN
     {
     }
 
-    /// <summary>The assembly's file name, which the single-file bundle holds exactly when the component is compiled in.</summary>
+    /// <summary>The assembly's file name, which the native image's metadata names exactly when the component is compiled in.</summary>
     public string AssemblyFileName => $"Glue.{Kind.Folder}.{DirName}.dll";
 
     /// <summary>The component in <paramref name="directory"/>, named as its project file says.</summary>

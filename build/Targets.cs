@@ -1,95 +1,101 @@
 namespace Glue.Build;
 
-/// <summary>What ./build.sh can be asked to do: each target's name, usage, description and body.</summary>
+/// <summary>
+/// What ./build.sh can be asked to do: the parameters, and the targets with their dependencies and bodies. A run
+/// takes the target asked for (publish when none is named) and runs its dependencies first, each once, in
+/// dependency order. Each body is a call into its own class, so adding a target is one entry in the list below.
+/// </summary>
 public static class Targets
 {
-    private sealed record Target(string Usage, string Description, Func<Repository, string[], int> Run);
+    private static readonly Parameter ManifestFile = new("--manifest", "FILE",
+        "the manifest that publish, run and test take (default: manifests/full.props; for test: every manifest)");
 
-    private static readonly Dictionary<string, Target> All = new()
+    private static readonly IReadOnlyList<Parameter> Parameters = [ManifestFile];
+
+    /// <summary>Every target, in the order --help lists them; the first is the default.</summary>
+    private static IReadOnlyList<Target> Declare(Repository repository, Invocation invocation)
     {
-        ["--manifest"] = new("--manifest FILE", "publish glue for the manifest FILE to artifacts/<name>/glue", PublishManifest),
-        ["guest"] = new("guest", "build the test guest into artifacts/guest/", BuildGuest),
-        ["linux-guest"] = new("linux-guest", "build the Linux test guest (Debian kernel, busybox) into artifacts/linux/", BuildLinuxGuest),
-        ["test"] = new("test", "run the unit tests, then the build tests against every manifest's glue", Test),
-        ["run"] = new("run [GLUE-RUN-OPTIONS...]", "publish the full manifest and boot the test guest on 2 vCPUs", BootGuest),
-        ["bench"] = new("bench [--quick] [ROUNDS]", "glue beside the floor VMM, QEMU microvm and the page cache, case by case (10 rounds; --quick: 3, smaller)", Bench),
-        ["fuzz"] = new("fuzz TARGET|all [--minutes N]", "an AFL++ campaign on a tests/fuzz target (default 5 minutes each)", FuzzTarget.Run),
-    };
+        var steps = new BuildSteps(repository);
+        Manifest? given = invocation[ManifestFile] is { } file ? LoadManifest(file, repository) : null;
+        Manifest chosen = given ?? repository.DefaultManifest();
+
+        var publish = new Target("publish", "publish glue for the manifest to artifacts/<name>/glue: one Native AOT executable")
+            .Executes(() => steps.Publish(chosen));
+        var guest = new Target("guest", "build the test guest into artifacts/guest/")
+            .Executes(() => steps.BuildGuest());
+        var linuxGuest = new Target("linux-guest", "build the Linux test guest (Debian kernel, busybox) into artifacts/linux/")
+            .Executes(() => steps.BuildLinuxGuest());
+        return
+        [
+            publish,
+            guest,
+            linuxGuest,
+            new Target("test", "with --manifest: that manifest's build tests; without: the unit tests, the QEMU reference run and every manifest's build tests")
+                .DependsOn(guest, linuxGuest)
+                .Executes(() => new TestTarget(repository).Run(given)),
+            new Target("run", "boot the test guest on 2 vCPUs in the published glue (extra arguments go to `glue run`)")
+                .DependsOn(publish, guest)
+                .Executes("[GLUE-RUN-OPTIONS...]", arguments => () =>
+                    Command.Run(steps.Publish(chosen), ["run", "-k", steps.BuildGuest(), "-c", "2", "-p", "glue.cpus=2", .. arguments])),
+            new Target("bench", "glue beside the floor VMM, QEMU microvm and the page cache, case by case (10 rounds; --quick: 3, smaller)")
+                .DependsOn(publish, guest, linuxGuest)
+                .Executes("[--quick] [ROUNDS]", arguments =>
+                {
+                    bool quick = arguments.Contains("--quick");
+                    int? rounds = arguments.Where(a => a != "--quick").ToArray() switch
+                    {
+                        [] => null,
+                        [var text] when int.TryParse(text, out int n) && n > 0 => n,
+                        _ => throw new UsageError("bench takes --quick and the number of rounds per case, both optional"),
+                    };
+                    return () => new BenchTarget(repository).Run(quick, rounds);
+                }),
+            new Target("fuzz", "an AFL++ campaign on a tests/fuzz target (default 5 minutes each)")
+                .Executes("TARGET|all [--minutes N]", arguments => () => FuzzTarget.Run(repository, [.. arguments])),
+        ];
+    }
 
     public static int Run(Repository repository, string[] arguments)
     {
-        if (arguments is [] or ["--help"] or ["-h"])
+        var invocation = Invocation.Parse(arguments, Parameters);
+        var targets = Declare(repository, invocation);
+        if (invocation.Help)
         {
-            PrintHelp();
-            return arguments is [] ? 2 : 0;
+            PrintHelp(targets);
+            return 0;
         }
-        if (!All.TryGetValue(arguments[0], out var target))
-            throw new UsageError($"unknown target '{arguments[0]}' (./build.sh --help lists the targets)");
-        return target.Run(repository, arguments[1..]);
-    }
-
-    private static int PublishManifest(Repository repository, string[] arguments)
-    {
-        if (arguments is not [var file])
-            throw new UsageError("--manifest takes one argument: the manifest's .props file");
-        if (!File.Exists(file))
-            throw new UsageError($"no manifest file '{file}'");
-        new BuildSteps(repository).Publish(Manifest.Load(Path.GetFullPath(file), repository.Root));
-        return 0;
-    }
-
-    private static int BuildGuest(Repository repository, string[] arguments)
-    {
-        ExpectNone("guest", arguments);
-        new BuildSteps(repository).BuildGuest();
-        return 0;
-    }
-
-    private static int BuildLinuxGuest(Repository repository, string[] arguments)
-    {
-        ExpectNone("linux-guest", arguments);
-        new BuildSteps(repository).BuildLinuxGuest();
-        return 0;
-    }
-
-    private static int Test(Repository repository, string[] arguments)
-    {
-        ExpectNone("test", arguments);
-        return new TestTarget(repository).Run();
-    }
-
-    /// <summary>Extra arguments go to `glue run` after the defaults, e.g. `./build.sh run -m 512`.</summary>
-    private static int BootGuest(Repository repository, string[] arguments)
-    {
-        var steps = new BuildSteps(repository);
-        var glue = steps.Publish(repository.DefaultManifest());
-        var guest = steps.BuildGuest();
-        return Command.Run(glue, ["run", "-k", guest, "-c", "2", "-p", "glue.cpus=2", .. arguments]);
-    }
-
-    private static int Bench(Repository repository, string[] arguments)
-    {
-        bool quick = arguments.Contains("--quick");
-        int? rounds = arguments.Where(a => a != "--quick").ToArray() switch
+        var asked = invocation.TargetName is null ? targets[0]
+            : targets.FirstOrDefault(t => t.Name == invocation.TargetName)
+              ?? throw new UsageError($"unknown target '{invocation.TargetName}' (./build.sh --help lists the targets)");
+        var body = asked.WithArguments(invocation.Arguments);
+        foreach (var target in asked.InDependencyOrder())
         {
-            [] => null,
-            [var text] when int.TryParse(text, out int n) && n > 0 => n,
-            _ => throw new UsageError("bench takes --quick and the number of rounds per case, both optional"),
-        };
-        return new BenchTarget(repository).Run(quick, rounds);
+            int status = (target == asked ? body : target.WithArguments([]))();
+            if (status != 0)
+                return status;
+        }
+        return 0;
     }
 
-    private static void ExpectNone(string target, string[] arguments)
-    {
-        if (arguments.Length > 0)
-            throw new UsageError($"{target} takes no arguments, got '{string.Join(' ', arguments)}'");
-    }
+    private static Manifest LoadManifest(string file, Repository repository) =>
+        File.Exists(file) ? Manifest.Load(Path.GetFullPath(file), repository.Root) : throw new UsageError($"no manifest file '{file}'");
 
-    private static void PrintHelp()
+    private static void PrintHelp(IReadOnlyList<Target> targets)
     {
-        Console.WriteLine("usage: ./build.sh TARGET");
-        Console.WriteLine("targets:");
-        foreach (var target in All.Values)
-            Console.WriteLine($"  {target.Usage,-28} {target.Description}");
+        Console.WriteLine($"usage: ./build.sh [TARGET [ARGUMENTS...]] {string.Join(' ', Parameters.Select(p => $"[{p.Name} {p.ValueName}]"))}");
+        Console.WriteLine();
+        Console.WriteLine("Targets (with their direct dependencies):");
+        foreach (var target in targets)
+        {
+            var usage = string.Join(' ', new[] { target.Name, target.ArgumentsUsage, target == targets[0] ? "(default)" : null }.OfType<string>());
+            var dependencies = target.Dependencies.Count > 0 ? $"-> {string.Join(", ", target.Dependencies.Select(d => d.Name))}" : "";
+            Console.WriteLine($"  {usage,-30} {dependencies}");
+            Console.WriteLine($"      {target.Description}");
+        }
+        Console.WriteLine();
+        Console.WriteLine("Parameters:");
+        foreach (var parameter in Parameters)
+            Console.WriteLine($"  {parameter.Name + " " + parameter.ValueName,-30} {parameter.Description}");
+        Console.WriteLine($"  {"--help",-30} print this list");
     }
 }

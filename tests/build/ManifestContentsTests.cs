@@ -39,19 +39,43 @@ public partial class ManifestContentsTests
             Assert.DoesNotContain($"[{component.ShortName}]", help);
     }
 
+    /// <summary>
+    /// Native AOT leaves in the image the metadata of what it compiled: the name of each assembly it took code from
+    /// and the names of its types. So a component is in the binary exactly when its assembly's file name and its
+    /// feature type (the one its [assembly: GlueDevice(typeof(...))] names) are in the binary's bytes. The present
+    /// components must be found, which proves the search finds what is there; the absent ones must not be.
+    /// </summary>
     [GlueFact]
-    public void BinaryBundlesExactlyThePresentAssemblies()
+    public void ImageHoldsExactlyThePresentComponents()
     {
         var manifest = Manifest;
-        var binary = File.ReadAllBytes(TestEnvironment.Binary);
-        bool Bundles(Component component) => binary.AsSpan().IndexOf(Encoding.UTF8.GetBytes(component.AssemblyFileName)) >= 0;
+        var image = File.ReadAllBytes(TestEnvironment.Binary);
+        List<string> Traces(Component component) =>
+            [.. new[] { component.AssemblyFileName, FeatureTypeName(component) }.Where(name => image.AsSpan().IndexOf(Encoding.UTF8.GetBytes(name)) >= 0)];
 
-        var missing = manifest.Present.Where(component => !Bundles(component)).Select(component => component.AssemblyFileName).ToList();
-        var extra = manifest.Absent.Where(Bundles).Select(component => component.AssemblyFileName).ToList();
+        var missing = manifest.Present.Where(component => Traces(component).Count < 2)
+            .Select(component => $"{component.ShortName} (found only: {string.Join(", ", Traces(component))})").ToList();
+        var extra = manifest.Absent.Where(component => Traces(component).Count > 0)
+            .Select(component => $"{component.ShortName} ({string.Join(", ", Traces(component))})").ToList();
 
-        Assert.True(missing.Count == 0, $"{TestEnvironment.Binary} lacks {string.Join(", ", missing)}");
-        Assert.True(extra.Count == 0, $"{TestEnvironment.Binary} holds {string.Join(", ", extra)}, which manifest {manifest.Name} leaves out");
+        Assert.True(missing.Count == 0, $"{TestEnvironment.Binary} lacks {string.Join("; ", missing)}");
+        Assert.True(extra.Count == 0, $"{TestEnvironment.Binary} holds {string.Join("; ", extra)}, which manifest {manifest.Name} leaves out");
     }
+
+    /// <summary>The simple name of the type a component's sources register with [assembly: GlueDevice(typeof(...))].</summary>
+    private static string FeatureTypeName(Component component)
+    {
+        var folder = Path.Combine(component.Kind.SourceFolder(TestEnvironment.Repository), component.DirName);
+        var names = Directory.EnumerateFiles(folder, "*.cs", SearchOption.AllDirectories)
+            .Where(file => !file.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}"))
+            .SelectMany(file => FeatureRegistration().Matches(File.ReadAllText(file)).Select(match => match.Groups[1].Value))
+            .ToList();
+        Assert.True(names.Count == 1, $"{folder} should register one feature with [assembly: GlueDevice(typeof(...))], found {names.Count}");
+        return names[0].Split('.')[^1];
+    }
+
+    [GeneratedRegex(@"\[assembly:\s*GlueDevice\(typeof\(([\w.]+)\)\)\]")]
+    private static partial Regex FeatureRegistration();
 
     [GeneratedRegex(@",\s+")]
     private static partial Regex CommaAndSpaces();
