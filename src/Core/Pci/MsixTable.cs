@@ -157,7 +157,7 @@ public sealed class MsixTable
     }
 
     private static bool Aligned(ulong offset, int width, int size) =>
-        width is 4 or 8 && offset % (ulong)width == 0 && offset + (ulong)width <= (ulong)size;
+        width is 4 or 8 && offset % (ulong)width == 0 && size >= width && offset <= (ulong)(size - width);
 
     private uint Get32(int vector, int field) => BinaryPrimitives.ReadUInt32LittleEndian(_table.AsSpan(vector * PCI_MSIX_ENTRY_SIZE + field));
 

@@ -142,7 +142,7 @@ internal sealed class VirtioPciDevice : IPciFunction, IBusDevice, IVirtioInterru
         Span<byte> cap = Config.Bytes(_pciCfg, VirtioPciCfgCapSize);
         uint offset = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(cap[VIRTIO_PCI_CAP_OFFSET..]);
         uint length = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(cap[VIRTIO_PCI_CAP_LENGTH..]);
-        if (cap[VIRTIO_PCI_CAP_BAR] != L.Bar || length is not (1 or 2 or 4) || offset % length != 0 || offset + length > L.Size) return null;
+        if (cap[VIRTIO_PCI_CAP_BAR] != L.Bar || length is not (1 or 2 or 4) || offset % length != 0 || offset > L.Size - length) return null;
         return (offset, (int)length);
     }
 
