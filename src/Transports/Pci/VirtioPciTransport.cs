@@ -57,22 +57,33 @@ public sealed class VirtioPciTransport : IVirtioTransportFeature
 
     /// <summary>
     /// Queue n's kick eventfd as an ioeventfd at the notify address while BAR 0 decodes: any write width (KVM's
-    /// length 0), since the spec has the driver write 16 bits but nothing stops a 32-bit write.
+    /// length 0), since the spec has the driver write 16 bits but nothing stops a 32-bit write. These run on the
+    /// vCPU thread of the guest's config write: one KVM refuses (wherever a guest put its BAR) leaves that queue's
+    /// kicks to the trapped notify write, which works as well, only slower.
     /// </summary>
     private sealed class NotifyEventFds(IDevicePlatform machine)
     {
+        private readonly HashSet<int> _assigned = [];
+
         public VirtioPciDevice? Device { get; set; }
 
         public void Assign(ulong bar)
         {
             for (int q = 0; q < Device!.State.QueueCount; q++)
-                machine.AssignIoEventFd(Device.State.QueueKick(q).Handle, Address(bar, q), 0, null);
+            {
+                try
+                {
+                    machine.AssignIoEventFd(Device.State.QueueKick(q).Handle, Address(bar, q), 0, null);
+                    _assigned.Add(q);
+                }
+                catch (NativeError) { }
+            }
         }
 
         public void Deassign(ulong bar)
         {
-            for (int q = 0; q < Device!.State.QueueCount; q++)
-                machine.DeassignIoEventFd(Device.State.QueueKick(q).Handle, Address(bar, q), 0, null);
+            foreach (int q in _assigned) machine.DeassignIoEventFd(Device!.State.QueueKick(q).Handle, Address(bar, q), 0, null);
+            _assigned.Clear();
         }
 
         private static ulong Address(ulong bar, int queue) => bar + L.Notify + (ulong)queue * L.NotifyOffMultiplier;
