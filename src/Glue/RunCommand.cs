@@ -21,7 +21,7 @@ internal static class RunCommand
         var initrd = new Option<string?>("--initrd", "-i") { Description = "Initial ramdisk, handed to the kernel as a boot module" };
         var parameters = new Option<string?>("--params", "-p")
         {
-            Description = $"Kernel command line. A Linux kernel gets it after Glue's defaults (\"{KernelCommandLine.LinuxDefaults}\"), so it extends them and a repeated parameter overrides; other kernels get it as it is",
+            Description = $"Kernel command line. A Linux kernel gets it after Glue's defaults (\"{KernelCommandLine.LinuxDefaults}\" and what the devices add, such as console=ttyS0), so it extends them and a repeated parameter overrides; other kernels get it as it is",
         };
         var boot = new Option<BootProtocol>("--boot")
         {
@@ -37,6 +37,9 @@ internal static class RunCommand
             kernel, initrd, parameters, boot, cpus, memory, name,
         };
         var devices = DeviceRegistry.CreateDevices();
+        var transports = devices.OfType<IVirtioTransportFeature>().ToArray();
+        var transport = VirtioTransportOption.Create(transports);
+        command.Options.Add(transport);
         var deviceOptions = devices.ToDictionary(d => d, d => d.Options.Select(o => DeviceOptions.For(d, o)).ToArray());
         foreach (var option in deviceOptions.Values.SelectMany(o => o)) command.Options.Add(option);
 
@@ -48,14 +51,16 @@ internal static class RunCommand
                 new MachineConfig(parse.GetValue(cpus), checked((ulong)Math.Max(0, parse.GetValue(memory)) * MemoryLayout.MiB)),
                 new BootRequest(parse.GetValue(kernel)!, parse.GetValue(initrd), parse.GetValue(parameters) ?? "", parse.GetValue(boot), LinuxDefaults: true),
                 parse.GetValue(name) ?? $"guest-{Environment.ProcessId}",
-                devices.Select(d => (d, DeviceOptions.Values(parse, deviceOptions[d]))).ToArray());
+                devices.Select(d => (d, DeviceOptions.Values(parse, deviceOptions[d]))).ToArray(),
+                parse.GetValue(transport), transports);
             return Execute(request, timeline);
         });
         return command;
     }
 
     private sealed record RunRequest(
-        MachineConfig Machine, BootRequest Boot, string Name, (IDeviceFeature Feature, DeviceOptionValues Values)[] Devices);
+        MachineConfig Machine, BootRequest Boot, string Name, (IDeviceFeature Feature, DeviceOptionValues Values)[] Devices,
+        string? VirtioTransport, IVirtioTransportFeature[] Transports);
 
     private static int Execute(RunRequest request, StartupTimeline timeline)
     {
@@ -66,10 +71,11 @@ internal static class RunCommand
             var stopping = new StopRequest();
             using var sigterm = StopOn(PosixSignal.SIGTERM, stopping);
             using var sigint = StopOn(PosixSignal.SIGINT, stopping);
+            var transport = VirtioTransportOption.Choose(request.VirtioTransport, request.Transports);
             using var control = ControlServer.Bind(request.Name);
             using var vm = VirtualMachine.Create(request.Machine, timeline);
             stopping.Machine = vm;
-            Attach(vm, request.Devices);
+            Attach(vm, request.Devices, transport);
             vm.Boot(request.Boot);
             control.Serve(vm);
             if (stopping.Signal is { } early) vm.RequestExit(new VmExit(VmExitKind.Stopped, $"stopped by {early}"));
@@ -95,11 +101,10 @@ internal static class RunCommand
 
     /// <summary>
     /// Platform devices attach themselves; virtio devices are made from their options and placed by the build's
-    /// virtio transport, so neither side knows the other.
+    /// virtio transport chosen for this VM, so neither side knows the other.
     /// </summary>
-    private static void Attach(VirtualMachine vm, (IDeviceFeature Feature, DeviceOptionValues Values)[] devices)
+    private static void Attach(VirtualMachine vm, (IDeviceFeature Feature, DeviceOptionValues Values)[] devices, IVirtioTransportFeature? transport)
     {
-        var transport = devices.Select(d => d.Feature).OfType<IVirtioTransportFeature>().FirstOrDefault();
         foreach (var (feature, values) in devices) (feature as IMachineSetup)?.Setup(vm, values);
         foreach (var (feature, values) in devices)
         {
@@ -111,7 +116,7 @@ internal static class RunCommand
                 case IVirtioDeviceFeature virtio:
                     foreach (var device in virtio.Create(values))
                     {
-                        if (transport is null) throw new DeviceConfigException($"this build has the {virtio.Name} device but no virtio transport");
+                        if (transport is null) throw new DeviceConfigException($"this build has the {virtio.Name} device but no virtio transport to put it on (choose one with {VirtioTransportOption.Name})");
                         transport.Attach(vm, device);
                     }
                     break;

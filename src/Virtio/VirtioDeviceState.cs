@@ -30,9 +30,15 @@ public sealed class VirtioDeviceState : IDisposable
     private ulong _driverFeatures;
     private uint _configGeneration;
     private bool _active;                    // only touched on the I/O thread
+    private readonly Action? _transportReset;
 
-    public VirtioDeviceState(IVirtioDevice device, GuestMemory memory, IVirtioInterrupts interrupts, EventLoop ioThread)
+    /// <param name="transportReset">
+    /// Called at the end of every device reset, so that the transport clears what it keeps of its own for the device
+    /// (MMIO's InterruptStatus; PCI's ISR, MSI-X vector numbers and pending bits).
+    /// </param>
+    public VirtioDeviceState(IVirtioDevice device, GuestMemory memory, IVirtioInterrupts interrupts, EventLoop ioThread, Action? transportReset = null)
     {
+        _transportReset = transportReset;
         _device = device;
         _memory = memory;
         _transportInterrupts = interrupts;
@@ -312,6 +318,7 @@ public sealed class VirtioDeviceState : IDisposable
         DeviceFeatureSelect = 0;
         DriverFeatureSelect = 0;
         QueueSelect = 0;
+        _transportReset?.Invoke();
     }
 
     /// <summary>Stops watching the kick eventfds and closes them. The device and the event loop belong to the caller.</summary>

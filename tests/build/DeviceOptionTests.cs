@@ -15,7 +15,7 @@ public class DeviceOptionTests
     [InlineData("off", "glue.rng=0")]
     public async Task A_single_valued_option_takes_its_value_or_stands_alone_as_a_flag(string value, string expectation)
     {
-        string[] option = value.Length == 0 ? ["--rng"] : ["--rng", value];
+        string[] option = value.Length == 0 ? ["--rng", "--virtio-transport", "mmio"] : ["--rng", value, "--virtio-transport", "mmio"];
         var run = await GlueBinary.BootAsync(expectation, option);
         GuestAssert.AllPassed(run, 0, "rng");
     }

@@ -44,7 +44,8 @@ public class LinuxBootTests
 
         string pvmWorkaround = TestEnvironment.IsPvmHost ? " clearcpuid=xsave" : "";
         Assert.Equal(
-            $"console=ttyS0 reboot=k panic=1 pci=off i8042.noaux i8042.nomux i8042.dumbkbd{pvmWorkaround} {EarlyPrintk}",
+            // Core's default, then the devices' in the order they attach (i8042, serial), then pci=off: this VM has no PCI device.
+            $"panic=1 reboot=k i8042.noaux i8042.nomux i8042.dumbkbd console=ttyS0 pci=off{pvmWorkaround} {EarlyPrintk}",
             log.After("Command line: "));
         Assert.Equal(
             [

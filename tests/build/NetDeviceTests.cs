@@ -16,7 +16,7 @@ public class NetDeviceTests(ITestOutputHelper output)
     public async Task GuestAnswersPingsAndSendsDatagramsThroughTheTap()
     {
         using var ns = await NetworkNamespace.CreateAsync();
-        var vm = BoundedProcess.RunAsync("ip", ns.Exec(TestEnvironment.Binary, "run", "-k", TestEnvironment.Guest, "--net", $"tap={Tap}",
+        var vm = BoundedProcess.RunAsync("ip", ns.Exec(TestEnvironment.Binary, "run", "-k", TestEnvironment.Guest, "--virtio-transport", "mmio", "--net", $"tap={Tap}",
             "-p", NetPeer.GuestKey), TimeSpan.FromSeconds(60));
         await ns.WaitForLinkAsync(Tap, vm, TimeSpan.FromSeconds(20));
         await ns.ConfigureAsync(Tap, $"{NetPeer.HostIp}/24");

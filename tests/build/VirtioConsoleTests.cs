@@ -17,7 +17,7 @@ public class VirtioConsoleTests
         using var runtime = new TempDirectory();
         // Printable bytes: Ctrl-A is the console escape and would not reach the guest as it is.
         var input = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Range(0, 4096).Select(i => (char)('!' + (i * 7 + i / 94) % 94))));
-        var run = await GlueWithStdin.RunAsync(runtime.Path, input, "run", "-k", TestEnvironment.Guest, "-p", $"glue.console=echo:{input.Length}", "--console", "virtio");
+        var run = await GlueWithStdin.RunAsync(runtime.Path, input, "run", "-k", TestEnvironment.Guest, "-p", $"glue.console=echo:{input.Length}", "--console", "virtio", "--virtio-transport", "mmio");
 
         var report = GuestReport.Parse(run.Stderr);
         Assert.True(run.ExitCode == 0 && report.StatusOf("console") == "PASS" && report.Done is { Failed: 0 }, run.Describe());

@@ -92,7 +92,7 @@ public class VirtioMmioStorageTests
         var blk1 = readOnly.GuestAttributes("ro", "id:glue-disk-1");
 
         var run = await RunUntilDoneAsync(directory.Path,
-            ["run", "-k", TestEnvironment.Guest, "-p", $"glue.cpus=1 {discoveryKeys} glue.blk0={blk0} glue.blk1={blk1} glue.rng=1",
+            ["run", "-k", TestEnvironment.Guest, "--virtio-transport", "mmio", "-p", $"glue.cpus=1 {discoveryKeys} glue.blk0={blk0} glue.blk1={blk1} glue.rng=1",
              "--disk", $"{writable.Path},id=glue-disk-0", "--disk", $"{readOnly.Path},ro,id=glue-disk-1", "--rng"]);
         // The files are read before the directory goes: copy what the checks need.
         var writableCopy = writable with { Path = Keep(writable.Path) };

@@ -27,7 +27,7 @@ public class VsockTests(ITestOutputHelper output)
         server.Bind(new UnixDomainSocketEndPoint(uds + "_52"));
         server.Listen(1);
 
-        var glue = GlueBinary.BootAsync("glue.vsock=7:52:1234", "--vsock", $"cid=7,uds={uds}");
+        var glue = GlueBinary.BootAsync("glue.vsock=7:52:1234", "--vsock", $"cid=7,uds={uds}", "--virtio-transport", "mmio");
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         var guestConnect = Task.Run(async () =>
         {

@@ -11,14 +11,27 @@ public sealed record BootRequest(
 
 /// <summary>
 /// What the machine tells the kernel besides the request: command-line parameters from its devices (for every
-/// kernel) and from the host (for Linux kernels only, e.g. a workaround for PVM), and the ACPI RSDP.
+/// kernel), from the host (for Linux kernels only, e.g. a workaround for PVM), the devices' Linux defaults (given
+/// after Core's own, when the request asks for defaults), the ACPI RSDP, and ranges the memory map reserves
+/// beyond RAM's own (the PCI ECAM).
 /// </summary>
-public sealed record BootPlatform(IReadOnlyList<string> KernelParameters, IReadOnlyList<string> LinuxParameters, GuestAddress? Rsdp)
+public sealed record BootPlatform(
+    IReadOnlyList<string> KernelParameters,
+    IReadOnlyList<string> LinuxParameters,
+    GuestAddress? Rsdp,
+    IReadOnlyList<string>? LinuxDefaults = null,
+    IReadOnlyList<MemoryMapEntry>? Reserved = null)
 {
     public static readonly BootPlatform None = new([], [], null);
 
     public string CommandLine(BootRequest request, bool linux) =>
-        KernelCommandLine.Compose(request.LinuxDefaults && linux, linux ? [.. LinuxParameters, .. KernelParameters] : KernelParameters, request.CommandLine);
+        KernelCommandLine.Compose(
+            request.LinuxDefaults && linux ? [KernelCommandLine.LinuxDefaults, .. LinuxDefaults ?? []] : [],
+            linux ? [.. LinuxParameters, .. KernelParameters] : KernelParameters,
+            request.CommandLine);
+
+    /// <summary>The memory map the guest is handed: RAM as <see cref="MemoryMap"/> makes it, plus <see cref="Reserved"/>.</summary>
+    public IReadOnlyList<MemoryMapEntry> MemoryMapFor(GuestMemory memory) => MemoryMap.For(memory, Reserved ?? []);
 }
 
 /// <summary>
@@ -59,11 +72,11 @@ public static class KernelLoader
 
         if (pvh)
         {
-            PvhStartInfo.Write(memory, MemoryLayout.CommandLine, initrd, platform.Rsdp?.Value ?? 0);
+            PvhStartInfo.Write(memory, platform.MemoryMapFor(memory), MemoryLayout.CommandLine, initrd, platform.Rsdp?.Value ?? 0);
             BootGdt.Write(memory, BootGdt.Descriptors(EntryMode.Protected32));
             return new BootEntry(EntryMode.Protected32, new GuestAddress(elf.PvhEntry!.Value), MemoryLayout.PvhStartInfo);
         }
-        ZeroPage.Write(memory, [], MemoryLayout.CommandLine, initrd, platform.Rsdp);
+        ZeroPage.Write(memory, platform.MemoryMapFor(memory), [], MemoryLayout.CommandLine, initrd, platform.Rsdp);
         return EnterLongMode(memory, new GuestAddress(elf.Entry));
     }
 
@@ -94,7 +107,7 @@ public static class KernelLoader
         ulong ceiling = Math.Min(LowMemoryTop(memory), (ulong)header.InitrdAddrMax + 1);
         LoadedInitrd? initrd = LoadInitrd(memory, request.InitrdPath, load.Offset(needed), ceiling);
         ZeroPage.Write(
-            memory, image.AsSpan(SetupHeader.SetupSectsOffset, header.HeaderEnd - SetupHeader.SetupSectsOffset), MemoryLayout.CommandLine, initrd, platform.Rsdp);
+            memory, platform.MemoryMapFor(memory), image.AsSpan(SetupHeader.SetupSectsOffset, header.HeaderEnd - SetupHeader.SetupSectsOffset), MemoryLayout.CommandLine, initrd, platform.Rsdp);
         return EnterLongMode(memory, load.Offset(BzImage64BitEntryOffset));
     }
 

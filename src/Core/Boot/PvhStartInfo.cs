@@ -44,9 +44,8 @@ public struct hvm_memmap_table_entry
 /// <summary>Writes the PVH start-of-day structures: the start info, the module list and the memory map.</summary>
 public static class PvhStartInfo
 {
-    public static void Write(GuestMemory memory, GuestAddress commandLine, LoadedInitrd? initrd, ulong rsdp = 0)
+    public static void Write(GuestMemory memory, IReadOnlyList<MemoryMapEntry> map, GuestAddress commandLine, LoadedInitrd? initrd, ulong rsdp = 0)
     {
-        var map = MemoryMap.For(memory);
         for (int i = 0; i < map.Count; i++)
         {
             var entry = new hvm_memmap_table_entry { addr = map[i].Start.Value, size = map[i].Size, type = (uint)map[i].Type };

@@ -6,7 +6,7 @@ namespace Glue.Core.Boot;
 /// <summary>
 /// The Linux zero page (struct boot_params, arch/x86/include/uapi/asm/bootparam.h) at
 /// <see cref="MemoryLayout.ZeroPage"/>: the setup header copied from a bzImage, what the loader fills in
-/// (command line, initrd, loader type) and the e820 map from <see cref="MemoryMap"/>.
+/// (command line, initrd, loader type) and the e820 map (<see cref="MemoryMap"/>).
 /// </summary>
 public static class ZeroPage
 {
@@ -39,7 +39,7 @@ public static class ZeroPage
     /// Builds the zero page. <paramref name="setupHeader"/> is the image's bytes from 0x1f1 to the header's end
     /// (empty for an ELF vmlinux, which has no setup header: then the boot flag and magic are written alone).
     /// </summary>
-    public static void Write(GuestMemory memory, ReadOnlySpan<byte> setupHeader, GuestAddress commandLine, LoadedInitrd? initrd, GuestAddress? rsdp = null)
+    public static void Write(GuestMemory memory, IReadOnlyList<MemoryMapEntry> map, ReadOnlySpan<byte> setupHeader, GuestAddress commandLine, LoadedInitrd? initrd, GuestAddress? rsdp = null)
     {
         Span<byte> page = memory.GetSpan(MemoryLayout.ZeroPage, Size);
         page.Clear();
@@ -65,7 +65,6 @@ public static class ZeroPage
             BinaryPrimitives.WriteUInt32LittleEndian(page[RamdiskSizeOffset..], checked((uint)ramdisk.Size));
         }
 
-        var map = MemoryMap.For(memory);
         if (map.Count > E820MaxEntries) throw new BootException($"memory map has {map.Count} entries, the zero page holds {E820MaxEntries}");
         page[E820EntriesOffset] = (byte)map.Count;
         for (int i = 0; i < map.Count; i++)

@@ -19,17 +19,32 @@ public sealed class AddressBus(string name)
     /// <summary>Claims [start, start+length) for a device; throws if that overlaps a range already claimed.</summary>
     public void Register(ulong start, ulong length, IBusDevice device)
     {
+        if (!TryRegister(start, length, device))
+        {
+            var existing = _ranges.First(r => start < r.End && r.Start < start + length);
+            throw new InvalidOperationException($"{Name}: 0x{start:x}+0x{length:x} overlaps 0x{existing.Start:x}+0x{existing.Length:x}");
+        }
+    }
+
+    /// <summary>
+    /// Claims [start, start+length) unless that overlaps a range already claimed (a guest moving a PCI BAR may ask
+    /// for anything). Registration is not thread-safe, but lookups may run meanwhile: the array is replaced whole.
+    /// </summary>
+    public bool TryRegister(ulong start, ulong length, IBusDevice device)
+    {
         if (length == 0 || start + length < start) throw new ArgumentException($"{Name}: empty or wrapping range at 0x{start:x}");
         var range = new Range(start, length, device);
         foreach (var existing in _ranges)
         {
-            if (start < existing.End && existing.Start < range.End)
-            {
-                throw new InvalidOperationException($"{Name}: 0x{start:x}+0x{length:x} overlaps 0x{existing.Start:x}+0x{existing.Length:x}");
-            }
+            if (start < existing.End && existing.Start < range.End) return false;
         }
         _ranges = [.. _ranges.Append(range).OrderBy(r => r.Start)];
+        return true;
     }
+
+    /// <summary>Releases the range <paramref name="device"/> holds at <paramref name="start"/> (a BAR that moved or stopped decoding).</summary>
+    public void Unregister(ulong start, IBusDevice device) =>
+        _ranges = [.. _ranges.Where(r => r.Start != start || !ReferenceEquals(r.Device, device))];
 
     public void Read(ulong address, Span<byte> data)
     {

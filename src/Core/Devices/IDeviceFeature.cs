@@ -21,7 +21,7 @@ public interface IDeviceFeature
 public interface IPlatformDeviceFeature : IDeviceFeature
 {
     /// <summary>Adds the device to the VM as configured; values holds each option's occurrences by option name.</summary>
-    void Attach(VirtualMachine machine, DeviceOptionValues values);
+    void Attach(IDevicePlatform machine, DeviceOptionValues values);
 }
 
 /// <summary>One `run` option a device contributes: "--disk" with its help text; repeatable when given more than once.</summary>

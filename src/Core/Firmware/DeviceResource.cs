@@ -11,3 +11,15 @@ public sealed record MmioResource(uint Base, uint Length) : DeviceResource;
 
 /// <summary>An IOAPIC input: an Extended Interrupt Descriptor (6.4.3.6), edge-triggered, active high, exclusive.</summary>
 public sealed record InterruptResource(uint Gsi) : DeviceResource;
+
+/// <summary>A range of bus numbers a host bridge decodes: a Word Address Space Descriptor (6.4.3.5.3), resource producer.</summary>
+public sealed record BusNumberRangeResource(byte First, byte Last) : DeviceResource;
+
+/// <summary>A range of I/O ports a host bridge passes on: a Word Address Space Descriptor (6.4.3.5.3), resource producer.</summary>
+public sealed record IoRangeResource(ushort First, ushort Last) : DeviceResource;
+
+/// <summary>
+/// A memory window a host bridge passes on: a DWord (6.4.3.5.2) or, above 4 GiB, a QWord (6.4.3.5.1) Address Space
+/// Descriptor, resource producer; prefetchable windows are marked cacheable.
+/// </summary>
+public sealed record MemoryRangeResource(ulong Base, ulong Length, bool Prefetchable) : DeviceResource;

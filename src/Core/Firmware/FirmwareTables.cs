@@ -6,7 +6,7 @@ namespace Glue.Core.Firmware;
 /// <summary>
 /// Writes what a PC's firmware leaves a Linux guest to find: the MP table at <see cref="MemoryLayout.MpTable"/>
 /// and the ACPI tables from <see cref="MemoryLayout.AcpiTables"/>, RSDP first (where Linux's scan of
-/// 0xe0000-0xfffff finds it), then XSDT, FADT, MADT and DSDT, each on a 16-byte boundary.
+/// 0xe0000-0xfffff finds it), then XSDT, FADT, MADT, the MCFG when the machine has PCI, and DSDT, each on a 16-byte boundary.
 /// </summary>
 public static class FirmwareTables
 {
@@ -34,11 +34,13 @@ public static class FirmwareTables
         // Build everything before writing anything, so a platform that does not fit leaves guest memory untouched.
         byte[] madt = Madt.Build(platform.Cpus, IsaIrqsInUse(platform));
         byte[] dsdt = Dsdt.Build(platform.Devices);
+        byte[]? mcfg = platform.Ecam is { } ecam ? Mcfg.Build(ecam) : null;
         GuestAddress rsdpAt = MemoryLayout.AcpiTables;
         GuestAddress xsdtAt = After(rsdpAt, Rsdp.Length);
-        GuestAddress fadtAt = After(xsdtAt, Xsdt.LengthFor(2));
+        GuestAddress fadtAt = After(xsdtAt, Xsdt.LengthFor(mcfg is null ? 2 : 3));
         GuestAddress madtAt = After(fadtAt, Fadt.Length);
-        GuestAddress dsdtAt = After(madtAt, madt.Length);
+        GuestAddress mcfgAt = After(madtAt, madt.Length);
+        GuestAddress dsdtAt = mcfg is null ? mcfgAt : After(mcfgAt, mcfg.Length);
         GuestAddress end = dsdtAt.Offset((ulong)dsdt.Length);
         if (end > MemoryLayout.AcpiTablesEnd)
         {
@@ -48,7 +50,8 @@ public static class FirmwareTables
 
         memory.Write(MemoryLayout.MpTable, MpTable.Build(platform.Cpus));
         memory.Write(rsdpAt, Rsdp.Build(xsdtAt));
-        memory.Write(xsdtAt, Xsdt.Build([fadtAt, madtAt]));
+        memory.Write(xsdtAt, Xsdt.Build(mcfg is null ? [fadtAt, madtAt] : [fadtAt, madtAt, mcfgAt]));
+        if (mcfg is not null) memory.Write(mcfgAt, mcfg);
         memory.Write(fadtAt, Fadt.Build(dsdtAt));
         memory.Write(madtAt, madt);
         memory.Write(dsdtAt, dsdt);

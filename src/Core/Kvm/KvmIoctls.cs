@@ -19,6 +19,7 @@ public static class KvmIoctls
     public const nuint KVM_SET_IDENTITY_MAP_ADDR = 0x4008ae48;
     public const nuint KVM_CREATE_IRQCHIP = 0xae60;
     public const nuint KVM_IRQ_LINE = 0x4008ae61;
+    public const nuint KVM_SET_GSI_ROUTING = 0x4008ae6a;
     public const nuint KVM_IRQFD = 0x4020ae76;
     public const nuint KVM_CREATE_PIT2 = 0x4040ae77;
     public const nuint KVM_IOEVENTFD = 0x4040ae79;

@@ -75,6 +75,33 @@ public sealed unsafe class KvmVm : IDisposable
         Check(Libc.Ioctl(_fd.Fd, KVM_IOEVENTFD, &request), $"KVM_IOEVENTFD at 0x{address:x}");
     }
 
+    /// <summary>KVM_IOEVENTFD with KVM_IOEVENTFD_FLAG_DEASSIGN: undoes an <see cref="AssignIoEventFd"/> of the same arguments.</summary>
+    public void DeassignIoEventFd(SafeHandle eventFd, ulong address, uint length, ulong? datamatch)
+    {
+        var request = new kvm_ioeventfd
+        {
+            addr = address,
+            len = length,
+            fd = (int)eventFd.DangerousGetHandle(),
+            datamatch = datamatch ?? 0,
+            flags = kvm_ioeventfd.KVM_IOEVENTFD_FLAG_DEASSIGN | (datamatch is null ? 0 : kvm_ioeventfd.KVM_IOEVENTFD_FLAG_DATAMATCH),
+        };
+        Check(Libc.Ioctl(_fd.Fd, KVM_IOEVENTFD, &request), $"KVM_IOEVENTFD deassign at 0x{address:x}");
+    }
+
+    /// <summary>KVM_SET_GSI_ROUTING: replaces the whole GSI routing table with <paramref name="entries"/>.</summary>
+    public void SetGsiRouting(ReadOnlySpan<kvm_irq_routing_entry> entries)
+    {
+        int size = sizeof(kvm_irq_routing) + entries.Length * sizeof(kvm_irq_routing_entry);
+        var bytes = new byte[size];   // not a hot path: the table changes when the guest programs a vector
+        fixed (byte* table = bytes)
+        {
+            *(kvm_irq_routing*)table = new kvm_irq_routing { nr = (uint)entries.Length };
+            entries.CopyTo(new Span<kvm_irq_routing_entry>(table + sizeof(kvm_irq_routing), entries.Length));
+            Check(Libc.Ioctl(_fd.Fd, KVM_SET_GSI_ROUTING, table), "KVM_SET_GSI_ROUTING");
+        }
+    }
+
     /// <summary>KVM_IRQFD: each write to <paramref name="eventFd"/> injects an edge on <paramref name="gsi"/>, without a syscall into our vCPU loop.</summary>
     public void AssignIrqFd(SafeHandle eventFd, uint gsi)
     {

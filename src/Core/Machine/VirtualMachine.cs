@@ -7,6 +7,7 @@ using Glue.Core.Firmware.Acpi;
 using Glue.Core.Kvm;
 using Glue.Core.Kvm.Uapi;
 using Glue.Core.Memory;
+using Glue.Core.Pci;
 using Glue.Core.Vcpu;
 
 namespace Glue.Core.Machine;
@@ -16,7 +17,7 @@ namespace Glue.Core.Machine;
 /// Built in order: <see cref="Create"/> (VM, irqchip, PIT, memory), devices attach and describe themselves,
 /// <see cref="Boot"/> (firmware tables and kernel into memory), <see cref="Run"/> (vCPUs start; returns when the VM ends).
 /// </summary>
-public sealed class VirtualMachine : IDisposable
+public sealed class VirtualMachine : IDevicePlatform, IDisposable
 {
     private static readonly TimeSpan VcpuStopTimeout = TimeSpan.FromSeconds(2);
 
@@ -27,6 +28,8 @@ public sealed class VirtualMachine : IDisposable
     private readonly List<IDisposable> _devices = [];
     private readonly List<PlatformDevice> _platformDevices = [];
     private readonly List<string> _kernelParameters = [];
+    private readonly List<string> _linuxDefaults = [];
+    private PciBus? _pci;
     private readonly ManualResetEventSlim _exited = new();
     private VmExit? _exit;
     private BootEntry? _entry;
@@ -40,6 +43,8 @@ public sealed class VirtualMachine : IDisposable
         _vm = vm;
         Memory = memory;
         Timeline = timeline;
+        Resources = new MachineResources(config.MemoryBytes);
+        Routing = new GsiRouting(table => vm.SetGsiRouting(table));
     }
 
     public MachineConfig Config { get; }
@@ -48,8 +53,11 @@ public sealed class VirtualMachine : IDisposable
     public AddressBus Mmio { get; } = new("MMIO");
     public StartupTimeline Timeline { get; }
 
-    /// <summary>The GSIs devices without a fixed ISA IRQ interrupt on.</summary>
-    public GsiAllocator Gsis { get; } = new();
+    public MachineResources Resources { get; }
+
+    public GsiRouting Routing { get; }
+
+    public PciBus Pci => _pci ??= PciBus.Create(Ports, Mmio);
 
     /// <summary>Control requests the VM's components serve (a display's SCREENSHOT).</summary>
     public ControlHandlers ControlHandlers { get; } = new();
@@ -98,32 +106,35 @@ public sealed class VirtualMachine : IDisposable
         }
     }
 
-    /// <summary>An interrupt line (GSI) of the in-kernel PIC/IOAPIC for a device to drive.</summary>
     public IInterruptLine InterruptLine(uint gsi) => new KvmIrqLine(_vm, gsi);
 
-    /// <summary>Keeps a device's resources until the VM is disposed, when they are flushed and released first.</summary>
     public void Own(IDisposable device) => _devices.Add(device);
 
-    /// <summary>Lists a device in the ACPI DSDT, where the guest finds it with its resources.</summary>
     public void Describe(PlatformDevice device) => _platformDevices.Add(device);
 
-    /// <summary>Adds a parameter a device needs the kernel to be given (e.g. `virtio_mmio.device=`).</summary>
     public void AddKernelParameter(string parameter) => _kernelParameters.Add(parameter);
 
-    /// <summary>Guest writes to <paramref name="address"/> (of <paramref name="datamatch"/>, if given) signal <paramref name="eventFd"/> inside KVM.</summary>
+    public void AddLinuxDefault(string parameter) => _linuxDefaults.Add(parameter);
+
     public void AssignIoEventFd(SafeHandle eventFd, ulong address, uint length, ulong? datamatch) =>
         _vm.AssignIoEventFd(eventFd, address, length, datamatch);
 
-    /// <summary>Writes to <paramref name="eventFd"/> raise <paramref name="gsi"/> inside KVM.</summary>
+    public void DeassignIoEventFd(SafeHandle eventFd, ulong address, uint length, ulong? datamatch) =>
+        _vm.DeassignIoEventFd(eventFd, address, length, datamatch);
+
     public void AssignIrqFd(SafeHandle eventFd, uint gsi) => _vm.AssignIrqFd(eventFd, gsi);
 
     /// <summary>Writes the firmware tables, then loads the kernel, initrd and command line into guest memory.</summary>
     public void Boot(BootRequest request)
     {
-        GuestAddress rsdp = FirmwareTables.Write(Memory, new PlatformDescription(Config.Cpus, _platformDevices));
+        // A machine with a PCI bus describes its host bridge and ECAM; one without tells Linux not to probe for one.
+        var devices = _pci is null ? _platformDevices : [.. _pci.AcpiDevices(Resources), .. _platformDevices];
+        GuestAddress rsdp = FirmwareTables.Write(Memory, new PlatformDescription(Config.Cpus, devices, _pci?.Ecam));
+        IReadOnlyList<string> linuxDefaults = _pci is null ? [.. _linuxDefaults, "pci=off"] : _linuxDefaults;
+        IReadOnlyList<MemoryMapEntry> reserved = _pci is null ? [] : [new(_pci.Ecam.Base, _pci.Ecam.Size, MemoryType.Reserved)];
         // On PVM, leaf 1 still shows XSAVE to CPL0 whatever KVM_SET_CPUID2 says, so Linux is told as well.
         string[] linuxParameters = EmulatedKernelMode ? ["clearcpuid=xsave"] : [];
-        _entry = KernelLoader.Load(Memory, request, new BootPlatform(_kernelParameters, linuxParameters, rsdp));
+        _entry = KernelLoader.Load(Memory, request, new BootPlatform(_kernelParameters, linuxParameters, rsdp, linuxDefaults, reserved));
         Timeline.Mark("kernel loaded");
     }
 
@@ -182,7 +193,6 @@ public sealed class VirtualMachine : IDisposable
         }
     }
 
-    /// <summary>Ends the VM for the given reason; the first reason given wins.</summary>
     public void RequestExit(VmExit exit)
     {
         if (Interlocked.CompareExchange(ref _exit, exit, null) is null) _exited.Set();

@@ -39,10 +39,29 @@ public static class MemoryLayout
     public static readonly GuestAddress MmioGapStart = new(4 * GiB - 768 * MiB);
     public static readonly GuestAddress MmioGapEnd = new(4 * GiB);
 
-    /// <summary>Device MMIO windows (virtio-mmio: 4 KiB each) from the start of the gap, as Firecracker places them.</summary>
+    /// <summary>Platform device MMIO windows (virtio-mmio: 4 KiB each) from the start of the gap, as Firecracker places them.</summary>
     public static readonly GuestAddress DeviceWindows = MmioGapStart;
-    public const ulong DeviceWindowSize = 0x1000;
-    public const int DeviceWindowCount = 64;
+    public const ulong DeviceWindowsSize = 64 * 0x1000;
+
+    /// <summary>The PCI host bridge's 32-bit memory window, where BARs below 4 GiB are placed.</summary>
+    public static readonly GuestAddress PciMemory32 = new(0xe000_0000);
+    public const ulong PciMemory32Size = 256 * MiB;
+
+    /// <summary>
+    /// ECAM (PCI Express Base 4.0, 7.2.2): 4 KiB of configuration space per function, bus 0 only (32 devices x 8
+    /// functions), as the MCFG describes it; reserved in the memory map, since Linux ignores an ECAM that is not.
+    /// </summary>
+    public static readonly GuestAddress PciEcam = new(0xf000_0000);
+    public const ulong PciEcamSize = MiB;
+
+    /// <summary>The PCI host bridge's 64-bit memory window: the first 64 GiB boundary at or above the end of RAM.</summary>
+    public static GuestAddress PciMemory64(ulong memoryBytes)
+    {
+        ulong ramEnd = RamRanges(memoryBytes)[^1] is var (start, size) ? start.Value + size : 0;
+        return new GuestAddress(Math.Max(PciMemory64Size, (ramEnd + PciMemory64Size - 1) & ~(PciMemory64Size - 1)));
+    }
+
+    public const ulong PciMemory64Size = 64 * GiB;
 
     public static readonly GuestAddress IoapicBase = new(0xfec00000);
     public static readonly GuestAddress LapicBase = new(0xfee00000);

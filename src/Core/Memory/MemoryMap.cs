@@ -14,7 +14,8 @@ public readonly record struct MemoryMapEntry(GuestAddress Start, ulong Size, Mem
 /// <summary>The map a boot protocol hands the guest (PVH memmap, Linux e820): one source for both.</summary>
 public static class MemoryMap
 {
-    public static IReadOnlyList<MemoryMapEntry> For(GuestMemory memory)
+    /// <summary>RAM as <paramref name="memory"/> has it, then <paramref name="reserved"/> (outside RAM: the PCI ECAM), in address order.</summary>
+    public static IReadOnlyList<MemoryMapEntry> For(GuestMemory memory, IReadOnlyList<MemoryMapEntry>? reserved = null)
     {
         var entries = new List<MemoryMapEntry>();
         foreach (var region in memory.Regions)
@@ -34,6 +35,7 @@ public static class MemoryMap
                 entries.Add(new(region.Start, region.Size, MemoryType.Ram));
             }
         }
-        return entries;
+        entries.AddRange(reserved ?? []);
+        return [.. entries.OrderBy(e => e.Start.Value)];
     }
 }

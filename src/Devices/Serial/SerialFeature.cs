@@ -7,7 +7,10 @@ using Glue.Core.Machine;
 
 namespace Glue.Devices.Serial;
 
-/// <summary>COM1: a 16550A at port 0x3f8 on IRQ 4, wired to the host's stdout and stdin (to stderr only, when another device is the console).</summary>
+/// <summary>
+/// COM1: a 16550A at port 0x3f8 on IRQ 4, wired to the host's stdout and stdin (to stderr only, when another device is
+/// the console). A Linux kernel is told console=ttyS0 among the defaults (a virtio console's console=hvc0 comes later and wins).
+/// </summary>
 public sealed class SerialFeature : IPlatformDeviceFeature
 {
     public const ushort Com1Port = 0x3f8;
@@ -17,8 +20,9 @@ public sealed class SerialFeature : IPlatformDeviceFeature
 
     public IReadOnlyList<DeviceOption> Options => [];
 
-    public void Attach(VirtualMachine machine, DeviceOptionValues values)
+    public void Attach(IDevicePlatform machine, DeviceOptionValues values)
     {
+        machine.AddLinuxDefault("console=ttyS0");
         // The terminal is ours unless another console claimed it (--console virtio); then our output goes to stderr.
         bool console = HostTerminal.TakeDefault(Name);
         var uart = new Uart16550(machine.InterruptLine(Com1Irq), console ? Console.OpenStandardOutput() : Console.OpenStandardError());

@@ -33,7 +33,7 @@ public sealed class VirtioMmioDevice : IBusDevice, IVirtioInterrupts, IDisposabl
         _ioThread = new EventLoop(name);
         try
         {
-            State = new VirtioDeviceState(device, memory, this, _ioThread);
+            State = new VirtioDeviceState(device, memory, this, _ioThread, () => Volatile.Write(ref _interruptStatus, 0));
         }
         catch
         {
@@ -123,7 +123,7 @@ public sealed class VirtioMmioDevice : IBusDevice, IVirtioInterrupts, IDisposabl
             // Without an ioeventfd (or for a queue it does not match) the kick comes here.
             case VIRTIO_MMIO_QUEUE_NOTIFY: State.NotifyQueue((int)Math.Min(value, int.MaxValue)); break;
             case VIRTIO_MMIO_INTERRUPT_ACK: Interlocked.And(ref _interruptStatus, ~value); break;
-            case VIRTIO_MMIO_STATUS: WriteStatus(value); break;
+            case VIRTIO_MMIO_STATUS: State.WriteStatus((byte)value); break;
             case VIRTIO_MMIO_QUEUE_DESC_LOW: State.QueueDesc = Low(State.QueueDesc, value); break;
             case VIRTIO_MMIO_QUEUE_DESC_HIGH: State.QueueDesc = High(State.QueueDesc, value); break;
             case VIRTIO_MMIO_QUEUE_AVAIL_LOW: State.QueueDriver = Low(State.QueueDriver, value); break;
@@ -132,13 +132,6 @@ public sealed class VirtioMmioDevice : IBusDevice, IVirtioInterrupts, IDisposabl
             case VIRTIO_MMIO_QUEUE_USED_HIGH: State.QueueDevice = High(State.QueueDevice, value); break;
             // Read-only registers and gaps: the write is dropped.
         }
-    }
-
-    /// <summary>Status is a byte in a 32-bit register; writing 0 resets the device and clears InterruptStatus (§4.2.2.1).</summary>
-    private void WriteStatus(uint value)
-    {
-        State.WriteStatus((byte)value);
-        if ((byte)value == 0) Volatile.Write(ref _interruptStatus, 0);
     }
 
     private static ulong Low(ulong current, uint value) => current & 0xffff_ffff_0000_0000UL | value;

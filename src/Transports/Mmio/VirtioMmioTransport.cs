@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Glue.Core.Devices;
 using Glue.Core.Firmware;
 using Glue.Core.Machine;
@@ -12,32 +11,33 @@ using static Glue.Transports.Mmio.VirtioMmioRegisters;
 namespace Glue.Transports.Mmio;
 
 /// <summary>
-/// virtio-mmio (virtio 1.2 §4.2): device n gets the n-th 4 KiB window from <see cref="MemoryLayout.DeviceWindows"/>
-/// and the next free GSI, and the guest is told of it twice: in the DSDT (LNRO0005, as Linux's ACPI probe and
-/// Firecracker use) and with a `virtio_mmio.device=4K@base:gsi` kernel parameter. Each queue's QueueNotify write
-/// is an ioeventfd (datamatch = the queue index) and the interrupt an irqfd, so neither leaves KVM.
+/// virtio-mmio (virtio 1.2 §4.2): each device gets a 4 KiB window from the machine's platform MMIO windows
+/// (<see cref="MemoryLayout.DeviceWindows"/> on) and an I/O APIC input, and the guest is told of it twice: in the
+/// DSDT (LNRO0005, as Linux's ACPI probe and Firecracker use) and with a `virtio_mmio.device=4K@base:gsi` kernel
+/// parameter. Each queue's QueueNotify write is an ioeventfd (datamatch = the queue index) and the interrupt an
+/// irqfd, so neither leaves KVM.
 /// </summary>
 public sealed class VirtioMmioTransport : IVirtioTransportFeature
 {
-    // One counter per machine: the n of the next device.
-    private readonly ConditionalWeakTable<VirtualMachine, StrongBox<int>> _attached = [];
-
     public string Name => "virtio-mmio";
+
+    public string TransportName => "mmio";
 
     public IReadOnlyList<DeviceOption> Options => [];
 
-    public void Attach(VirtualMachine machine, IVirtioDevice device)
+    public void Attach(IDevicePlatform machine, IVirtioDevice device)
     {
-        int n = _attached.GetOrCreateValue(machine).Value++;
-        if (n >= MemoryLayout.DeviceWindowCount)
-            throw new DeviceConfigException($"no virtio-mmio window left: {MemoryLayout.DeviceWindowCount} devices at most");
-        ulong windowBase = MemoryLayout.DeviceWindows.Value + (ulong)n * MemoryLayout.DeviceWindowSize;
         VirtioMmioDevice mmio;
+        ulong windowBase;
         uint gsi;
+        int n;
         EventFd? interrupt = null;
         try
         {
-            gsi = machine.Gsis.Allocate();
+            string what = $"a virtio-mmio {VirtioIds.Name(device.DeviceId)} device";
+            windowBase = machine.Resources.PlatformMmio.Allocate(VirtioMmioDevice.WindowSize, VirtioMmioDevice.WindowSize, what);
+            n = (int)((windowBase - machine.Resources.PlatformMmio.Start) / VirtioMmioDevice.WindowSize);
+            gsi = machine.Resources.IoApicGsis.Allocate(what);
             interrupt = new EventFd();
             mmio = new VirtioMmioDevice(device, machine.Memory, interrupt, $"virtio-mmio-{n}");
         }

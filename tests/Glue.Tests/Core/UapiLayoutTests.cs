@@ -25,6 +25,10 @@ public sealed class UapiLayoutTests
         Assert.Equal(8, Unsafe.SizeOf<kvm_irq_level>());
         Assert.Equal(64, Unsafe.SizeOf<kvm_ioeventfd>());
         Assert.Equal(32, Unsafe.SizeOf<kvm_irqfd>());
+        Assert.Equal(8, Unsafe.SizeOf<kvm_irq_routing>());
+        Assert.Equal(48, Unsafe.SizeOf<kvm_irq_routing_entry>());
+        Assert.Equal(8, Unsafe.SizeOf<kvm_irq_routing_irqchip>());
+        Assert.Equal(16, Unsafe.SizeOf<kvm_irq_routing_msi>());
         Assert.Equal(1024, Unsafe.SizeOf<kvm_lapic_state>());
         Assert.Equal(24, Unsafe.SizeOf<kvm_translation>());
         Assert.Equal(104, Unsafe.SizeOf<kvm_enable_cap>());

@@ -23,8 +23,11 @@ internal static class Dsdt
         return AcpiTable.Seal([.. new byte[AcpiTable.HeaderSize], .. aml], "DSDT", Revision);
     }
 
-    private static byte[] Device(PlatformDevice device) => Aml.Device(device.AcpiName,
-        Aml.Name("_HID", Aml.IsEisaId(device.Hid) ? Aml.EisaId(device.Hid) : Aml.String(device.Hid)),
+    private static byte[] Device(PlatformDevice device) => Aml.Device(device.AcpiName, [
+        Aml.Name("_HID", Id(device.Hid)),
+        .. device.Cid is { } cid ? [Aml.Name("_CID", Id(cid))] : Array.Empty<byte[]>(),
         Aml.Name("_UID", Aml.Integer(device.Uid)),
-        Aml.Name("_CRS", ResourceTemplate.For(device.Resources)));
+        Aml.Name("_CRS", ResourceTemplate.For(device.Resources))]);
+
+    private static byte[] Id(string id) => Aml.IsEisaId(id) ? Aml.EisaId(id) : Aml.String(id);
 }

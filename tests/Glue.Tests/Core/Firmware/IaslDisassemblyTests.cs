@@ -20,17 +20,19 @@ public sealed class IaslDisassemblyTests : LoaderTestBase
     private static readonly Regex Problem = new(@"incorrect|invalid|unknown|error|warning|\*\*\*\*", RegexOptions.IgnoreCase);
 
     private readonly GuestAcpiTables _tables;
+    private readonly GuestAcpiTables _pciTables;
 
     public IaslDisassemblyTests()
     {
         using var memory = Memory(128);
         _tables = GuestAcpiTables.Read(memory, FirmwareTables.Write(memory, SamplePlatforms.With(Cpus, virtioDevices: 2)));
+        _pciTables = GuestAcpiTables.Read(memory, FirmwareTables.Write(memory, SamplePlatforms.WithPci(Cpus)));
     }
 
-    private string Disassemble(string signature)
+    private string Disassemble(string signature, GuestAcpiTables? tables = null)
     {
         string name = signature.ToLowerInvariant();
-        WriteFile(name + ".dat", _tables[signature]);
+        WriteFile(name + ".dat", (tables ?? _tables)[signature]);
         string output = Iasl("-d", name + ".dat");
         string dsl = File.ReadAllText(Path.Combine(Directory, name + ".dsl"));
         Assert.DoesNotMatch(Problem, output);
@@ -138,5 +140,34 @@ public sealed class IaslDisassemblyTests : LoaderTestBase
         Assert.Matches(@"Memory32Fixed \(ReadWrite,\s+0xD0001000,.*\s+0x00001000,", dsdt);
         Assert.Matches(@"Interrupt \(ResourceConsumer, Edge, ActiveHigh, Exclusive, ,, \)\s+\{\s+0x00000004,", dsdt);
         Assert.Matches(@"Name \(\\_S5, Package \(0x04\)\s+.*\s+\{\s+0x05,", dsdt);
+    }
+
+    [Fact]
+    public void Iasl_reads_the_xsdt_of_a_machine_with_pci_listing_the_mcfg()
+    {
+        string xsdt = Disassemble("XSDT", _pciTables);
+        Assert.Matches($@"ACPI Table Address\s+2 : 0*{_pciTables.Tables["MCFG"].Address.Value:X}\b", xsdt);
+    }
+
+    [Fact]
+    public void Iasl_reads_the_mcfg_as_one_ecam_window_for_bus_0_of_segment_0()
+    {
+        string mcfg = Disassemble("MCFG", _pciTables);
+        Assert.Matches(@"Table Length : 0000003C", mcfg);
+        Assert.Matches(@"Base Address : 00000000F0000000\s+.*Segment Group Number : 0000\s+.*Start Bus Number : 00\s+.*End Bus Number : 00", mcfg);
+    }
+
+    [Fact]
+    public void Iasl_decompiles_the_dsdt_with_the_pci_host_bridge_its_windows_and_the_ecam_reservation()
+    {
+        string dsdt = Disassemble("DSDT", _pciTables);
+        Assert.Matches(@"Device \(PCI0\)\s+\{\s+Name \(_HID, EisaId \(""PNP0A08""\)[^\n]*\s+Name \(_CID, EisaId \(""PNP0A03""\)", dsdt);
+        Assert.Matches(@"WordBusNumber \(ResourceProducer, MinFixed, MaxFixed, PosDecode,\s+0x0000,[^\n]*\s+0x0000,[^\n]*\s+0x0000,[^\n]*\s+0x0000,[^\n]*\s+0x0001,", dsdt);
+        Assert.Matches(@"IO \(Decode16,\s+0x0CF8,[^\n]*\s+0x0CF8,[^\n]*\s+0x01,[^\n]*\s+0x08,", dsdt);
+        Assert.Matches(@"WordIO \(ResourceProducer, MinFixed, MaxFixed, PosDecode, EntireRange,\s+0x0000,[^\n]*\s+0x0000,[^\n]*\s+0x0CF7,[^\n]*\s+0x0000,[^\n]*\s+0x0CF8,", dsdt);
+        Assert.Matches(@"WordIO \(ResourceProducer, MinFixed, MaxFixed, PosDecode, EntireRange,\s+0x0000,[^\n]*\s+0x0D00,[^\n]*\s+0xFFFF,[^\n]*\s+0x0000,[^\n]*\s+0xF300,", dsdt);
+        Assert.Matches(@"DWordMemory \(ResourceProducer, PosDecode, MinFixed, MaxFixed, NonCacheable, ReadWrite,\s+0x00000000,[^\n]*\s+0xE0000000,[^\n]*\s+0xEFFFFFFF,[^\n]*\s+0x00000000,[^\n]*\s+0x10000000,", dsdt);
+        Assert.Matches(@"QWordMemory \(ResourceProducer, PosDecode, MinFixed, MaxFixed, Cacheable, ReadWrite,\s+0x0000000000000000,[^\n]*\s+0x0000001000000000,[^\n]*\s+0x0000001FFFFFFFFF,[^\n]*\s+0x0000000000000000,[^\n]*\s+0x0000001000000000,", dsdt);
+        Assert.Matches(@"Device \(MRES\)\s+\{\s+Name \(_HID, EisaId \(""PNP0C02""\)[\s\S]*Memory32Fixed \(ReadWrite,\s+0xF0000000,[^\n]*\s+0x00100000,", dsdt);
     }
 }

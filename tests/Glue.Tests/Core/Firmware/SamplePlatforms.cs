@@ -1,8 +1,12 @@
+using Glue.Core.Bus;
 using Glue.Core.Firmware;
+using Glue.Core.Machine;
+using Glue.Core.Memory;
+using Glue.Core.Pci;
 
 namespace Glue.Tests.Core.Firmware;
 
-/// <summary>Platforms as glue describes them: COM1 and virtio-mmio devices.</summary>
+/// <summary>Platforms as glue describes them: COM1, virtio-mmio devices, and a PCI host bridge.</summary>
 internal static class SamplePlatforms
 {
     /// <summary>The most virtio-mmio devices a VM is expected to have, besides the serial port.</summary>
@@ -15,4 +19,11 @@ internal static class SamplePlatforms
 
     public static PlatformDescription With(int cpus, int virtioDevices = 1) =>
         new(cpus, [Com1, .. Enumerable.Range(0, virtioDevices).Select(VirtioMmio)]);
+
+    /// <summary>COM1, one virtio-mmio device and PCI bus 0 as a 512 MiB machine with a PCI device describes them: PCI0, MRES and the MCFG.</summary>
+    public static PlatformDescription WithPci(int cpus)
+    {
+        var bus = PciBus.Create(new AddressBus("ports"), new AddressBus("mmio"));
+        return new(cpus, [.. bus.AcpiDevices(new MachineResources(512 * MemoryLayout.MiB)), Com1, VirtioMmio(0)], bus.Ecam);
+    }
 }
