@@ -28,6 +28,8 @@ static NORETURN void bsp_main(void)
 		run_counter();
 	if (options.mode == MODE_EMULATION_FAILURE)
 		run_emulation_failure();
+	if (options.mode == MODE_BLK_SOAK)
+		run_blk_soak(&options);
 
 	test_cmdline();
 	test_memmap(&options);

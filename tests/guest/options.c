@@ -153,6 +153,8 @@ static void parse_token(const char *token, const char *end, struct options *o)
 			o->mode = MODE_EMULATION_FAILURE;
 		else if (equals(v, end, "counter"))
 			o->mode = MODE_COUNTER;
+		else if (equals(v, end, "blk-soak"))
+			o->mode = MODE_BLK_SOAK;
 	}
 }
 

@@ -24,5 +24,6 @@ NORETURN void ap_main(unsigned cpu);
 
 NORETURN void run_counter(void);
 NORETURN void run_emulation_failure(void);
+NORETURN void run_blk_soak(const struct options *options);
 
 #endif

@@ -113,14 +113,15 @@ public sealed class VirtualMachine : IDisposable
     /// <summary>Writes to <paramref name="eventFd"/> raise <paramref name="gsi"/> inside KVM.</summary>
     public void AssignIrqFd(SafeHandle eventFd, uint gsi) => _vm.AssignIrqFd(eventFd, gsi);
 
-    /// <summary>Writes the firmware tables, then loads the kernel, initrd and command line into guest memory.</summary>
-    public void Boot(BootRequest request)
+    /// <summary>Writes the firmware tables, then loads the kernel, initrd and command line into guest memory; returns where it starts.</summary>
+    public BootEntry Boot(BootRequest request)
     {
         GuestAddress rsdp = FirmwareTables.Write(Memory, new PlatformDescription(Config.Cpus, _platformDevices));
         // On PVM, leaf 1 still shows XSAVE to CPL0 whatever KVM_SET_CPUID2 says, so Linux is told as well.
         string[] linuxParameters = EmulatedKernelMode ? ["clearcpuid=xsave"] : [];
         _entry = KernelLoader.Load(Memory, request, new BootPlatform(_kernelParameters, linuxParameters, rsdp));
         Timeline.Mark("kernel loaded");
+        return _entry;
     }
 
     /// <summary>Creates and starts the vCPUs and blocks until the VM ends; returns why it ended.</summary>
