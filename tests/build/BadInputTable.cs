@@ -58,7 +58,7 @@ public sealed class BadInputFixture : IDisposable
     /// <summary>{guest}, {files}/NAME as {NAME}, {root}, {long} (a path too long for a Unix socket).</summary>
     public string Expand(string argument)
     {
-        argument = argument.Replace("{guest}", TestEnvironment.Guest).Replace("{root}", _root.Path).Replace("{runtime}", Runtime)
+        argument = argument.Replace("{guest}", TestEnvironment.Guest).Replace("{root}", _root.Path).Replace("{runtime}", Runtime).Replace("{files}", Files)
             .Replace("{long}", Path.Combine(Files, new string('s', 120)));
         foreach (var name in new[] { "empty", "text", "random", "disk", "odd-disk", "noteless.elf", "pvh-outside.elf", "arm.elf", "dyn.elf",
                      "elf32.elf", "phdrs.elf", "sparse-20g", "fifo", "dir", "fake.sock", "missing" })

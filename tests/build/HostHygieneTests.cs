@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Sockets;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -183,12 +182,12 @@ public sealed class HostHygieneTests(ITestOutputHelper output) : IDisposable
         string regular = Path.Combine(directory, "notes.sock");
         File.WriteAllText(regular, "a user's file\n");
         string dead = Path.Combine(directory, "dead.sock");
-        using (var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
+        using (var vm = await RunningVm.StartAsync(_runtime.Path, "dead"))
         {
-            socket.Bind(new UnixDomainSocketEndPoint(dead));
-            socket.Listen(1);
+            vm.Signal(PosixSignal.SIGKILL);
+            Assert.Equal(128 + PosixSignal.SIGKILL, await vm.WaitForExitAsync(TimeSpan.FromSeconds(5)));
         }
-        Assert.True(File.Exists(dead));
+        Assert.True(File.Exists(dead), "the killed VM's socket should still be there");
         var list = await GlueInvocation.RunAsync(_runtime.Path, "list");
         Assert.True(list.ExitCode == 0 && list.Stdout.Count == 1, list.Describe());
         Assert.True(File.Exists(regular), "glue list removed a regular file named *.sock");
@@ -227,13 +226,14 @@ public sealed class HostHygieneTests(ITestOutputHelper output) : IDisposable
             using var frontend = new VhostUserFrontend(socket);
             frontend.Send(VhostUserFrontend.GetFeatures, []);
             Assert.NotNull(frontend.ReadReply());
-            if (i == Math.Min(20, cycles / 2)) warm = await ProcessUsage.SettledAsync(device.Pid, i + 1, device);
+            if (i == cycles / 2) warm = await ProcessUsage.SettledAsync(device.Pid, i + 1, device);
         }
         var end = await ProcessUsage.SettledAsync(device.Pid, cycles, device);
         var result = await device.StopAsync();
         Assert.Equal(0, result.ExitCode);
         output.WriteLine($"{cycles} connect/disconnect cycles: fds {warm.Fds} -> {end.Fds}, threads {warm.Threads} -> {end.Threads}, RSS {warm.RssKiB} -> {end.RssKiB} KiB");
-        Assert.True(end.Fds <= warm.Fds && end.Threads <= warm.Threads && end.RssKiB <= warm.RssKiB + 8 * 1024,
+        // A leak grows with the cycles; the thread pool may add a worker or two once, whatever the count.
+        Assert.True(end.Fds <= warm.Fds && end.Threads <= warm.Threads + 2 && end.RssKiB <= warm.RssKiB + 8 * 1024,
             $"grew: fds {warm.Fds} -> {end.Fds}, threads {warm.Threads} -> {end.Threads}, RSS {warm.RssKiB} -> {end.RssKiB} KiB");
         Assert.Empty(Directory.EnumerateFileSystemEntries(_directory.Path));
     }

@@ -44,7 +44,7 @@ public static class KernelLoader
             throw new BootException($"{request.KernelPath} is not a kernel Glue can boot: neither a bzImage nor an ELF");
         }
         var elf = ElfKernel.Parse(image, request.KernelPath);
-        if (elf.PvhEntry is null && !elf.IsLinux && request.Protocol != BootProtocol.Linux64)
+        if (elf.PvhEntry is null && !elf.IsLinux && request.Protocol == BootProtocol.Auto)
         {
             throw new BootException(
                 $"{request.KernelPath} is an ELF with neither a PVH entry note (XEN_ELFNOTE_PHYS32_ENTRY) nor Linux notes, so Glue cannot tell how to enter it: " +
