@@ -44,9 +44,10 @@ internal static class RunArguments
         return true;
     }
 
-    /// <summary>For <c>Option&lt;ulong&gt;.CustomParser</c>: the size in bytes, or an error on the option.</summary>
-    public static ulong Memory(ArgumentResult result)
+    /// <summary>For <c>Option&lt;ulong?&gt;.CustomParser</c>: the size in bytes (null when not given), or an error on the option.</summary>
+    public static ulong? Memory(ArgumentResult result)
     {
+        if (result.Tokens.Count == 0) return null; // not given: the default
         string text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
         if (TryParseMemory(text, out ulong bytes, out string error)) return bytes;
         result.AddError(error);
@@ -65,6 +66,7 @@ internal static class RunArguments
     /// <summary>The boot protocol's name, as --help lists them.</summary>
     public static Core.Boot.BootProtocol Boot(ArgumentResult result)
     {
+        if (result.Tokens.Count == 0) return Core.Boot.BootProtocol.Auto;
         string text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
         switch (text)
         {

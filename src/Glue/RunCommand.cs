@@ -26,13 +26,13 @@ internal static class RunCommand
         var boot = new Option<BootProtocol>("--boot")
         {
             CustomParser = RunArguments.Boot,
-            Description = "How to enter the kernel: linux64 (64-bit boot protocol with the zero page) or pvh (the PVH note's 32-bit entry); auto picks linux64 for Linux kernels",
-            DefaultValueFactory = _ => BootProtocol.Auto,
+            HelpName = "auto|linux64|pvh",
+            Description = "How to enter the kernel: linux64 (64-bit boot protocol with the zero page) or pvh (the PVH note's 32-bit entry); auto (the default) picks linux64 for Linux kernels",
         };
         var cpus = new Option<int>("--cpus", "-c") { Description = "Number of vCPUs", DefaultValueFactory = _ => 1, CustomParser = RunArguments.Cpus };
-        var memory = new Option<ulong>("--mem", "-m")
+        var memory = new Option<ulong?>("--mem", "-m")
         {
-            Description = "Guest RAM: MiB, or with a suffix K, M, G, T (512M, 2G)", DefaultValueFactory = _ => 512 * MemoryLayout.MiB, CustomParser = RunArguments.Memory,
+            Description = "Guest RAM: MiB, or with a suffix K, M, G, T (512M, 2G); default 512M", HelpName = "SIZE", CustomParser = RunArguments.Memory,
         };
         var name = new Option<string?>("--name", "-n") { Description = "Name of the VM (default guest-<pid>)" };
 
@@ -49,7 +49,7 @@ internal static class RunCommand
             var timeline = new StartupTimeline(parse.GetValue(verbose));
             timeline.Mark("process start");
             var request = new RunRequest(
-                new MachineConfig(parse.GetValue(cpus), parse.GetValue(memory)),
+                new MachineConfig(parse.GetValue(cpus), parse.GetValue(memory) ?? 512 * MemoryLayout.MiB),
                 new BootRequest(parse.GetValue(kernel)!, parse.GetValue(initrd), parse.GetValue(parameters) ?? "", parse.GetValue(boot), LinuxDefaults: true),
                 parse.GetValue(name) ?? $"guest-{Environment.ProcessId}",
                 devices.Select(d => (d, DeviceOptions.Values(parse, deviceOptions[d]))).ToArray());

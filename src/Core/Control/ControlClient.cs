@@ -51,10 +51,10 @@ public static class ControlClient
                 File.Delete(path);
             return null;
         }
-        catch (SocketException)
+        catch
         {
             socket.Dispose();
-            return null;
+            throw; // a live VM that cannot be reached now (a timeout): the caller says so, it is not "no VM"
         }
     }
 
