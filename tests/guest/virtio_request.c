@@ -14,8 +14,8 @@ bool virtio_wait_used(struct virtio_channel *c, uint32_t *head, uint32_t *writte
 {
 	uint64_t deadline = tsc_deadline_us(VIRTIO_REQUEST_TIMEOUT_US);
 	while (!virtq_get_used(&c->vq, head, written))
-		if (tsc_passed(deadline))
-			return false;
+		if (tsc_passed(deadline)) /* one more look: a VM paused between the two checks finds the deadline passed */
+			return virtq_get_used(&c->vq, head, written);
 	return true;
 }
 
