@@ -53,7 +53,7 @@ bool virtio_request(struct virtio_channel *c, const struct virtq_buffer *buffers
 
 	uint64_t deadline = tsc_deadline_us(VIRTIO_INTERRUPT_TIMEOUT_US);
 	while (c->dev->used_interrupts < c->expected_interrupts)
-		if (tsc_passed(deadline))
+		if (tsc_passed(deadline) && c->dev->used_interrupts < c->expected_interrupts) /* as in virtio_wait_used */
 			return problem(f, "request %u: used, but %u of %u interrupts after %u ms", number,
 				       c->dev->used_interrupts, c->expected_interrupts, VIRTIO_INTERRUPT_TIMEOUT_US / 1000);
 	return true;
