@@ -16,7 +16,15 @@ internal static class ControlCommands
             string? target = parse.GetValue(vmName);
             bool every = parse.GetValue(all);
             if ((target is null) == !every) return ErrorReport.Usage($"{name} needs either --name NAME or --all");
-            var names = every ? RuntimeDirectory.SocketNames().ToArray() : [target!];
+            IReadOnlyList<string> names;
+            try
+            {
+                names = every ? RuntimeDirectory.SocketNames() : [target!];
+            }
+            catch (RuntimeDirectoryException e)
+            {
+                return ErrorReport.Usage(e.Message);
+            }
             int exitCode = ExitCodes.Success;
             foreach (string vm in names)
             {
@@ -30,7 +38,7 @@ internal static class ControlCommands
 
     private static int SendOne(string name, ControlRequest request)
     {
-        if (!RuntimeDirectory.IsValidName(name)) return ErrorReport.Usage($"invalid VM name '{name}'");
+        if (!RuntimeDirectory.IsValidName(name)) return ErrorReport.Usage($"invalid VM name '{name}': a name is {RuntimeDirectory.NameRule}");
         try
         {
             var reply = ControlClient.Send(name, request);
@@ -46,6 +54,10 @@ internal static class ControlCommands
         catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException)
         {
             return ErrorReport.Fail($"VM '{name}': {e.Message}", ExitCodes.VmFailed);
+        }
+        catch (RuntimeDirectoryException e)
+        {
+            return ErrorReport.Usage(e.Message);
         }
     }
 }

@@ -21,7 +21,14 @@ internal static class DeviceCommand
         if (features.OfType<IVirtioBackendFeature>().FirstOrDefault() is not { } backend) return null;
         var command = new Command("device",
             $"Serve one virtio device over {backend.Name}: glue listens on --socket PATH, and a frontend VMM (QEMU: -chardev socket,path=PATH) connects");
-        foreach (var feature in features.OfType<IVirtioDeviceFeature>()) command.Subcommands.Add(Subcommand(feature, backend, verbose));
+        var served = features.OfType<IVirtioDeviceFeature>().ToList();
+        foreach (var feature in served) command.Subcommands.Add(Subcommand(feature, backend, verbose));
+        // `glue device` alone, or with a device this build does not have: say which it has.
+        command.TreatUnmatchedTokensAsErrors = false;
+        string names = string.Join(", ", served.Select(CommandName));
+        command.SetAction(parse => ErrorReport.Usage(parse.UnmatchedTokens.Count > 0
+            ? $"glue device: no device '{parse.UnmatchedTokens[0]}' in this build; it serves {names}"
+            : $"glue device needs a device: one of {names} (see glue device --help)"));
         return command;
     }
 
@@ -41,8 +48,8 @@ internal static class DeviceCommand
         command.SetAction(parse =>
         {
             var values = DeviceOptions.Values(parse, options);
-            // A device whose one option is a switch (`--rng`) needs none here: asking for the device says it.
-            if (DeviceOptions.NoneGiven(parse, options) && options.Length == 1)
+            // A device whose one option is its own name (`--rng`, `--console`) needs none here: asking for the device says it.
+            if (DeviceOptions.NoneGiven(parse, options) && options is [var only] && only.Name == "--" + CommandName(feature))
                 values = new DeviceOptionValues(new Dictionary<string, string[]> { [options[0].Name] = [""] });
             return Execute(feature, backend, parse.GetValue(socket)!, values, parse.GetValue(verbose), parse.GetValue(unsealed));
         });
@@ -57,6 +64,7 @@ internal static class DeviceCommand
         IVirtioDevice? device = null;
         try
         {
+            if (UnixSocketPath.Problem(socketPath, "--socket") is { } problem) return ErrorReport.Usage(problem);
             device = CreateOne(feature, values);
             using var server = backend.Listen(socketPath, device, message => Console.Error.WriteLine($"glue: {message}"), verbose, allowUnsealedMemory);
             stopping.Server = server;
@@ -72,6 +80,10 @@ internal static class DeviceCommand
         catch (NativeError e)
         {
             return ErrorReport.Fail(e.Message, ExitCodes.VmFailed);
+        }
+        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or UnauthorizedAccessException)
+        {
+            return ErrorReport.Usage($"--socket {socketPath}: cannot listen there: {e.Message}");
         }
         finally
         {

@@ -13,7 +13,7 @@ internal static class DeviceOptions
     /// </summary>
     public static Option<string[]> For(IDeviceFeature device, DeviceOption option)
     {
-        var cli = new Option<string[]>(option.Name)
+        var cli = new Option<string[]>(option.Name, option.Alias is null ? [] : [option.Alias])
         {
             Description = $"{option.Description} [{device.Name}]",
             Arity = ArgumentArity.ZeroOrMore,

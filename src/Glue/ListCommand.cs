@@ -14,7 +14,16 @@ internal static class ListCommand
         command.SetAction(parse =>
         {
             var vms = new List<VmStatus>();
-            foreach (string name in RuntimeDirectory.SocketNames())
+            IReadOnlyList<string> names;
+            try
+            {
+                names = RuntimeDirectory.SocketNames();
+            }
+            catch (RuntimeDirectoryException e)
+            {
+                return ErrorReport.Usage(e.Message);
+            }
+            foreach (string name in names)
             {
                 try
                 {

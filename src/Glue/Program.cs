@@ -2,8 +2,11 @@ using System.CommandLine;
 using System.CommandLine.Help;
 using Glue;
 using Glue.Core.Control;
+using Glue.Core.Terminal;
 
 // glue [-v] <command>: each `glue run` process is one VM.
+StandardStream.Guard();
+RuntimeDiagnostics.Close();
 var verbose = new Option<bool>("--verbose", "-v") { Description = "Print start-up timings and how the VM ended", Recursive = true };
 var version = new Option<bool>("--version") { Description = "Print the version, the manifest and the devices compiled in" };
 

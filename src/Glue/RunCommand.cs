@@ -25,14 +25,18 @@ internal static class RunCommand
         };
         var boot = new Option<BootProtocol>("--boot")
         {
-            Description = "How to enter the kernel: linux64 (64-bit boot protocol with the zero page) or pvh (the PVH note's 32-bit entry); auto picks linux64 for Linux kernels",
-            DefaultValueFactory = _ => BootProtocol.Auto,
+            CustomParser = RunArguments.Boot,
+            HelpName = "auto|linux64|pvh",
+            Description = "How to enter the kernel: linux64 (64-bit boot protocol with the zero page) or pvh (the PVH note's 32-bit entry); auto (the default) picks linux64 for Linux kernels",
         };
-        var cpus = new Option<int>("--cpus", "-c") { Description = "Number of vCPUs", DefaultValueFactory = _ => 1 };
-        var memory = new Option<long>("--mem", "-m") { Description = "Guest RAM in MiB", DefaultValueFactory = _ => 512 };
+        var cpus = new Option<int>("--cpus", "-c") { Description = "Number of vCPUs", DefaultValueFactory = _ => 1, CustomParser = RunArguments.Cpus };
+        var memory = new Option<ulong?>("--mem", "-m")
+        {
+            Description = "Guest RAM: MiB, or with a suffix K, M, G, T (512M, 2G); default 512M", HelpName = "SIZE", CustomParser = RunArguments.Memory,
+        };
         var name = new Option<string?>("--name", "-n") { Description = "Name of the VM (default guest-<pid>)" };
 
-        var command = new Command("run", "Boot a VM in the foreground: its serial console is this terminal")
+        var command = new Command("run", RunHelp.Description)
         {
             kernel, initrd, parameters, boot, cpus, memory, name,
         };
@@ -48,7 +52,7 @@ internal static class RunCommand
             var timeline = new StartupTimeline(parse.GetValue(verbose));
             timeline.Mark("process start");
             var request = new RunRequest(
-                new MachineConfig(parse.GetValue(cpus), checked((ulong)Math.Max(0, parse.GetValue(memory)) * MemoryLayout.MiB)),
+                new MachineConfig(parse.GetValue(cpus), parse.GetValue(memory) ?? 512 * MemoryLayout.MiB),
                 new BootRequest(parse.GetValue(kernel)!, parse.GetValue(initrd), parse.GetValue(parameters) ?? "", parse.GetValue(boot), LinuxDefaults: true),
                 parse.GetValue(name) ?? $"guest-{Environment.ProcessId}",
                 devices.Select(d => (d, DeviceOptions.Values(parse, deviceOptions[d]))).ToArray(),
@@ -76,7 +80,7 @@ internal static class RunCommand
             using var vm = VirtualMachine.Create(request.Machine, timeline);
             stopping.Machine = vm;
             Attach(vm, request.Devices, transport);
-            vm.Boot(request.Boot);
+            if (vm.Boot(request.Boot).Linux && VirtualMachine.EmulatedKernelMode) Console.Error.WriteLine($"glue: {RunHelp.PvmLinuxWarning}");
             control.Serve(vm);
             if (stopping.Signal is { } early) vm.RequestExit(new VmExit(VmExitKind.Stopped, $"stopped by {early}"));
             var exit = vm.Run();
@@ -84,7 +88,8 @@ internal static class RunCommand
             if (timeline.Enabled) Console.Error.WriteLine($"glue: {request.Name}: {exit.Message}");
             return exit.ExitCode;
         }
-        catch (Exception e) when (e is MachineConfigException or BootException or FirmwareException or DeviceConfigException or ControlNameException)
+        catch (Exception e) when (e is MachineConfigException or BootException or FirmwareException or DeviceConfigException or ControlNameException
+            or RuntimeDirectoryException)
         {
             return ErrorReport.Usage(e.Message);
         }

@@ -22,6 +22,8 @@ public sealed class GlueDevice : IDisposable
 
     public string Socket { get; }
 
+    public int Pid => _process.Id;
+
     /// <summary>Starts glue device with <paramref name="arguments"/> after `device`, and waits for <paramref name="socket"/> to appear.</summary>
     public static async Task<GlueDevice> StartAsync(string socket, string[] arguments, NetworkNamespace? ns = null)
     {

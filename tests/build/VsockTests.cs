@@ -27,7 +27,9 @@ public class VsockTests(ITestOutputHelper output)
         server.Bind(new UnixDomainSocketEndPoint(uds + "_52"));
         server.Listen(1);
 
-        var glue = GlueBinary.BootAsync("glue.vsock=7:52:1234", "--vsock", $"cid=7,uds={uds}", "--virtio-transport", "mmio");
+        // CIDs are unique per host: a random one, so that other runs on this host do not collide with it.
+        int cid = Random.Shared.Next(100_000, 900_000);
+        var glue = GlueBinary.BootAsync($"glue.vsock={cid}:52:1234", "--vsock", $"cid={cid},uds={uds}", "--virtio-transport", "mmio");
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         var guestConnect = Task.Run(async () =>
         {
@@ -89,9 +91,10 @@ public class VsockTests(ITestOutputHelper output)
     public async Task ACidAnotherRunningVmHoldsIsAUsageError()
     {
         using var directory = new TempDirectory();
-        using var first = await RunningVm.StartAsync(directory.Path, "holder", "--vsock", $"cid=9,uds={directory.Path}/first.sock");
+        int cid = Random.Shared.Next(100_000, 900_000);
+        using var first = await RunningVm.StartAsync(directory.Path, "holder", "--vsock", $"cid={cid},uds={directory.Path}/first.sock");
         Assert.True(File.Exists($"{directory.Path}/first.sock"));
-        await AssertUsageErrorAsync(directory, "--vsock", $"cid=9,uds={directory.Path}/v.sock");
+        await AssertUsageErrorAsync(directory, "--vsock", $"cid={cid},uds={directory.Path}/v.sock");
         Assert.True(File.Exists($"{directory.Path}/first.sock"), "the running VM's socket was touched");
     }
 

@@ -34,6 +34,8 @@ static NORETURN void bsp_main(void)
 		run_blkbench(&options);
 	if (options.mode == MODE_NETBENCH)
 		run_netbench(&options);
+	if (options.mode == MODE_BLK_SOAK)
+		run_blk_soak(&options);
 
 	test_cmdline();
 	test_memmap(&options);

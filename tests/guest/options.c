@@ -159,6 +159,8 @@ static void parse_token(const char *token, const char *end, struct options *o)
 			o->mode = MODE_BLKBENCH;
 		else if (equals(v, end, "netbench"))
 			o->mode = MODE_NETBENCH;
+		else if (equals(v, end, "blk-soak"))
+			o->mode = MODE_BLK_SOAK;
 	}
 }
 

@@ -12,6 +12,7 @@
  * and an indirect descriptor (when negotiated); a batch of reads with notifications suppressed must
  * bring no interrupt; every other request exactly one.
  */
+#include "blk_pattern.h"
 #include "format.h"
 #include "report.h"
 #include "tests.h"
@@ -56,13 +57,13 @@ static uint8_t pattern_byte(uint32_t seed, uint64_t offset)
 	return (uint8_t)(word >> (8 * (offset % 4)));
 }
 
-static void fill_pattern(uint8_t *buffer, uint32_t seed, uint64_t sector, uint32_t bytes)
+void blk_fill_pattern(uint8_t *buffer, uint32_t seed, uint64_t sector, uint32_t bytes)
 {
 	for (uint32_t i = 0; i < bytes; i++)
 		buffer[i] = pattern_byte(seed, sector * SECTOR_BYTES + i);
 }
 
-static bool check_pattern(struct findings *f, const uint8_t *buffer, uint32_t seed, uint64_t sector, uint32_t bytes)
+bool blk_check_pattern(struct findings *f, const uint8_t *buffer, uint32_t seed, uint64_t sector, uint32_t bytes)
 {
 	for (uint32_t i = 0; i < bytes; i++) {
 		uint64_t offset = sector * SECTOR_BYTES + i;
@@ -124,7 +125,7 @@ static bool read_and_compare(struct disk *disk, uint64_t first, uint64_t count, 
 		uint32_t bytes = (uint32_t)((first + count - s < CHUNK_SECTORS ? first + count - s : CHUNK_SECTORS) * SECTOR_BYTES);
 		uint8_t status;
 		if (!blk_request(disk, VIRTIO_BLK_T_IN, s, data[0], bytes, &status) ||
-		    !expect_status(disk, "read", s, status, VIRTIO_BLK_S_OK) || !check_pattern(disk->f, data[0], seed, s, bytes))
+		    !expect_status(disk, "read", s, status, VIRTIO_BLK_S_OK) || !blk_check_pattern(disk->f, data[0], seed, s, bytes))
 			return false;
 	}
 	return true;
@@ -153,7 +154,7 @@ static bool check_write(struct disk *disk, const struct blk_expect *e)
 	for (uint64_t s = e->write_sector; s < end; s += CHUNK_SECTORS) {
 		uint32_t bytes = (uint32_t)((end - s < CHUNK_SECTORS ? end - s : CHUNK_SECTORS) * SECTOR_BYTES);
 		uint8_t status;
-		fill_pattern(data[0], e->write_seed, s, bytes);
+		blk_fill_pattern(data[0], e->write_seed, s, bytes);
 		if (!blk_request(disk, VIRTIO_BLK_T_OUT, s, data[0], bytes, &status) ||
 		    !expect_status(disk, "write", s, status, VIRTIO_BLK_S_OK))
 			return false;
@@ -178,7 +179,7 @@ static bool check_write(struct disk *disk, const struct blk_expect *e)
 static bool check_read_only(struct disk *disk, const struct blk_expect *e)
 {
 	uint8_t status;
-	fill_pattern(data[0], ~e->pattern_seed, 0, SECTOR_BYTES);
+	blk_fill_pattern(data[0], ~e->pattern_seed, 0, SECTOR_BYTES);
 	if (!blk_request(disk, VIRTIO_BLK_T_OUT, 0, data[0], SECTOR_BYTES, &status) ||
 	    !expect_status(disk, "write to the read-only disk", 0, status, VIRTIO_BLK_S_IOERR))
 		return false;
@@ -226,7 +227,7 @@ static bool check_suppressed_batch(struct disk *disk, const struct blk_expect *e
 	disk->c.requests += batch;
 	for (uint32_t i = 0; i < batch; i++)
 		if (!expect_status(disk, "batch read", i, requests[i].status, VIRTIO_BLK_S_OK) ||
-		    (e->pattern_given && !check_pattern(disk->f, data[i], e->pattern_seed, i, SECTOR_BYTES)))
+		    (e->pattern_given && !blk_check_pattern(disk->f, data[i], e->pattern_seed, i, SECTOR_BYTES)))
 			return false;
 	tsc_delay_us(10000);
 	if (disk->c.dev->used_interrupts != before)

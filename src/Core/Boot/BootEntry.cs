@@ -12,5 +12,5 @@ public enum EntryMode
     Long64,
 }
 
-/// <summary>Where and how the boot vCPU starts: the one thing a boot loader hands to the vCPU setup.</summary>
-public sealed record BootEntry(EntryMode Mode, GuestAddress EntryPoint, GuestAddress BootInfo);
+/// <summary>Where and how the boot vCPU starts: the one thing a boot loader hands to the vCPU setup; Linux says the kernel is Linux.</summary>
+public sealed record BootEntry(EntryMode Mode, GuestAddress EntryPoint, GuestAddress BootInfo, bool Linux = false);

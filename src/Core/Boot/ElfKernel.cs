@@ -15,6 +15,8 @@ public sealed class ElfKernel
     private const byte ELFCLASS64 = 2;
     private const byte ELFDATA2LSB = 1;
     private const ushort EM_X86_64 = 62;
+    private const ushort ET_EXEC = 2;
+    private const ushort ET_DYN = 3;
     private const uint PT_LOAD = 1;
     private const uint PT_NOTE = 4;
     private const int Elf64EhdrSize = 64;
@@ -45,13 +47,22 @@ public sealed class ElfKernel
     public static bool HasElfMagic(ReadOnlySpan<byte> image) =>
         image.Length >= 4 && image[0] == 0x7f && image[1] == (byte)'E' && image[2] == (byte)'L' && image[3] == (byte)'F';
 
-    /// <summary>Parses the headers; throws <see cref="BootException"/> naming what is wrong.</summary>
-    public static ElfKernel Parse(ReadOnlySpan<byte> image)
+    /// <summary>Parses the headers; throws <see cref="BootException"/> naming what is wrong (and <paramref name="path"/>, if given).</summary>
+    public static ElfKernel Parse(ReadOnlySpan<byte> image, string? path = null)
     {
-        if (!HasElfMagic(image)) throw new BootException("not an ELF image");
-        if (image.Length < Elf64EhdrSize) throw new BootException("ELF header is truncated");
-        if (image[4] != ELFCLASS64 || image[5] != ELFDATA2LSB) throw new BootException("not a 64-bit little-endian ELF");
-        if (BinaryPrimitives.ReadUInt16LittleEndian(image[18..]) != EM_X86_64) throw new BootException("ELF is not for x86-64");
+        string file = path is null ? "" : $"{path}: ";
+        if (!HasElfMagic(image)) throw new BootException($"{file}not an ELF image");
+        if (image.Length < Elf64EhdrSize) throw new BootException($"{file}ELF header is truncated");
+        if (image[4] != ELFCLASS64 || image[5] != ELFDATA2LSB) throw new BootException($"{file}not a 64-bit little-endian ELF");
+        if (BinaryPrimitives.ReadUInt16LittleEndian(image[18..]) != EM_X86_64) throw new BootException($"{file}ELF is not for x86-64");
+        ushort elfType = BinaryPrimitives.ReadUInt16LittleEndian(image[16..]);
+        if (elfType != ET_EXEC)
+        {
+            // A kernel is linked at fixed physical addresses; a PIE program or shared library (/bin/ls) is ET_DYN.
+            throw new BootException(elfType == ET_DYN
+                ? $"{file}is a program or shared library (ELF type ET_DYN), not a kernel"
+                : $"{file}is not an executable ELF (type {elfType}, expected ET_EXEC), not a kernel");
+        }
 
         ulong entry = BinaryPrimitives.ReadUInt64LittleEndian(image[24..]);
         ulong phoff = BinaryPrimitives.ReadUInt64LittleEndian(image[32..]);
@@ -59,7 +70,7 @@ public sealed class ElfKernel
         ushort phnum = BinaryPrimitives.ReadUInt16LittleEndian(image[56..]);
         if (phentsize != Elf64PhdrSize || phnum == 0 || !Fits(image, phoff, (ulong)phnum * Elf64PhdrSize))
         {
-            throw new BootException("ELF program headers are missing or truncated");
+            throw new BootException($"{file}ELF program headers are missing or truncated");
         }
 
         var segments = new List<ElfSegment>();
@@ -74,10 +85,10 @@ public sealed class ElfKernel
             ulong filesz = BinaryPrimitives.ReadUInt64LittleEndian(ph[32..]);
             ulong memsz = BinaryPrimitives.ReadUInt64LittleEndian(ph[40..]);
             if (type is not (PT_LOAD or PT_NOTE)) continue;
-            if (!Fits(image, offset, filesz)) throw new BootException($"ELF segment {i} lies outside the file");
+            if (!Fits(image, offset, filesz)) throw new BootException($"{file}ELF segment {i} lies outside the file");
             if (type == PT_LOAD)
             {
-                if (filesz > memsz) throw new BootException($"ELF segment {i} has more file bytes than memory bytes");
+                if (filesz > memsz) throw new BootException($"{file}ELF segment {i} has more file bytes than memory bytes");
                 segments.Add(new ElfSegment(offset, paddr, filesz, memsz));
             }
             else
@@ -87,7 +98,9 @@ public sealed class ElfKernel
                 isLinux |= HasLinuxNote(notes);
             }
         }
-        if (segments.Count == 0) throw new BootException("ELF has no loadable segments");
+        if (segments.Count == 0) throw new BootException($"{file}ELF has no loadable segments");
+        if (!segments.Any(s => Contains(s, entry)) && (pvhEntry is null || !segments.Any(s => Contains(s, pvhEntry.Value))))
+            throw new BootException($"{file}its entry point 0x{entry:x} lies in none of its loadable segments");
         return new ElfKernel(entry, pvhEntry, isLinux, segments);
     }
 
@@ -148,6 +161,9 @@ public sealed class ElfKernel
             return true;
         }
     }
+
+    private static bool Contains(ElfSegment segment, ulong address) =>
+        address >= segment.Address && address - segment.Address < segment.MemorySize;
 
     private static ulong Align4(uint value) => ((ulong)value + 3) & ~3UL;
 

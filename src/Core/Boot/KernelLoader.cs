@@ -50,13 +50,19 @@ public static class KernelLoader
     public static BootEntry Load(GuestMemory memory, BootRequest request, BootPlatform? platform = null)
     {
         platform ??= BootPlatform.None;
-        byte[] image = ReadFile(request.KernelPath, "kernel");
+        byte[] image = KernelFile.Read(request.KernelPath, "kernel", "-k", memory.Size);
         if (SetupHeader.IsBzImage(image)) return LoadBzImage(memory, image, request, platform);
         if (!ElfKernel.HasElfMagic(image))
         {
             throw new BootException($"{request.KernelPath} is not a kernel Glue can boot: neither a bzImage nor an ELF");
         }
-        var elf = ElfKernel.Parse(image);
+        var elf = ElfKernel.Parse(image, request.KernelPath);
+        if (elf.PvhEntry is null && !elf.IsLinux && request.Protocol == BootProtocol.Auto)
+        {
+            throw new BootException(
+                $"{request.KernelPath} is an ELF with neither a PVH entry note (XEN_ELFNOTE_PHYS32_ENTRY) nor Linux notes, so Glue cannot tell how to enter it: " +
+                "boot a PVH kernel, a Linux vmlinux or bzImage, or say --boot linux64 for a kernel that takes the Linux 64-bit boot protocol");
+        }
         bool pvh = request.Protocol switch
         {
             BootProtocol.Pvh => elf.PvhEntry is not null
@@ -74,10 +80,10 @@ public static class KernelLoader
         {
             PvhStartInfo.Write(memory, platform.MemoryMapFor(memory), MemoryLayout.CommandLine, initrd, platform.Rsdp?.Value ?? 0);
             BootGdt.Write(memory, BootGdt.Descriptors(EntryMode.Protected32));
-            return new BootEntry(EntryMode.Protected32, new GuestAddress(elf.PvhEntry!.Value), MemoryLayout.PvhStartInfo);
+            return new BootEntry(EntryMode.Protected32, new GuestAddress(elf.PvhEntry!.Value), MemoryLayout.PvhStartInfo, elf.IsLinux);
         }
         ZeroPage.Write(memory, platform.MemoryMapFor(memory), [], MemoryLayout.CommandLine, initrd, platform.Rsdp);
-        return EnterLongMode(memory, new GuestAddress(elf.Entry));
+        return EnterLongMode(memory, new GuestAddress(elf.Entry), elf.IsLinux);
     }
 
     /// <summary>Loads a bzImage's protected-mode kernel at its preferred address; its setup code is not run.</summary>
@@ -108,14 +114,14 @@ public static class KernelLoader
         LoadedInitrd? initrd = LoadInitrd(memory, request.InitrdPath, load.Offset(needed), ceiling);
         ZeroPage.Write(
             memory, platform.MemoryMapFor(memory), image.AsSpan(SetupHeader.SetupSectsOffset, header.HeaderEnd - SetupHeader.SetupSectsOffset), MemoryLayout.CommandLine, initrd, platform.Rsdp);
-        return EnterLongMode(memory, load.Offset(BzImage64BitEntryOffset));
+        return EnterLongMode(memory, load.Offset(BzImage64BitEntryOffset), linux: true);
     }
 
-    private static BootEntry EnterLongMode(GuestMemory memory, GuestAddress entry)
+    private static BootEntry EnterLongMode(GuestMemory memory, GuestAddress entry, bool linux)
     {
         BootGdt.Write(memory, BootGdt.Descriptors(EntryMode.Long64));
         IdentityPageTables.Write(memory);
-        return new BootEntry(EntryMode.Long64, entry, MemoryLayout.ZeroPage);
+        return new BootEntry(EntryMode.Long64, entry, MemoryLayout.ZeroPage, linux);
     }
 
     /// <summary>Copies every PT_LOAD segment to its physical address; returns the end of the highest one.</summary>
@@ -157,7 +163,7 @@ public static class KernelLoader
     private static LoadedInitrd? LoadInitrd(GuestMemory memory, string? path, GuestAddress floor, ulong ceiling)
     {
         if (path is null) return null;
-        byte[] initrd = ReadFile(path, "initrd");
+        byte[] initrd = KernelFile.Read(path, "initrd", "-i", memory.Size);
         ulong bottom = floor.AlignUp(PageSize).Value;
         if ((ulong)initrd.Length > ceiling || ((ceiling - (ulong)initrd.Length) & ~(PageSize - 1)) < bottom)
         {
@@ -166,17 +172,5 @@ public static class KernelLoader
         var address = new GuestAddress((ceiling - (ulong)initrd.Length) & ~(PageSize - 1));
         memory.Write(address, initrd);
         return new LoadedInitrd(address, (ulong)initrd.Length);
-    }
-
-    private static byte[] ReadFile(string path, string what)
-    {
-        try
-        {
-            return File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new BootException($"cannot read {what} {path}: {e.Message}");
-        }
     }
 }

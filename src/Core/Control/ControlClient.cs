@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Text;
+using Glue.Core.Interop;
 using Glue.Core.Machine;
 
 namespace Glue.Core.Control;
@@ -33,10 +34,15 @@ public static class ControlClient
         return new ControlReply((ControlStatus)reply.Type, reply.Payload);
     }
 
-    /// <summary>Connects to a socket; removes it and returns null when nothing listens there any more.</summary>
+    /// <summary>
+    /// Connects to a VM's socket; null when no VM listens there. Only a file that is provably a dead Glue socket
+    /// is removed: a Unix socket of this user that refuses connections (its VM was killed). Anything else
+    /// (a regular file named *.sock, another user's socket) is left alone and reported as no VM.
+    /// </summary>
     internal static Socket? Connect(string path)
     {
-        if (!File.Exists(path)) return null;
+        if (FileStatus.OfLink(path, out var before) != 0 || before.Kind != FileKind.Socket) return null;
+        if (System.Text.Encoding.UTF8.GetByteCount(path) > UnixSocketPath.MaxBytes) return null;
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
         {
             ReceiveTimeout = (int)Timeout.TotalMilliseconds,
@@ -49,10 +55,16 @@ public static class ControlClient
         }
         catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionRefused or SocketError.AddressNotAvailable)
         {
-            // The VM that bound it is gone (killed): its socket file is stale.
             socket.Dispose();
-            File.Delete(path);
+            // Still the same socket file, ours: the VM that bound it is gone and nothing can reach it again.
+            if (before.Owner == Libc.GetEuid() && FileStatus.OfLink(path, out var now) == 0 && now.Inode == before.Inode && now.Device == before.Device)
+                File.Delete(path);
             return null;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw; // a live VM that cannot be reached now (a timeout): the caller says so, it is not "no VM"
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Glue.Core.Interop;
 using Glue.Core.Machine;
 
 namespace Glue.Core.Control;
@@ -29,14 +30,18 @@ public sealed class ControlServer : IDisposable
     {
         if (!RuntimeDirectory.IsValidName(name))
         {
-            throw new ControlNameException($"invalid VM name '{name}': use letters, digits, '.', '_' and '-' (at most 64)");
+            throw new ControlNameException($"invalid VM name '{name}': use {RuntimeDirectory.NameRule}");
         }
-        RuntimeDirectory.Create();
         string path = RuntimeDirectory.SocketPath(name);
+        if (System.Text.Encoding.UTF8.GetByteCount(path) > UnixSocketPath.MaxBytes)
+            throw new RuntimeDirectoryException($"the control socket {path} is longer than a Unix socket path may be ({UnixSocketPath.MaxBytes} bytes): set XDG_RUNTIME_DIR to a shorter directory");
+        RuntimeDirectory.Create();
         using (var existing = ControlClient.Connect(path))
         {
             if (existing is not null) throw new ControlNameException($"a VM named '{name}' is already running");
         }
+        if (FileStatus.OfLink(path, out var status) == 0)
+            throw new ControlNameException($"{path} exists and is not a Glue socket ({status.KindText}): remove it, or give another -n NAME");
         var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {

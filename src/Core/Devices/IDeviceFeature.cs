@@ -24,8 +24,8 @@ public interface IPlatformDeviceFeature : IDeviceFeature
     void Attach(IDevicePlatform machine, DeviceOptionValues values);
 }
 
-/// <summary>One `run` option a device contributes: "--disk" with its help text; repeatable when given more than once.</summary>
-public sealed record DeviceOption(string Name, string Description, bool Repeatable = false);
+/// <summary>One `run` option a device contributes: "--disk" with its help text; repeatable when given more than once; Alias a short form ("-d").</summary>
+public sealed record DeviceOption(string Name, string Description, bool Repeatable = false, string? Alias = null);
 
 /// <summary>The values given on the command line for a device's options.</summary>
 public sealed class DeviceOptionValues(IReadOnlyDictionary<string, string[]> values)

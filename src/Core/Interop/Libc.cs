@@ -8,6 +8,7 @@ namespace Glue.Core.Interop;
 /// </summary>
 public static unsafe partial class Libc
 {
+    public const int O_RDONLY = 0x0;
     public const int O_RDWR = 0x2;
     public const int O_NONBLOCK = 0x800;
     public const int O_CLOEXEC = 0x80000;
@@ -74,6 +75,9 @@ public static unsafe partial class Libc
 
     [LibraryImport("libc", EntryPoint = "writev", SetLastError = true)]
     public static partial nint Writev(int fd, IoVec* iov, int iovcnt);
+
+    [LibraryImport("libc", EntryPoint = "geteuid")]
+    public static partial uint GetEuid();
 
     [LibraryImport("libc", EntryPoint = "strerror")]
     private static partial nint StrError(int errnum);

@@ -124,8 +124,8 @@ public sealed class VirtualMachine : IDevicePlatform, IDisposable
 
     public void AssignIrqFd(SafeHandle eventFd, uint gsi) => _vm.AssignIrqFd(eventFd, gsi);
 
-    /// <summary>Writes the firmware tables, then loads the kernel, initrd and command line into guest memory.</summary>
-    public void Boot(BootRequest request)
+    /// <summary>Writes the firmware tables, then loads the kernel, initrd and command line into guest memory; returns where it starts.</summary>
+    public BootEntry Boot(BootRequest request)
     {
         // A machine with a PCI bus describes its host bridge and ECAM; one without tells Linux not to probe for one.
         var devices = _pci is null ? _platformDevices : [.. _pci.AcpiDevices(Resources), .. _platformDevices];
@@ -136,6 +136,7 @@ public sealed class VirtualMachine : IDevicePlatform, IDisposable
         string[] linuxParameters = EmulatedKernelMode ? ["clearcpuid=xsave"] : [];
         _entry = KernelLoader.Load(Memory, request, new BootPlatform(_kernelParameters, linuxParameters, rsdp, linuxDefaults, reserved));
         Timeline.Mark("kernel loaded");
+        return _entry;
     }
 
     /// <summary>Creates and starts the vCPUs and blocks until the VM ends; returns why it ended.</summary>

@@ -31,7 +31,8 @@ public sealed partial class HostConsole : IDisposable
     {
         var console = new HostConsole(toGuest, onQuit);
         EnterRawMode();
-        new Thread(console.Pump) { Name = "console-input", IsBackground = true }.Start();
+        // A stdin closed before glue started is a file of the runtime's now (StandardStream): the guest gets no input.
+        if (StandardStream.IsInherited(StandardStream.Stdin)) new Thread(console.Pump) { Name = "console-input", IsBackground = true }.Start();
         return console;
     }
 

@@ -1,4 +1,6 @@
+using System.Runtime.InteropServices;
 using Glue.Core.Devices;
+using Glue.Core.Interop;
 using Glue.Virtio;
 using Microsoft.Win32.SafeHandles;
 
@@ -14,7 +16,7 @@ public sealed class BlockFeature : IVirtioDeviceFeature
     public string Name => "blk";
 
     public IReadOnlyList<DeviceOption> Options =>
-        [new(Option, "A raw disk image as a virtio block device: PATH[,ro][,id=STRING] (ro: read-only; id: what GET_ID returns, up to 20 characters)", Repeatable: true)];
+        [new(Option, "A raw disk image as a virtio block device: PATH[,ro][,id=STRING] (ro: read-only; id: what GET_ID returns, up to 20 characters)", Repeatable: true, Alias: "-d")];
 
     public IReadOnlyList<IVirtioDevice> Create(DeviceOptionValues values)
     {
@@ -31,25 +33,30 @@ public sealed class BlockFeature : IVirtioDeviceFeature
         }
     }
 
+    /// <summary>
+    /// A disk is a regular file or a block device, looked at before it is opened (a FIFO would wait for a
+    /// writer) and again once open, non-blocking; then locked (<see cref="DiskLock"/>).
+    /// </summary>
     private static BlockDevice Open(DiskSpec spec)
     {
-        SafeFileHandle file;
+        int errno = FileStatus.Of(spec.Path, out var status);
+        if (errno != 0) throw new DeviceConfigException($"--disk {spec.Path}: {Reason(errno)}");
+        CheckKind(spec.Path, status);
+        int fd = Libc.Open(spec.Path, (spec.ReadOnly ? Libc.O_RDONLY : Libc.O_RDWR) | Libc.O_NONBLOCK | Libc.O_CLOEXEC);
+        if (fd < 0)
+        {
+            errno = Marshal.GetLastPInvokeError();
+            string fix = errno == EROFS || (errno == EACCES && !spec.ReadOnly) ? " (give ,ro to open it read-only)" : "";
+            throw new DeviceConfigException($"--disk {spec.Path}: cannot open: {Reason(errno)}{fix}");
+        }
+        var file = new SafeFileHandle(fd, ownsHandle: true);
         try
         {
-            if (Directory.Exists(spec.Path)) throw new DeviceConfigException($"--disk {spec.Path}: is a directory");
-            file = File.OpenHandle(spec.Path, FileMode.Open, spec.ReadOnly ? FileAccess.Read : FileAccess.ReadWrite, FileShare.Read);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            string reason = e is FileNotFoundException or DirectoryNotFoundException ? "no such file" : e.Message;
-            throw new DeviceConfigException($"--disk {spec.Path}: cannot open: {reason}");
-        }
-
-        try
-        {
+            if (FileStatus.Of(file, out status) == 0) CheckKind(spec.Path, status);
             long bytes = RandomAccess.GetLength(file);
             if (bytes % VirtioBlk.SectorSize != 0)
                 throw new DeviceConfigException($"--disk {spec.Path}: its size, {bytes} bytes, is not a multiple of {VirtioBlk.SectorSize}");
+            DiskLock.Take(file, spec.Path, spec.ReadOnly);
             return new BlockDevice(file, bytes, spec.ReadOnly, spec.Id);
         }
         catch
@@ -58,6 +65,17 @@ public sealed class BlockFeature : IVirtioDeviceFeature
             throw;
         }
     }
+
+    private const int EACCES = 13, EROFS = 30;
+
+    private static void CheckKind(string path, FileStatus status)
+    {
+        if (status.Kind == FileKind.Directory) throw new DeviceConfigException($"--disk {path}: is a directory");
+        if (status.Kind is not (FileKind.Regular or FileKind.BlockDevice))
+            throw new DeviceConfigException($"--disk {path}: is {status.KindText}; a disk must be a regular file or a block device");
+    }
+
+    private static string Reason(int errno) => FileStatus.IsMissing(errno) ? "no such file" : Libc.ErrorText(errno).ToLowerInvariant();
 }
 
 /// <summary>One `--disk` value: PATH, then comma-separated attributes `ro` and `id=STRING`.</summary>
@@ -67,7 +85,7 @@ internal sealed record DiskSpec(string Path, bool ReadOnly, string Id)
     {
         var parts = value.Split(',');
         string path = parts[0];
-        if (path.Length == 0) throw new DeviceConfigException($"--disk '{value}': no file path");
+        if (path.Length == 0) throw new DeviceConfigException($"--disk '{value}': no file path; give --disk PATH[,ro][,id=STRING]");
         bool readOnly = false;
         string id = $"glue-disk-{index}";
         foreach (var attribute in parts.AsSpan(1))

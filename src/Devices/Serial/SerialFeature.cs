@@ -25,7 +25,8 @@ public sealed class SerialFeature : IPlatformDeviceFeature
         machine.AddLinuxDefault("console=ttyS0");
         // The terminal is ours unless another console claimed it (--console virtio); then our output goes to stderr.
         bool console = HostTerminal.TakeDefault(Name);
-        var uart = new Uart16550(machine.InterruptLine(Com1Irq), console ? Console.OpenStandardOutput() : Console.OpenStandardError());
+        var uart = new Uart16550(machine.InterruptLine(Com1Irq), new HostOutput(console ? HostOutput.Stdout : HostOutput.Stderr,
+            () => machine.RequestExit(new VmExit(VmExitKind.Stopped, $"stopped: the console's reader went away (EPIPE on {(console ? "stdout" : "stderr")})"))));
         machine.Ports.Register(Com1Port, Uart16550.RegisterCount, uart);
         machine.Describe(new PlatformDevice("COM1", "PNP0501", 0, [new IoPortResource(Com1Port, Uart16550.RegisterCount), new InterruptResource(Com1Irq)]));
         if (console)

@@ -34,7 +34,8 @@ public sealed partial class VirtioConsoleFeature : IVirtioDeviceFeature, IMachin
             case "virtio":
                 HostTerminal.Claim(Name);
                 machine.AddKernelParameter("console=hvc0");
-                _device = new VirtioConsoleDevice(Console.OpenStandardOutput());
+                _device = new VirtioConsoleDevice(new HostOutput(HostOutput.Stdout,
+                    () => machine.RequestExit(new VmExit(VmExitKind.Stopped, "stopped: the console's reader went away (EPIPE on stdout)"))));
                 machine.Own(HostConsole.Start(_device.Receive,
                     () => machine.RequestExit(new VmExit(VmExitKind.Stopped, "stopped from the console (Ctrl-A x)"))));
                 return;
@@ -57,7 +58,7 @@ public sealed partial class VirtioConsoleFeature : IVirtioDeviceFeature, IMachin
                 return [];
             case "" or "virtio":
                 HostTerminal.Claim(Name);
-                var device = new VirtioConsoleDevice(Console.OpenStandardOutput());
+                var device = new VirtioConsoleDevice(new HostOutput(HostOutput.Stdout, () => SignalSelf(SIGTERM)));
                 HostConsole.Start(device.Receive, () => SignalSelf(SIGTERM));
                 return [device];
             case var other:

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net.Sockets;
 using Glue.Core.Devices;
+using Glue.Core.Interop;
 using Glue.Core.Machine;
 using Glue.Virtio;
 
@@ -86,8 +87,10 @@ public sealed class VsockFeature : IVirtioDeviceFeature, IMachineSetup
                 case "cid" when ulong.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out ulong n):
                     cid = n;
                     break;
+                case "cid" when v.Length > 0 && v.All(char.IsAsciiDigit):
+                    throw new DeviceConfigException($"{VsockOption}: cid {v} is out of range; use 3 to {uint.MaxValue - 1}");
                 case "cid":
-                    throw new DeviceConfigException($"{VsockOption} {value}: cid must be a number");
+                    throw new DeviceConfigException($"{VsockOption} {value}: cid must be a number from 3 to {uint.MaxValue - 1}");
                 case "uds" when v.Length > 0:
                     uds = Path.GetFullPath(v);
                     break;
@@ -96,8 +99,9 @@ public sealed class VsockFeature : IVirtioDeviceFeature, IMachineSetup
             }
         }
         if (cid is null || uds is null) throw new DeviceConfigException($"{VsockOption} {value}: expected cid=N,uds=PATH");
-        // 0, 1 and 2 are the hypervisor, local and host; 0xffffffff is VMADDR_CID_ANY, and Linux's CIDs are 32-bit.
-        if (cid < 3 || cid >= uint.MaxValue) throw new DeviceConfigException($"{VsockOption}: cid {cid} is reserved; use 3 to {uint.MaxValue - 1}");
+        // 0, 1 and 2 are the hypervisor, local and host; 0xffffffff is VMADDR_CID_ANY; CIDs are 32-bit (virtio 1.2 §5.10.4).
+        if (cid > uint.MaxValue) throw new DeviceConfigException($"{VsockOption}: cid {cid} is out of range (CIDs are 32-bit); use 3 to {uint.MaxValue - 1}");
+        if (cid < 3 || cid == uint.MaxValue) throw new DeviceConfigException($"{VsockOption}: cid {cid} is reserved; use 3 to {uint.MaxValue - 1}");
         return (cid.Value, uds);
     }
 
@@ -105,6 +109,8 @@ public sealed class VsockFeature : IVirtioDeviceFeature, IMachineSetup
     {
         string? directory = Path.GetDirectoryName(uds);
         if (directory is null || !Directory.Exists(directory)) throw new DeviceConfigException($"{VsockOption}: directory {directory} of uds {uds} does not exist");
+        // A guest connect to port P goes to PATH_P: room for "_4294967295".
+        if (UnixSocketPath.Problem(uds, $"{VsockOption} uds", suffixBytes: 11) is { } problem) throw new DeviceConfigException(problem);
         var cidLock = CidLock.Acquire(cid);
         try
         {

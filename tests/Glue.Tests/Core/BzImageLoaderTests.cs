@@ -15,7 +15,7 @@ public sealed class BzImageLoaderTests : LoaderTestBase
     {
         using var memory = Memory(128);
         var entry = KernelLoader.Load(memory, new BootRequest(WriteFile("bz", TestBzImage.Build(Payload)), null, "console=ttyS0"));
-        Assert.Equal(new BootEntry(EntryMode.Long64, new GuestAddress(0x1000200), MemoryLayout.ZeroPage), entry);
+        Assert.Equal(new BootEntry(EntryMode.Long64, new GuestAddress(0x1000200), MemoryLayout.ZeroPage, Linux: true), entry);
         Assert.Equal(Payload, memory.GetSpan(new GuestAddress(0x1000000), Payload.Length).ToArray());
     }
 
@@ -81,7 +81,7 @@ public sealed class BzImageLoaderTests : LoaderTestBase
     {
         using var memory = Memory(64);
         string kernel = WriteFile("vmlinux", TestElf.Build(0x1000000, [0xf4], 0x1000, 0x1000000));
-        KernelLoader.Load(memory, new BootRequest(kernel, null, "root=/dev/vda"));
+        KernelLoader.Load(memory, new BootRequest(kernel, null, "root=/dev/vda", BootProtocol.Linux64));
         var page = ZeroPageOf(memory);
         Assert.Equal(0xaa55, BinaryPrimitives.ReadUInt16LittleEndian(page[0x1fe..]));
         Assert.Equal("HdrS"u8.ToArray(), page.Slice(0x202, 4).ToArray());

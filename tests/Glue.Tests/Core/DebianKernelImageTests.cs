@@ -63,7 +63,7 @@ public sealed class DebianKernelImageTests : LoaderTestBase
         ulong prefAddress = BinaryPrimitives.ReadUInt64LittleEndian(image.AsSpan(0x258));
         uint initSize = BinaryPrimitives.ReadUInt32LittleEndian(image.AsSpan(0x260));
         int setupBytes = (image[0x1f1] + 1) * 512;
-        Assert.Equal(new BootEntry(EntryMode.Long64, new GuestAddress(prefAddress + 0x200), MemoryLayout.ZeroPage), entry);
+        Assert.Equal(new BootEntry(EntryMode.Long64, new GuestAddress(prefAddress + 0x200), MemoryLayout.ZeroPage, Linux: true), entry);
         Assert.True(memory.GetSpan(new GuestAddress(prefAddress), image.Length - setupBytes).SequenceEqual(image.AsSpan(setupBytes)));
 
         // The initrd: page aligned, above the kernel's init_size, below initrd_addr_max and the top of low RAM.

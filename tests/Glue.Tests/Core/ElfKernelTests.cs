@@ -80,4 +80,14 @@ public sealed class ElfKernelTests
         var image = TestElf.Build(0x100000, Code, memorySize: 1, 0x100000);
         Assert.Throws<BootException>(() => ElfKernel.Parse(image));
     }
+
+    [Fact]
+    public void A_program_or_shared_library_and_an_entry_outside_every_segment_are_refused()
+    {
+        var program = TestElf.Build(0x100000, Code, 0x1000, 0x100000);
+        program[16] = 3; // ET_DYN, as /bin/ls
+        Assert.Contains("ET_DYN", Assert.Throws<BootException>(() => ElfKernel.Parse(program)).Message);
+        var outside = TestElf.Build(0x100000, Code, 0x1000, entry: 0x900000);
+        Assert.Contains("entry point 0x900000", Assert.Throws<BootException>(() => ElfKernel.Parse(outside)).Message);
+    }
 }

@@ -48,7 +48,7 @@ public sealed class KernelLoaderTests : LoaderTestBase
     {
         using var memory = Memory(64);
         string kernel = WriteFile("k", TestElf.Build(0x200000, [0xf4], 0x1000, 0x200000));
-        var entry = KernelLoader.Load(memory, new BootRequest(kernel, null, ""));
+        var entry = KernelLoader.Load(memory, new BootRequest(kernel, null, "", BootProtocol.Linux64));
         Assert.Equal(EntryMode.Long64, entry.Mode);
         Assert.Equal(0x200000UL, entry.EntryPoint.Value);
         // PML4[0] -> PDPT, PDPT[3] -> the fourth directory, whose last entry maps 4 GiB - 2 MiB as a 2 MiB page.
@@ -62,7 +62,7 @@ public sealed class KernelLoaderTests : LoaderTestBase
     {
         using var memory = Memory(8);
         string kernel = WriteFile("k", TestElf.Build(0x100000, [1], 16 * MiB, 0x100000));
-        var error = Assert.Throws<BootException>(() => KernelLoader.Load(memory, new BootRequest(kernel, null, "")));
+        var error = Assert.Throws<BootException>(() => KernelLoader.Load(memory, new BootRequest(kernel, null, "", BootProtocol.Linux64)));
         Assert.Contains("does not fit", error.Message);
     }
 
@@ -94,6 +94,28 @@ public sealed class KernelLoaderTests : LoaderTestBase
         Assert.Contains(missing, Assert.Throws<BootException>(() => KernelLoader.Load(memory, new BootRequest(missing, null, ""))).Message);
         Assert.Contains("not a kernel", Assert.Throws<BootException>(() => KernelLoader.Load(memory, new BootRequest(text, null, ""))).Message);
         string kernel = WriteFile("k", TestElf.Build(0x100000, [1], 0x1000, 0x100000));
-        Assert.Contains("initrd", Assert.Throws<BootException>(() => KernelLoader.Load(memory, new BootRequest(kernel, Directory, ""))).Message);
+        Assert.Contains("initrd", Assert.Throws<BootException>(() => KernelLoader.Load(memory, new BootRequest(kernel, Directory, "", BootProtocol.Linux64))).Message);
+    }
+
+    [Fact]
+    public void An_elf_with_neither_a_pvh_note_nor_linux_notes_boots_only_when_linux64_is_asked_for()
+    {
+        using var memory = Memory(8);
+        string kernel = WriteFile("k", TestElf.Build(0x100000, [1], 0x1000, 0x100000));
+        Assert.Contains("neither a PVH entry note", Assert.Throws<BootException>(() => KernelLoader.Load(memory, new BootRequest(kernel, null, ""))).Message);
+        Assert.Equal(EntryMode.Long64, KernelLoader.Load(memory, new BootRequest(kernel, null, "", BootProtocol.Linux64)).Mode);
+    }
+
+    [Fact]
+    public void A_kernel_or_initrd_that_is_not_a_regular_file_or_larger_than_ram_is_refused_before_it_is_read()
+    {
+        using var memory = Memory(8);
+        string kernel = WriteFile("k", TestElf.Build(0x100000, [1], 0x1000, 0x100000, PvhDesc(0x100000)));
+        string sparse = Path.Combine(Directory, "sparse");
+        using (var file = File.Create(sparse)) file.SetLength(20L << 30);
+        Assert.Contains("20 GiB, more than the guest's 8 MiB", Assert.Throws<BootException>(() => KernelLoader.Load(memory, new BootRequest(sparse, null, ""))).Message);
+        Assert.Contains("is a character device", Assert.Throws<BootException>(() => KernelLoader.Load(memory, new BootRequest("/dev/zero", null, ""))).Message);
+        Assert.Contains("is a character device", Assert.Throws<BootException>(() => KernelLoader.Load(memory, new BootRequest(kernel, "/dev/zero", ""))).Message);
+        Assert.Contains("is a directory", Assert.Throws<BootException>(() => KernelLoader.Load(memory, new BootRequest(Directory, null, ""))).Message);
     }
 }

@@ -1,0 +1,141 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+
+namespace Glue.BuildTests;
+
+/// <summary>
+/// A `glue run` of the test guest in blk-soak mode (tests/guest/mode_blk_soak.c) over a disk of its own, left
+/// running while a test kills, stops or pauses it. Each `GLUE-BLK-SOAK n` line means round n's write is flushed
+/// and everything before it was read back as written; <see cref="DiskProblem"/> then checks the host file.
+/// </summary>
+public sealed partial class BlkSoakVm : IDisposable
+{
+    public const long DiskSectors = 1024; // 64 slots of 8 sectors: the guest's whole ring
+    private const int SlotSectors = 8, Slots = 64;
+    private const uint DiskSeed = 7, RoundSeed = 0x50000000;
+
+    private readonly Process _process;
+    private readonly List<string> _stdout = [];
+    private readonly List<string> _stderr = [];
+
+    private BlkSoakVm(Process process, TestDisk disk)
+    {
+        _process = process;
+        Disk = disk;
+    }
+
+    public TestDisk Disk { get; }
+
+    public int Pid => _process.Id;
+
+    public static async Task<BlkSoakVm> StartAsync(TempDirectory directory, string runtimeDirectory, string name)
+    {
+        var disk = TestDisk.Write(directory, $"{name}.img", DiskSectors, DiskSeed);
+        var start = GlueInvocation.StartInfo(runtimeDirectory, ["run", "-k", TestEnvironment.Guest, "-p", "glue.mode=blk-soak", "-n", name, "-d", disk.Path]);
+        var vm = new BlkSoakVm(new Process { StartInfo = start }, disk);
+        vm._process.OutputDataReceived += (_, line) => { if (line.Data is not null) lock (vm._stdout) vm._stdout.Add(line.Data); };
+        vm._process.ErrorDataReceived += (_, line) => { if (line.Data is not null) lock (vm._stderr) vm._stderr.Add(line.Data); };
+        vm._process.Start();
+        vm._process.StandardInput.Close();
+        vm._process.BeginOutputReadLine();
+        vm._process.BeginErrorReadLine();
+        await vm.WaitForRoundAsync(0, TimeSpan.FromSeconds(30));
+        return vm;
+    }
+
+    /// <summary>Every round the guest reported, in order (they must be 0, 1, 2, ... with no gap).</summary>
+    public IReadOnlyList<long> Rounds
+    {
+        get
+        {
+            lock (_stdout) return _stdout.Select(l => RoundLine().Match(l)).Where(m => m.Success).Select(m => long.Parse(m.Groups[1].Value)).ToList();
+        }
+    }
+
+    public long LastRound => Rounds.DefaultIfEmpty(-1).Last();
+
+    /// <summary>A `GLUE-BLK-SOAK FAIL` line or a line the guest should never print.</summary>
+    public string? GuestProblem
+    {
+        get
+        {
+            lock (_stdout) return _stdout.FirstOrDefault(l => l.Contains("FAIL", StringComparison.Ordinal));
+        }
+    }
+
+    public async Task WaitForRoundAsync(long atLeast, TimeSpan limit)
+    {
+        var clock = Stopwatch.StartNew();
+        while (LastRound < atLeast)
+        {
+            if (_process.HasExited || clock.Elapsed > limit || GuestProblem is not null) throw new TimeoutException($"round {atLeast} not reached; {Describe()}");
+            await Task.Delay(10);
+        }
+    }
+
+    public async Task<int?> WaitForExitAsync(TimeSpan limit)
+    {
+        using var timeout = new CancellationTokenSource(limit);
+        try
+        {
+            await _process.WaitForExitAsync(timeout.Token);
+            return _process.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Null if the host file holds, in every slot, the last reported round's write or one after it (a round in
+    /// flight when glue died), and the disk's own pattern beyond the slots; else the first difference.
+    /// </summary>
+    public string? DiskProblem()
+    {
+        long last = LastRound;
+        var bytes = File.ReadAllBytes(Disk.Path);
+        if (bytes.Length != DiskSectors * TestDisk.SectorBytes) return $"the disk is {bytes.Length} bytes";
+        for (int slot = 0; slot < Slots; slot++)
+        {
+            long reported = last - ((last - slot) % Slots + Slots) % Slots; // the last round <= last that wrote this slot
+            long sector = (long)slot * SlotSectors;
+            var data = bytes.AsSpan((int)(sector * TestDisk.SectorBytes), SlotSectors * TestDisk.SectorBytes);
+            bool ok = (reported < 0 ? Holds(data, DiskSeed, sector) : Holds(data, unchecked(RoundSeed + (uint)reported), sector))
+                || Holds(data, unchecked(RoundSeed + (uint)(reported + Slots)), sector);
+            if (!ok) return $"slot {slot} (sector {sector}) holds neither round {reported} (the last reported to write it) nor round {reported + Slots}; last round {last}";
+        }
+        return null;
+    }
+
+    private static bool Holds(ReadOnlySpan<byte> data, uint seed, long sector)
+    {
+        for (int i = 0; i < data.Length; i += 4)
+            if (BinaryPrimitives.ReadUInt32LittleEndian(data[i..]) != unchecked(seed + (uint)((sector * TestDisk.SectorBytes + i) / 4) * 0x9e3779b1))
+                return false;
+        return true;
+    }
+
+    public string Describe()
+    {
+        lock (_stdout) lock (_stderr)
+            return $"stdout tail: {string.Join(" | ", _stdout.TakeLast(5))}; stderr: {string.Join(" | ", _stderr)}";
+    }
+
+    public void Kill()
+    {
+        PosixSignal.Send(_process.Id, PosixSignal.SIGKILL);
+        _process.WaitForExit();
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        _process.WaitForExit();
+        _process.Dispose();
+    }
+
+    [GeneratedRegex(@"^GLUE-BLK-SOAK (\d+) sector")]
+    private static partial Regex RoundLine();
+}
