@@ -42,6 +42,7 @@ static NORETURN void bsp_main(void)
 	test_net(&options);
 	test_console();
 	test_vsock();
+	test_gpu();
 	tests_finish();
 }
 

@@ -20,7 +20,7 @@ public sealed class InputFeature : IVirtioDeviceFeature, IMachineSetup
     public string Name => "input";
 
     public IReadOnlyList<DeviceOption> Options { get; } =
-        [new(Option, "A virtio keyboard and tablet fed by the display's clients; `--input` or `--input on`")];
+        [new(Option, "A virtio keyboard and tablet fed by the display's clients: `--input` (both), or keyboard or tablet alone")];
 
     public void Setup(VirtualMachine machine, DeviceOptionValues values)
     {
@@ -31,18 +31,26 @@ public sealed class InputFeature : IVirtioDeviceFeature, IMachineSetup
     /// <summary>The devices Setup made, for `glue run`; without a machine, devices on a display of their own.</summary>
     public IReadOnlyList<IVirtioDevice> Create(DeviceOptionValues values) => _setUp ? _devices : Make(new GuestDisplay(), values);
 
+    /// <summary>Both by default; one of them alone for `glue device input`, which serves one device.</summary>
+    private static InputDevice[]? Devices(string value) => value switch
+    {
+        "" or "on" => [new KeyboardDevice(), new TabletDevice()],
+        "keyboard" => [new KeyboardDevice()],
+        "tablet" => [new TabletDevice()],
+        _ => null,
+    };
+
     private static IReadOnlyList<InputDevice> Make(GuestDisplay display, DeviceOptionValues values)
     {
         switch (values.Single(Option))
         {
             case null or "off":
                 return [];
-            case "" or "on":
-                InputDevice[] devices = [new KeyboardDevice(), new TabletDevice()];
+            case var value when Devices(value) is { } devices:
                 foreach (var device in devices) display.AddInput(device);
                 return devices;
             case var other:
-                throw new DeviceConfigException($"{Option} takes no value or on/off, not '{other}'");
+                throw new DeviceConfigException($"{Option} takes no value, on/off, keyboard or tablet, not '{other}'");
         }
     }
 }

@@ -252,6 +252,7 @@ public sealed class InputDeviceTests : VirtioTestBase
         var devices = feature.Create(new DeviceOptionValues(new Dictionary<string, string[]> { ["--input"] = [""] }));
         Assert.Collection(devices, d => Assert.IsType<KeyboardDevice>(d), d => Assert.IsType<TabletDevice>(d));
         Assert.Empty(new InputFeature().Create(DeviceOptionValues.None));
+        Assert.IsType<TabletDevice>(Assert.Single(new InputFeature().Create(new DeviceOptionValues(new Dictionary<string, string[]> { ["--input"] = ["tablet"] }))));
         Assert.Throws<DeviceConfigException>(() => new InputFeature().Create(new DeviceOptionValues(new Dictionary<string, string[]> { ["--input"] = ["mouse"] })));
     }
 }
