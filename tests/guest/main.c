@@ -43,6 +43,7 @@ static NORETURN void bsp_main(void)
 	test_console();
 	test_vsock();
 	test_gpu();
+	test_input();
 	tests_finish();
 }
 

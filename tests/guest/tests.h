@@ -19,6 +19,7 @@ void test_net(const struct options *options);
 void test_console(void);
 void test_vsock(void);
 void test_gpu(void);   /* glue.gpu= */
+void test_input(void); /* glue.input= */
 
 /* Where the APs go at CPL3 (test_smp.c). */
 NORETURN void ap_main(unsigned cpu);
