@@ -54,7 +54,7 @@ public class GpuTests
         using var directory = new TempDirectory();
         string screenshot = Path.Combine(directory.Path, "screen.png");
         using var glue = WatchedProcess.Start(GlueInvocation.StartInfo(directory.Path,
-            ["run", "-k", TestEnvironment.Guest, "-n", "gpu-screenshot", "-p", "glue.gpu=1280x800:5000", "--gpu"]));
+            ["run", "-k", TestEnvironment.Guest, "-n", "gpu-screenshot", "-p", "glue.gpu=1280x800:3000", "--gpu"]));
 
         await glue.WaitForLineAsync("GLUE-TEST gpu ", TimeSpan.FromSeconds(60));
         var shot = await GlueInvocation.RunAsync(directory.Path, "screenshot", "-n", "gpu-screenshot", screenshot);

@@ -19,7 +19,7 @@ public abstract class GpuTestBase : VirtioTestBase
     protected GpuTestBase(ulong maxMemory = 1 << 20, bool edid = true)
     {
         Surface = new DisplaySurface(Width, Height);
-        Surface.Subscribe(Seen);
+        Listening = Surface.Subscribe(Seen);
         Commands = new GpuCommands(Memory, Surface, Width, Height, maxMemory, edid);
     }
 
@@ -28,6 +28,9 @@ public abstract class GpuTestBase : VirtioTestBase
     protected GpuCommands Commands { get; }
 
     protected RecordingListener Seen { get; } = new();
+
+    /// <summary>Seen's subscription to the surface.</summary>
+    protected IDisposable Listening { get; }
 
     protected static VirtioGpuCtrlHdr Hdr(uint type, ulong? fence = null) =>
         new() { Type = type, Flags = fence is null ? 0 : VIRTIO_GPU_FLAG_FENCE, FenceId = fence ?? 0 };
