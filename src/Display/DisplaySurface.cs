@@ -14,7 +14,9 @@ public sealed class DisplaySurface
     /// <summary>The largest side a mode may have (virtio-gpu's resources and VNC's u16 sizes both fit).</summary>
     public const int MaxSide = 16384;
 
-    private readonly List<IDisplayListener> _listeners = [];
+    private readonly object _subscriptionLock = new();
+    // Replaced whole on (un)subscribe, so that a publish on the device's hot path reads it without a copy.
+    private volatile IDisplayListener[] _listeners = [];
     private uint[] _pixels;
 
     public DisplaySurface(int width, int height)
@@ -54,7 +56,7 @@ public sealed class DisplaySurface
             Height = height;
             Pixels.Clear();
         }
-        foreach (var listener in Listeners()) listener.Resized(width, height);
+        foreach (var listener in _listeners) listener.Resized(width, height);
     }
 
     /// <summary>After writing pixels: tells every listener that <paramref name="area"/> changed.</summary>
@@ -62,7 +64,7 @@ public sealed class DisplaySurface
     {
         var clipped = area.ClipTo(Width, Height);
         if (clipped.IsEmpty) return;
-        foreach (var listener in Listeners()) listener.Damaged(clipped);
+        foreach (var listener in _listeners) listener.Damaged(clipped);
     }
 
     /// <summary>A new cursor image (null hides it) and position.</summary>
@@ -74,7 +76,7 @@ public sealed class DisplaySurface
             CursorX = x;
             CursorY = y;
         }
-        foreach (var listener in Listeners()) listener.CursorChanged();
+        foreach (var listener in _listeners) listener.CursorChanged();
     }
 
     /// <summary>The same cursor at a new position.</summary>
@@ -83,13 +85,8 @@ public sealed class DisplaySurface
     /// <summary>Starts telling <paramref name="listener"/> of changes; disposing the result stops it.</summary>
     public IDisposable Subscribe(IDisplayListener listener)
     {
-        lock (_listeners) _listeners.Add(listener);
+        lock (_subscriptionLock) _listeners = [.. _listeners, listener];
         return new Subscription(this, listener);
-    }
-
-    private IDisplayListener[] Listeners()
-    {
-        lock (_listeners) return [.. _listeners];
     }
 
     private static void CheckSize(int width, int height)
@@ -102,7 +99,7 @@ public sealed class DisplaySurface
     {
         public void Dispose()
         {
-            lock (surface._listeners) surface._listeners.Remove(listener);
+            lock (surface._subscriptionLock) surface._listeners = [.. surface._listeners.Where(l => l != listener)];
         }
     }
 }

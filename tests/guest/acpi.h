@@ -99,7 +99,9 @@ const struct acpi_rsdp *acpi_find_rsdp(const char **from);
 uint32_t acpi_xsdt_entries(const struct acpi_header *xsdt);
 const struct acpi_header *acpi_xsdt_entry(const struct acpi_header *xsdt, uint32_t i);
 
-/* The first table with this signature that the XSDT lists; NULL if there is none or no XSDT. */
+/* The first table with this signature that the XSDT (or, with an ACPI 1.0 RSDP, the RSDT) lists; NULL if none. */
 const struct acpi_header *acpi_find_table(const char signature[4]);
+/* The DSDT the FADT points to (X_DSDT, else DSDT); NULL if there is none below 4 GiB. */
+const struct acpi_header *acpi_find_dsdt(void);
 
 #endif

@@ -33,6 +33,15 @@
 pvh_start32:
 	movl %ebx, pvh_start_info_paddr
 
+	/*
+	 * Mask both 8259 PICs (OCW1 to their data ports): firmware may have left the PIT's IRQ 0 on
+	 * (SeaBIOS on QEMU q35 does), and an interrupt taken before idt_init fills the IDT is a triple
+	 * fault. Everything here routes through the I/O APIC or MSI instead.
+	 */
+	movb $0xff, %al
+	outb %al, $0xa1
+	outb %al, $0x21
+
 	enter_long_mode
 
 	lgdt gdt_ptr

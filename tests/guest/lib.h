@@ -28,6 +28,25 @@ static inline uint8_t inb(uint16_t port)
 	return value;
 }
 
+static inline void outw(uint16_t port, uint16_t value)
+{
+	__asm__ volatile("outw %0, %1" : : "a"(value), "Nd"(port));
+}
+
+static inline uint16_t inw(uint16_t port)
+{
+	uint16_t value;
+	__asm__ volatile("inw %1, %0" : "=a"(value) : "Nd"(port));
+	return value;
+}
+
+static inline uint32_t inl(uint16_t port)
+{
+	uint32_t value;
+	__asm__ volatile("inl %1, %0" : "=a"(value) : "Nd"(port));
+	return value;
+}
+
 /* MMIO: every physical address below 4 GiB is identity-mapped with the U/S bit. */
 static inline uint32_t mmio_read32(uintptr_t address)
 {
@@ -37,6 +56,43 @@ static inline uint32_t mmio_read32(uintptr_t address)
 static inline void mmio_write32(uintptr_t address, uint32_t value)
 {
 	*(volatile uint32_t *)address = value;
+}
+
+/* Narrower accesses, for registers that must be read and written at their own width (PCI, virtio-pci). */
+static inline uint8_t mmio_read8(uintptr_t address)
+{
+	return *(volatile uint8_t *)address;
+}
+
+static inline uint16_t mmio_read16(uintptr_t address)
+{
+	return *(volatile uint16_t *)address;
+}
+
+static inline void mmio_write8(uintptr_t address, uint8_t value)
+{
+	*(volatile uint8_t *)address = value;
+}
+
+static inline void mmio_write16(uintptr_t address, uint16_t value)
+{
+	*(volatile uint16_t *)address = value;
+}
+
+/* One access of `width` bytes (1, 2 or 4). */
+static inline uint32_t mmio_read(uintptr_t address, unsigned width)
+{
+	return width == 4 ? mmio_read32(address) : width == 2 ? mmio_read16(address) : mmio_read8(address);
+}
+
+static inline void mmio_write(uintptr_t address, unsigned width, uint32_t value)
+{
+	if (width == 4)
+		mmio_write32(address, value);
+	else if (width == 2)
+		mmio_write16(address, (uint16_t)value);
+	else
+		mmio_write8(address, (uint8_t)value);
 }
 
 struct cpuid_regs {

@@ -36,6 +36,7 @@ static NORETURN void bsp_main(void)
 	test_mptable(&options);
 	test_irq();
 	test_smp(&options);
+	test_pci();
 	test_virtio(&options);
 	test_blk(&options);
 	test_rng(&options);
@@ -44,6 +45,7 @@ static NORETURN void bsp_main(void)
 	test_vsock();
 	test_gpu();
 	test_input();
+	test_virtio_pci();
 	tests_finish();
 }
 

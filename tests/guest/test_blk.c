@@ -288,7 +288,7 @@ void test_blk(const struct options *options)
 			found(&f, "no block device %u among %u virtio devices", k, virtio_device_count);
 			problem(&f, "expected one (glue.blk%u)", k);
 		} else {
-			found(&f, "0x%lx irq %u", (uint64_t)d->base, d->irq);
+			found(&f, "%s", d->location);
 			test_disk(d, e, &f);
 			virtio_reset(d);
 		}

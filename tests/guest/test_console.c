@@ -89,7 +89,7 @@ void test_console(void)
 	} else if (!d) {
 		problem(&f, "no console device among %u virtio devices", virtio_device_count);
 	} else {
-		found(&f, "0x%lx irq %u", (uint64_t)d->base, d->irq);
+		found(&f, "%s", d->location);
 		echo(d, (uint32_t)n, &f);
 		virtio_reset(d);
 	}

@@ -17,7 +17,7 @@
 #include "serial.h"
 #include "tests.h"
 #include "tsc.h"
-#include "virtio_config.h"
+#include "virtio.h"
 #include "virtio_request.h"
 
 #define VIRTIO_ID_INPUT 18

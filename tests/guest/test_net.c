@@ -304,6 +304,7 @@ static void serve(struct findings *f)
 	      s.frames, s.ignored, s.nic.rx_short, s.arp_replies, s.echo_replies, (uint32_t)s.key.pings, s.udp_sent,
 	      (uint32_t)s.key.datagrams, (uint32_t)s.key.port, s.nic.tx_sent, s.nic.tx_chained, s.nic.tx_indirect,
 	      s.nic.tx_used, d->used_interrupts, completions, d->empty_interrupts, d->config_interrupts);
+	virtio_found_interrupts(d, f);
 	if (!in_time)
 		problem(f, "not done within %u s", (uint32_t)s.key.seconds);
 	else if (s.tx_busy)
@@ -329,7 +330,7 @@ void test_net(const struct options *options)
 	} else if (!d) {
 		problem(&f, "no network device among %u virtio devices", virtio_device_count);
 	} else {
-		found(&f, "0x%lx irq %u", (uint64_t)d->base, d->irq);
+		found(&f, "%s", d->location);
 		if (net_open(&s.nic, d, &f)) {
 			const uint8_t *m = s.nic.mac;
 			found(&f, " mac %02x:%02x:%02x:%02x:%02x:%02x%s%s", m[0], m[1], m[2], m[3], m[4], m[5],

@@ -85,7 +85,7 @@ void test_rng(const struct options *options)
 		if (options->rng == EXPECT_PRESENT)
 			problem(&f, "expected one (glue.rng=1)");
 	} else {
-		found(&f, "0x%lx irq %u", (uint64_t)d->base, d->irq);
+		found(&f, "%s", d->location);
 		if (options->rng == EXPECT_ABSENT)
 			problem(&f, "expected none (glue.rng=0)");
 		else

@@ -319,6 +319,7 @@ static void run(uint64_t cid, uint32_t port, uint32_t listen_port, struct findin
 	if (connect_to_host(port, f) && accept_from_host(listen_port, f)) {
 		tsc_delay_us(10000);
 		found(f, ", interrupts %u for %u used buffers", dev->used_interrupts, used_buffers);
+		virtio_found_interrupts(dev, f);
 		if (dev->used_interrupts == 0 || dev->used_interrupts > used_buffers)
 			problem(f, "expected between 1 and %u used buffer interrupts", used_buffers);
 		else if (dev->config_interrupts)
@@ -339,7 +340,7 @@ void test_vsock(void)
 	} else if (!dev) {
 		problem(&f, "no socket device among %u virtio devices", virtio_device_count);
 	} else {
-		found(&f, "0x%lx irq %u", (uint64_t)dev->base, dev->irq);
+		found(&f, "%s", dev->location);
 		run(n[0], (uint32_t)n[1], (uint32_t)n[2], &f);
 		virtio_reset(dev);
 	}

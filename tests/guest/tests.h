@@ -12,6 +12,9 @@ void test_mptable(const struct options *options);
 void test_irq(void);
 void test_smp(const struct options *options);
 void test_virtio(const struct options *options);
+/* Key glue.pci=, read by the tests themselves: test_pci enumerates before test_virtio, test_virtio_pci runs last. */
+void test_pci(void);
+void test_virtio_pci(void);
 void test_blk(const struct options *options);
 void test_rng(const struct options *options);
 void test_net(const struct options *options);

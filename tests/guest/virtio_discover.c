@@ -3,9 +3,12 @@
  * window (the way Linux learns of them on a machine without a device tree or ACPI description), and
  * glue.virtio-scan=<base>:<stride>:<count>:<irq> names `count` windows `stride` apart, window n with
  * GSI irq + n. A named window must have the magic value; a scanned one without it is simply not a
- * device. Either must be version 2 (not legacy); device ID 0 is an empty slot (4.2.3.1.1).
+ * device. Either must be version 2 (not legacy); device ID 0 is an empty slot (4.2.3.1.1). The
+ * virtio-pci devices among the PCI functions (virtio_pci_discover.c) come after all of these.
  */
 #include "virtio_mmio.h"
+#include "format.h"
+#include "virtio_pci.h"
 
 struct virtio_device virtio_devices[VIRTIO_DEVICES_MAX];
 uint32_t virtio_device_count;
@@ -78,8 +81,11 @@ static void probe(uint64_t base, uint64_t irq, bool named, const char *found_by,
 		problem(f, "more than %u devices", VIRTIO_DEVICES_MAX);
 		return;
 	}
-	virtio_devices[virtio_device_count++] =
-		(struct virtio_device){ .base = base, .irq = (uint32_t)irq, .device_id = id, .found_by = found_by };
+	struct virtio_device *d = &virtio_devices[virtio_device_count++];
+	*d = (struct virtio_device){
+		.base = base, .irq = (uint32_t)irq, .device_id = id, .found_by = found_by, .transport = &virtio_mmio_transport
+	};
+	format_buffer(d->location, sizeof(d->location), "0x%lx irq %u", base, d->irq);
 }
 
 void virtio_discover(const struct options *o, struct findings *f)
@@ -101,11 +107,12 @@ void virtio_discover(const struct options *o, struct findings *f)
 		for (uint64_t n = 0; n < o->scan_count && n < 1024; n++)
 			probe(o->scan_base + n * o->scan_stride, o->scan_irq + n, false, "scan", &empty, f);
 
+	virtio_pci_discover(f);
+
 	found(f, "%u devices", virtio_device_count);
 	for (uint32_t i = 0; i < virtio_device_count; i++) {
 		const struct virtio_device *d = &virtio_devices[i];
-		found(f, "%s %s 0x%lx irq %u (%s)", i ? "," : ":", virtio_device_name(d->device_id), (uint64_t)d->base, d->irq,
-		      d->found_by);
+		found(f, "%s %s %s (%s)", i ? "," : ":", virtio_device_name(d->device_id), d->location, d->found_by);
 	}
 	found(f, "; %u empty slots", empty);
 }

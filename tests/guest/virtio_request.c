@@ -27,8 +27,8 @@ static bool stalled(struct virtio_channel *c, uint32_t number, bool notified, st
 		       "request %u: no used buffer within %u ms (%s; avail idx %u, used idx %u, avail_event %u, "
 		       "interrupts %u, InterruptStatus 0x%x, Status 0x%x)",
 		       number, VIRTIO_REQUEST_TIMEOUT_US / 1000, notified ? "notified" : "not notified", vq->avail->idx,
-		       vq->used->idx, virtq_avail_event(vq), c->dev->used_interrupts,
-		       mmio_read32(c->dev->base + VIRTIO_MMIO_INTERRUPT_STATUS), mmio_read32(c->dev->base + VIRTIO_MMIO_STATUS));
+		       vq->used->idx, virtq_avail_event(vq), c->dev->used_interrupts, virtio_interrupt_status(c->dev),
+		       virtio_status(c->dev));
 }
 
 bool virtio_request(struct virtio_channel *c, const struct virtq_buffer *buffers, unsigned n, bool indirect,
@@ -64,6 +64,7 @@ bool virtio_check_interrupts(struct virtio_channel *c, struct findings *f)
 	tsc_delay_us(SETTLE_US);
 	struct virtio_device *d = c->dev;
 	found(f, ", interrupts %u/%u", d->used_interrupts, c->expected_interrupts);
+	virtio_found_interrupts(d, f);
 	if (d->used_interrupts != c->expected_interrupts)
 		return problem(f, "%u used buffer interrupts, expected %u", d->used_interrupts, c->expected_interrupts);
 	if (d->empty_interrupts)

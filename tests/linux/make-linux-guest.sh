@@ -97,7 +97,7 @@ mkdir -p root/bin root/sbin root/usr/bin root/etc root/dev root/proc root/sys ro
 cp bin/busybox root/bin/busybox
 # /init needs sh, mount, insmod and poweroff; the rest are for the checks in /glue-checks.d and for debugging.
 for applet in sh mount umount poweroff insmod cat echo ls mkdir sleep grep dmesg uname \
-    awk xxd dd cmp od tr sort uniq wc head tail cut sed basename readlink blockdev sync rm ip ping kill lsmod; do
+    awk xxd dd cmp od tr sort uniq wc head tail cut sed basename readlink blockdev sync rm ip ping kill lsmod date printf; do
     ln -s busybox "root/bin/$applet"
 done
 install -m 0755 "$here/init" root/init
@@ -112,7 +112,7 @@ install -m 0755 "$here"/checks/* root/glue-checks.d/
 # would load); crc32c-intel would need SSE4.2, which QEMU's TCG CPU lacks.
 module_dir=(lib/modules/*)
 wanted_modules=(virtio_pci virtio_mmio virtio_blk virtio_net virtio_rng virtio_console vmw_vsock_virtio_transport
-    crc32c_generic ext4)
+    crc32c_generic ext4 virtio_gpu virtio_input evdev)
 declare -A module_files=()
 while IFS= read -r -d '' file; do
     name="$(basename "$file" .ko)"
