@@ -15,12 +15,22 @@ public static class ControlClient
     /// <summary>Sends a request to the named VM; null when no live VM has that name (a stale socket is removed).</summary>
     public static (ControlStatus Status, VmStatus Vm)? Send(string name, ControlRequest request)
     {
+        var reply = Request(name, (ushort)request, []);
+        return reply is null ? null : (reply.Value.Status, ParseStatus(reply.Value.Payload));
+    }
+
+    /// <summary>
+    /// Sends any request, a component's as well as a built-in one, and returns the reply as it came; null when no
+    /// live VM has that name.
+    /// </summary>
+    public static ControlReply? Request(string name, ushort type, ReadOnlySpan<byte> payload)
+    {
         string path = RuntimeDirectory.SocketPath(name);
         using var socket = Connect(path);
         if (socket is null) return null;
-        ControlProtocol.Send(socket, (ushort)request, []);
+        ControlProtocol.Send(socket, type, payload);
         var reply = ControlProtocol.Receive(socket) ?? throw new IOException($"VM {name} closed its control socket without a reply");
-        return ((ControlStatus)reply.Type, ParseStatus(reply.Payload));
+        return new ControlReply((ControlStatus)reply.Type, reply.Payload);
     }
 
     /// <summary>Connects to a socket; removes it and returns null when nothing listens there any more.</summary>

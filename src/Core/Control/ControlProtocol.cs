@@ -20,6 +20,9 @@ public enum ControlStatus : ushort
     NotPaused = 2,
     BadRequest = 3,
     BadVersion = 4,
+
+    /// <summary>A component's request whose argument cannot be used (a screenshot path); the payload says why.</summary>
+    Refused = 5,
 }
 
 /// <summary>

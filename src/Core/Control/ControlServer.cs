@@ -93,11 +93,17 @@ public sealed class ControlServer : IDisposable
         var machine = _machine!;
         var request = ControlProtocol.Receive(client);
         if (request is null) return;
+        var (version, type, payload) = request.Value;
+        if (version == ControlProtocol.Version && !Enum.IsDefined((ControlRequest)type) && machine.ControlHandlers.Handle(type, payload) is { } reply)
+        {
+            ControlProtocol.Send(client, (ushort)reply.Status, reply.Payload);
+            return;
+        }
         ControlStatus status;
-        if (request.Value.Version != ControlProtocol.Version) status = ControlStatus.BadVersion;
+        if (version != ControlProtocol.Version) status = ControlStatus.BadVersion;
         else
         {
-            status = (ControlRequest)request.Value.Type switch
+            status = (ControlRequest)type switch
             {
                 ControlRequest.Status => ControlStatus.Ok,
                 ControlRequest.Pause => machine.Pause() ? ControlStatus.Ok : ControlStatus.AlreadyPaused,
@@ -107,7 +113,7 @@ public sealed class ControlServer : IDisposable
             };
         }
         ControlProtocol.Send(client, (ushort)status, ControlClient.FormatStatus(new VmStatus(Environment.ProcessId, Name, machine.State)));
-        if (status == ControlStatus.Ok && (ControlRequest)request.Value.Type == ControlRequest.Stop)
+        if (status == ControlStatus.Ok && (ControlRequest)type == ControlRequest.Stop)
         {
             machine.RequestExit(new VmExit(VmExitKind.Stopped, "stopped by glue stop"));
         }

@@ -1,6 +1,7 @@
 using Glue.Core.Boot;
 using System.Runtime.InteropServices;
 using Glue.Core.Bus;
+using Glue.Core.Control;
 using Glue.Core.Firmware;
 using Glue.Core.Firmware.Acpi;
 using Glue.Core.Kvm;
@@ -49,6 +50,9 @@ public sealed class VirtualMachine : IDisposable
 
     /// <summary>The GSIs devices without a fixed ISA IRQ interrupt on.</summary>
     public GsiAllocator Gsis { get; } = new();
+
+    /// <summary>Control requests the VM's components serve (a display's SCREENSHOT).</summary>
+    public ControlHandlers ControlHandlers { get; } = new();
 
     /// <summary>
     /// True on a PVM host, where KVM's instruction emulator runs all guest CPL0 code: features it cannot emulate
