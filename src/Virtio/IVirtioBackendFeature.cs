@@ -1,3 +1,4 @@
+using Glue.Core.Interop;
 using Glue.Core.Devices;
 
 namespace Glue.Virtio;
@@ -14,7 +15,11 @@ public interface IVirtioBackendFeature : IDeviceFeature
     /// be used throws <see cref="DeviceConfigException"/>. Nothing is served until <see cref="IVirtioBackend.Serve"/>.
     /// </summary>
     /// <param name="log">Where problems with a frontend are reported (one line each); with <paramref name="verbose"/> also connects and disconnects.</param>
-    IVirtioBackend Listen(string socketPath, IVirtioDevice device, Action<string> log, bool verbose);
+    /// <param name="displaySocket">
+    /// Takes the socket a frontend hands over for the device's display protocol (vhost-user's GPU_SET_SOCKET) and
+    /// returns null, or the reason it refuses it; it owns the fd either way. Without it the request is refused.
+    /// </param>
+    IVirtioBackend Listen(string socketPath, IVirtioDevice device, Action<string> log, bool verbose, Func<SafeFd, string?>? displaySocket = null);
 }
 
 /// <summary>One device being served; disposing it stops listening and removes the socket (the device stays the caller's).</summary>

@@ -14,7 +14,7 @@ namespace Glue.Devices.Gpu;
 /// The device knows only its surface, not the machine: `glue run` passes the machine's display, `glue device gpu`
 /// one of its own.
 /// </summary>
-public sealed class GpuDevice : IVirtioDevice
+public sealed class GpuDevice : IVirtioDevice, IDisplayDevice, IDisposable
 {
     public const ushort ControlQueueSize = 256;
     public const ushort CursorQueueSize = 16;
@@ -25,12 +25,24 @@ public sealed class GpuDevice : IVirtioDevice
     private readonly byte[] _response = new byte[GpuCommands.MaxResponseBytes];
     private VirtioActivation? _activation;
     private GpuCommands? _commands;
+    private readonly List<IDisposable> _servers = [];
 
     public GpuDevice(DisplaySurface surface, GpuOptions options)
     {
         _surface = surface;
         _options = options;
         surface.Resize(options.Width, options.Height);
+    }
+
+    public DisplaySurface Surface => _surface;
+
+    /// <summary>A display server of this device's surface (a VNC server) that ends with the device.</summary>
+    public void Own(IDisposable server) => _servers.Add(server);
+
+    public void Dispose()
+    {
+        foreach (var server in _servers) server.Dispose();
+        _servers.Clear();
     }
 
     public uint DeviceId => VirtioIds.VIRTIO_ID_GPU;

@@ -35,6 +35,7 @@ public sealed unsafe class VhostUserBackend : IVirtioInterrupts, IDisposable
     private readonly IVirtioDevice _device;
     private readonly EventLoop _loop;
     private readonly Action<string> _log;
+    private readonly Func<SafeFd, string?>? _displaySocket;
     private readonly Vring[] _rings;
     private VhostUserMemory? _memory;
     private SplitQueue[] _queues = [];
@@ -42,11 +43,13 @@ public sealed unsafe class VhostUserBackend : IVirtioInterrupts, IDisposable
     private ulong _features;            // SET_FEATURES, as far as we offered them
     private ulong _protocolFeatures;    // SET_PROTOCOL_FEATURES, as far as we offered them
 
-    public VhostUserBackend(IVirtioDevice device, EventLoop loop, Action<string> log)
+    /// <param name="displaySocket">Takes the fd of GPU_SET_SOCKET (see <see cref="IVirtioBackendFeature.Listen"/>); null refuses the request.</param>
+    public VhostUserBackend(IVirtioDevice device, EventLoop loop, Action<string> log, Func<SafeFd, string?>? displaySocket = null)
     {
         _device = device;
         _loop = loop;
         _log = log;
+        _displaySocket = displaySocket;
         _rings = device.QueueMaxSizes.Select(max => new Vring(max)).ToArray();
         OfferedFeatures = device.Features | VirtioFeatures.Core | 1UL << VHOST_USER_F_PROTOCOL_FEATURES;
         // CONFIG only where the frontend takes the config space from the backend: not for net, whose config
@@ -185,6 +188,11 @@ public sealed unsafe class VhostUserBackend : IVirtioInterrupts, IDisposable
             case VHOST_USER_SET_CONFIG when ConfigOffered:
                 SetConfig(message);
                 return VhostUserOutcome.Ok;
+            case VHOST_USER_GPU_SET_SOCKET when _displaySocket is not null:
+                // No payload, one fd: the socket's protocol is the device's business, not the transport's.
+                if (message.Payload.Length != 0 || message.Fds.Length != 1)
+                    throw new VhostUserException($"GPU_SET_SOCKET takes one fd and no payload, not {message.Fds.Length} fds and {message.Payload.Length} bytes");
+                return _displaySocket(message.TakeFd(0)!) is { } refusal ? VhostUserOutcome.Fail(refusal) : VhostUserOutcome.Ok;
             default:
                 // GET_INFLIGHT_FD, SET_LOG_BASE, SET_SLAVE_REQ_FD, ...: each needs a feature Glue does not offer.
                 NoFds(message);
