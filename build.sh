@@ -10,6 +10,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 declare -A packages=([gcc]=gcc [make]=make [ld]=binutils [qemu-system-x86_64]=qemu-system-x86 [iasl]=acpica-tools [cpio]=cpio [xz]=xz-utils)
 packages[ping]=iputils-ping   # the net tests ping the guest from a network namespace (ip and python3 are there already)
 packages[e2fsck]=e2fsprogs    # the Linux guest's reference test checks the file system the guest made (e2fsck, debugfs)
+packages[gvnccapture]=gvncviewer packages[vncsnapshot]=vncsnapshot packages[djpeg]=libjpeg-turbo-progs  # Debian's VNC clients take Glue's screen in the display tests
 missing=()
 for command in "${!packages[@]}"; do
     command -v "$command" >/dev/null || missing+=("${packages[$command]}")

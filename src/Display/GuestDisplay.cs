@@ -15,7 +15,9 @@ public sealed class GuestDisplay
     // The devices of one VM come from separate features; each asks the machine's display of this table.
     private static readonly ConditionalWeakTable<VirtualMachine, GuestDisplay> Displays = [];
 
-    private readonly List<IInputSink> _inputs = [];
+    // Replaced whole when a device is added, so each key and pointer event reads it without a lock or a copy.
+    private volatile IInputSink[] _inputs = [];
+    private readonly object _adding = new();
 
     public DisplaySurface Surface { get; } = new(DefaultWidth, DefaultHeight);
 
@@ -30,22 +32,17 @@ public sealed class GuestDisplay
     /// <summary>An input device that display clients' keys and pointer reach.</summary>
     public void AddInput(IInputSink sink)
     {
-        lock (_inputs) _inputs.Add(sink);
+        lock (_adding) _inputs = [.. _inputs, sink];
     }
 
     public void Key(ushort code, bool pressed)
     {
-        foreach (var sink in Inputs()) sink.Key(code, pressed);
+        foreach (var sink in _inputs) sink.Key(code, pressed);
     }
 
     public void Pointer(int x, int y, PointerButtons buttons)
     {
         int width = Surface.Width, height = Surface.Height;
-        foreach (var sink in Inputs()) sink.Pointer(x, y, width, height, buttons);
-    }
-
-    private IInputSink[] Inputs()
-    {
-        lock (_inputs) return [.. _inputs];
+        foreach (var sink in _inputs) sink.Pointer(x, y, width, height, buttons);
     }
 }

@@ -16,8 +16,8 @@ internal static class ExitCodes
         Exit status:
           0  the guest reset or powered off, or the VM was stopped (glue device: it was stopped by SIGTERM/SIGINT)
           1  the VM failed (emulation failure, triple fault, failed entry, KVM error)
-          2  bad input (options, kernel, initrd, sizes, a VM name in use)
-          3  pause/resume/stop: no VM has that name
+          2  bad input (options, kernel, initrd, sizes, a VM name in use; screenshot: a VM without a display, a path it cannot write)
+          3  pause/resume/stop/screenshot: no VM has that name
           4  pause/resume: the VM is already paused / is not paused
         """;
 }

@@ -9,7 +9,6 @@ namespace Glue.Tests.Display;
 /// PNG that must match exactly, vncsnapshot (TightVNC, RFB 3.3 with its own pixel format) a JPEG that must match
 /// within JPEG's error. ./build.sh installs both (packages gvncviewer, vncsnapshot) and djpeg (libjpeg-turbo-progs).
 /// </summary>
-[Trait("Display", "vnc")]
 public class RealVncClientTests
 {
     private const int Width = 640, Height = 400;

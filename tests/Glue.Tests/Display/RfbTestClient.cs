@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics;
 using System.IO.Compression;
 using System.Net;
 using System.Net.Sockets;
@@ -68,6 +69,12 @@ internal sealed class RfbTestClient : IDisposable
     public RfbPixelFormat Format { get; private set; } = RfbPixelFormat.Native;
     public RfbPixelFormat ServerFormat { get; private set; } = RfbPixelFormat.Native;
     public (int HotX, int HotY, int Width, int Height, uint[] Pixels, byte[] Mask)? Cursor { get; private set; }
+
+    /// <summary>When the last FramebufferUpdate's first byte arrived (<see cref="Stopwatch.GetTimestamp"/>).</summary>
+    public long UpdateArrived { get; private set; }
+
+    /// <summary>The size on the wire of the last FramebufferUpdate read, header included.</summary>
+    public long LastUpdateBytes { get; private set; }
 
     /// <summary>The version the server offered, e.g. "RFB 003.008".</summary>
     public string ServerVersion { get; private set; } = "";
@@ -211,14 +218,17 @@ internal sealed class RfbTestClient : IDisposable
     public List<RfbRectangle> ReadUpdate()
     {
         int type = _stream.ReadByte();
+        UpdateArrived = Stopwatch.GetTimestamp();
         if (type != 0) throw new InvalidDataException($"expected FramebufferUpdate, got message type {type}");
         _stream.ReadByte();
         int count = ReadU16();
+        LastUpdateBytes = 4;
         var rectangles = new List<RfbRectangle>();
         for (int i = 0; i < count; i++)
         {
             var r = new RfbRectangle(ReadU16(), ReadU16(), ReadU16(), ReadU16(), (int)ReadU32());
             rectangles.Add(r);
+            LastUpdateBytes += 12;
             switch (r.Encoding)
             {
                 case 0:
@@ -270,6 +280,7 @@ internal sealed class RfbTestClient : IDisposable
         int size = Format.BytesPerPixel;
         var data = new byte[r.Width * r.Height * size];
         _stream.ReadExactly(data);
+        LastUpdateBytes += data.Length;
         for (int y = 0; y < r.Height; y++)
             for (int x = 0; x < r.Width; x++)
                 Frame[(r.Y + y) * Width + r.X + x] = Format.ToRgb(ReadPixel(data.AsSpan((y * r.Width + x) * size), size));
@@ -294,6 +305,7 @@ internal sealed class RfbTestClient : IDisposable
     {
         var compressed = new byte[ReadU32()];
         _stream.ReadExactly(compressed);
+        LastUpdateBytes += 4 + compressed.Length;
         _zrleInput.Add(compressed);
         int cpixel = Format.CompactSize;
         var one = new byte[4];
@@ -385,6 +397,7 @@ internal sealed class RfbTestClient : IDisposable
 
     private uint ReadU32()
     {
+
         Span<byte> word = stackalloc byte[4];
         _stream.ReadExactly(word);
         return BinaryPrimitives.ReadUInt32BigEndian(word);
