@@ -45,10 +45,9 @@ public class GpuTests
     }
 
     /// <summary>
-    /// The scanout through `glue screenshot` while the guest holds the picture: exactly the picture. The command
-    /// comes with the VNC branch; the lead enables this test when merging it.
+    /// The scanout through `glue screenshot` while the guest holds the picture: exactly the picture.
     /// </summary>
-    [KvmFact(Skip = "glue screenshot arrives with the vnc branch: enable at merge")]
+    [KvmFact]
     public async Task ScreenshotShowsThePictureTheGuestDrew()
     {
         using var directory = new TempDirectory();

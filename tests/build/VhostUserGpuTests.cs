@@ -68,11 +68,14 @@ public static class Qemu10
             : "GLUE_QEMU10 is unset (tests/linux/fetch-qemu-backports.sh unpacks QEMU 10 for vhost-user-gpu)")
         ?? (TestEnvironment.OnPath("gvnccapture") ? null : "gvnccapture is not installed (package gvncviewer)");
 
-    /// <summary>The guest with `console=tty0 console=ttyS0` (the kernel's messages on the screen, /dev/console the serial port), no VGA.</summary>
+    /// <summary>
+    /// The guest with `console=tty0 console=ttyS0` (the kernel's messages on the screen, /dev/console the serial port), no
+    /// VGA, and no audio: QEMU would probe audio-pa, a module the unpacked packages lack, and load the system QEMU's.
+    /// </summary>
     public static WatchedProcess Start(string keys, IReadOnlyList<string> sockets, params string[] devices)
     {
         string q = Environment.GetEnvironmentVariable("GLUE_QEMU10")!;
-        var arguments = QemuLinuxGuest.Arguments(keys, sockets, ["-vga", "none", .. devices]);
+        var arguments = QemuLinuxGuest.Arguments(keys, sockets, ["-vga", "none", "-audio", "none", .. devices]);
         int append = Array.IndexOf(arguments, "-append") + 1;
         arguments[append] = $"console=tty0 console=ttyS0 panic=-1 {keys}";
         return WatchedProcess.Start("env", [$"QEMU_MODULE_DIR={q}/usr/lib/x86_64-linux-gnu/qemu", $"{q}/usr/bin/qemu-system-x86_64",
