@@ -54,6 +54,37 @@ public class GpuVncTests
         Assert.True(mean < 4 && far < Width * Height / 50, $"vncsnapshot's JPEG: mean channel error {mean:F2}, {far} pixels off by more than 48");
     }
 
+    [KvmTheory]
+    [InlineData("--gpu", "--vnc", "5900")]
+    [InlineData("--gpu", "--vnc", ":x")]
+    [InlineData("--gpu", "--vnc", "unix:")]
+    [InlineData("--gpu", "--vnc", ":1,password-file=/nonexistent/vncpasswd")]
+    [InlineData("--vnc", ":1")]
+    public async Task BadVncValuesAreOneLineUsageErrors(params string[] arguments)
+    {
+        var run = await GlueBinary.BootAsync("", arguments);
+
+        Assert.True(run.ExitCode == 2, run.Describe());
+        Assert.StartsWith("glue: --vnc", Assert.Single(run.Stderr));
+        Assert.Empty(run.Stdout);
+    }
+
+    [KvmFact]
+    public async Task AVncAddressInUseIsAUsageErrorAndTheDeviceServesNothing()
+    {
+        int port = Qemu10.FreeVncPort();
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
+        taken.Start();
+        using var directory = new TempDirectory();
+        string socket = Path.Combine(directory.Path, "gpu.sock");
+
+        var run = await BoundedProcess.RunAsync(TestEnvironment.Binary, ["device", "gpu", "--socket", socket, "--vnc", $"127.0.0.1:{port}"]);
+
+        Assert.True(run.ExitCode == 2, run.Describe());
+        Assert.Contains("in use", Assert.Single(run.Stderr));
+        Assert.False(File.Exists(socket), "glue device left its socket behind");
+    }
+
     /// <summary>djpeg's binary PPM (P6): the header's width, height and maxval 255, then RGB triples.</summary>
     private static async Task<(int Width, int Height, uint[] Pixels)> DecodeJpegAsync(string jpeg)
     {
