@@ -94,6 +94,15 @@ internal sealed class VncClient : IDisplayListener
             _socket.ReceiveTimeout = 0; // a viewer may sit idle for hours
             _socket.SendTimeout = (int)_sendTimeout.TotalMilliseconds;
             _subscription = surface.Subscribe(this);
+            lock (_gate)
+            {
+                // Closed while subscribing: Close may have missed the subscription.
+                if (_closing)
+                {
+                    _subscription.Dispose();
+                    return;
+                }
+            }
             new Thread(() => Write(width, height)) { Name = "vnc-update", IsBackground = true }.Start();
             while (ReadMessage())
             {

@@ -55,16 +55,15 @@ public class PngEncoderTests
                     if kind == b'IDAT': idat += body
                     at += 12 + n
                 raw = zlib.decompress(idat)
-                x, y = int(sys.argv[2]), int(sys.argv[3])
-                row = raw[y * (1 + 3 * w):(y + 1) * (1 + 3 * w)]
-                print('%dx%d %02x%02x%02x' % (w, h, row[1 + 3 * x], row[2 + 3 * x], row[3 + 3 * x]))
+                for point in sys.argv[2:]:
+                    x, y = map(int, point.split(','))
+                    row = raw[y * (1 + 3 * w):(y + 1) * (1 + 3 * w)]
+                    print('%dx%d %02x%02x%02x' % (w, h, row[1 + 3 * x], row[2 + 3 * x], row[3 + 3 * x]))
                 """;
             File.WriteAllText(Path.Combine(directory.FullName, "read.py"), script);
-            foreach (var (x, y) in new[] { (0, 0), (63, 47), (17, 40), (40, 5) })
-            {
-                string output = TestImages.Run("python3", Path.Combine(directory.FullName, "read.py"), path, $"{x}", $"{y}").Trim();
-                Assert.Equal($"64x48 {pixels[y * 64 + x]:x6}", output);
-            }
+            (int X, int Y)[] points = [(0, 0), (63, 47), (17, 40), (40, 5)];
+            string output = TestImages.Run("python3", [Path.Combine(directory.FullName, "read.py"), path, .. points.Select(p => $"{p.X},{p.Y}")]);
+            Assert.Equal(points.Select(p => $"64x48 {pixels[p.Y * 64 + p.X]:x6}"), output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         }
         finally
         {
