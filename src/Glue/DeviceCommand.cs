@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Runtime.InteropServices;
 using Glue.Core.Devices;
 using Glue.Core.Interop;
+using Glue.Display;
+using Glue.Display.VhostUserGpu;
 using Glue.Virtio;
 
 namespace Glue;
@@ -62,11 +64,14 @@ internal static class DeviceCommand
         using var sigterm = StopOn(PosixSignal.SIGTERM, stopping);
         using var sigint = StopOn(PosixSignal.SIGINT, stopping);
         IVirtioDevice? device = null;
+        Action<string> log = message => Console.Error.WriteLine($"glue: {message}");
         try
         {
             if (UnixSocketPath.Problem(socketPath, "--socket") is { } problem) return ErrorReport.Usage(problem);
             device = CreateOne(feature, values);
-            using var server = backend.Listen(socketPath, device, message => Console.Error.WriteLine($"glue: {message}"), verbose, allowUnsealedMemory);
+            // A display device's picture also goes to the frontend's display (QEMU's vhost-user-gpu), over the socket it hands over.
+            using var mirror = device is IDisplayDevice display ? new VhostUserGpuMirror(display.Surface, log) : null;
+            using var server = backend.Listen(socketPath, device, log, verbose, allowUnsealedMemory, mirror is null ? null : mirror.Replace);
             stopping.Server = server;
             if (stopping.Requested) return ExitCodes.Success;
             if (verbose) Console.Error.WriteLine($"glue: serving {feature.Name} on {Path.GetFullPath(socketPath)}");

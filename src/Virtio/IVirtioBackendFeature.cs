@@ -1,3 +1,4 @@
+using Glue.Core.Interop;
 using Glue.Core.Devices;
 
 namespace Glue.Virtio;
@@ -18,7 +19,11 @@ public interface IVirtioBackendFeature : IDeviceFeature
     /// Accept guest memory the frontend could still shrink under us (a file not sealed with F_SEAL_SHRINK); by
     /// default such memory is refused, since an access past a shrunk file's end kills the process (SIGBUS).
     /// </param>
-    IVirtioBackend Listen(string socketPath, IVirtioDevice device, Action<string> log, bool verbose, bool allowUnsealedMemory);
+    /// <param name="displaySocket">
+    /// Takes the socket a frontend hands over for the device's display protocol (vhost-user's GPU_SET_SOCKET) and
+    /// returns null, or the reason it refuses it; it owns the fd either way. Without it the request is refused.
+    /// </param>
+    IVirtioBackend Listen(string socketPath, IVirtioDevice device, Action<string> log, bool verbose, bool allowUnsealedMemory, Func<SafeFd, string?>? displaySocket = null);
 }
 
 /// <summary>One device being served; disposing it stops listening and removes the socket (the device stays the caller's).</summary>

@@ -12,15 +12,15 @@ public static class QemuMicrovm
     /// <param name="machine">The -M value: "microvm", or with options such as "microvm,acpi=off".</param>
     /// <param name="commandLine">The guest's command line (-append).</param>
     /// <param name="options">Further QEMU options: -initrd, -drive, -device, ...</param>
-    public static Task<ProcessResult> BootAsync(string machine, string commandLine, params string[] options)
-    {
-        string[] qemu =
-        [
-            "60", "qemu-system-x86_64", "-M", machine, "-enable-kvm", "-cpu", "host,-arch-capabilities",
-            "-nodefaults", "-no-user-config", "-nographic", "-serial", "stdio",
-            "-device", "isa-debug-exit,iobase=0xf4,iosize=4", "-m", "128", "-smp", "2",
-            "-kernel", TestEnvironment.Guest, .. options, "-append", commandLine,
-        ];
-        return BoundedProcess.RunAsync("timeout", qemu, TimeSpan.FromSeconds(90));
-    }
+    public static Task<ProcessResult> BootAsync(string machine, string commandLine, params string[] options) =>
+        BoundedProcess.RunAsync("timeout", Arguments(machine, commandLine, options), TimeSpan.FromSeconds(90));
+
+    /// <summary>The arguments of `timeout` that boot the guest so: for a test that watches the run (<see cref="WatchedProcess"/>).</summary>
+    public static string[] Arguments(string machine, string commandLine, params string[] options) =>
+    [
+        "60", "qemu-system-x86_64", "-M", machine, "-enable-kvm", "-cpu", "host,-arch-capabilities",
+        "-nodefaults", "-no-user-config", "-nographic", "-serial", "stdio",
+        "-device", "isa-debug-exit,iobase=0xf4,iosize=4", "-m", "128", "-smp", "2",
+        "-kernel", TestEnvironment.Guest, .. options, "-append", commandLine,
+    ];
 }

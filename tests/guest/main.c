@@ -51,6 +51,8 @@ static NORETURN void bsp_main(void)
 	test_net(&options);
 	test_console();
 	test_vsock();
+	test_gpu();
+	test_input();
 	test_virtio_pci();
 	tests_finish();
 }

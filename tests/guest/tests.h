@@ -21,6 +21,8 @@ void test_net(const struct options *options);
 /* Keys glue.console= and glue.vsock=, read from the command line by the tests themselves. */
 void test_console(void);
 void test_vsock(void);
+void test_gpu(void);   /* glue.gpu= */
+void test_input(void); /* glue.input= */
 
 /* Where the APs go at CPL3 (test_smp.c). */
 NORETURN void ap_main(unsigned cpu);

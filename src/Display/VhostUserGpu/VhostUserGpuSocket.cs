@@ -25,6 +25,7 @@ public sealed class VhostUserGpuSocket : IDisplayListener, IDisposable
     private const int CursorSide = 64;
     private const uint ScanoutId = 0;
 
+    private readonly SafeHandle _fd;
     private readonly Socket _socket;
     private readonly DisplaySurface _surface;
     private readonly Action<string> _log;
@@ -35,10 +36,23 @@ public sealed class VhostUserGpuSocket : IDisplayListener, IDisposable
     private ScreenRect _damage;
     private byte[] _buffer = [];
 
-    /// <summary>Takes <paramref name="socketFd"/> (the frontend's end, from SET_SOCKET) and starts by sending the current mode and screen.</summary>
+    /// <summary>
+    /// Takes <paramref name="socketFd"/> (the frontend's end, from SET_SOCKET; closed on <see cref="Dispose"/>) and
+    /// starts by sending the current mode and screen. An fd that is not a stream socket throws <see cref="SocketException"/>
+    /// and stays the caller's.
+    /// </summary>
     public VhostUserGpuSocket(SafeHandle socketFd, DisplaySurface surface, Action<string> log)
     {
-        _socket = new Socket(new SafeSocketHandle(socketFd.DangerousGetHandle(), ownsHandle: false));
+        // The Socket borrows the fd (it would close it on its own); the SafeHandle keeps it open until Dispose.
+        var socket = new Socket(new SafeSocketHandle(socketFd.DangerousGetHandle(), ownsHandle: false));
+        if (socket.SocketType != SocketType.Stream)
+        {
+            socket.Dispose();
+            throw new SocketException((int)SocketError.SocketNotSupported);
+        }
+        _fd = socketFd;
+        _socket = socket;
+        _socket.Blocking = true;
         _surface = surface;
         _log = log;
         _damage = new ScreenRect(0, 0, surface.Width, surface.Height);
@@ -185,8 +199,16 @@ public sealed class VhostUserGpuSocket : IDisplayListener, IDisposable
             _closed = true;
             Monitor.Pulse(_pendingLock);
         }
-        _socket.Shutdown(SocketShutdown.Both);
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Both);   // unblocks a Send the frontend does not read
+        }
+        catch (SocketException)
+        {
+            // Already disconnected.
+        }
         _writer.Join(TimeSpan.FromSeconds(2));
         _socket.Dispose();
+        _fd.Dispose();
     }
 }

@@ -30,6 +30,7 @@ public sealed partial class VhostUserBackend : IVirtioInterrupts, IDisposable
     private readonly IVirtioDevice _device;
     private readonly EventLoop _loop;
     private readonly Action<string> _log;
+    private readonly Func<SafeFd, string?>? _displaySocket;
     private readonly Vring[] _rings;
     private readonly EventFd[] _rearms;
     private readonly EventRegistration[] _rearmWatches;
@@ -41,12 +42,14 @@ public sealed partial class VhostUserBackend : IVirtioInterrupts, IDisposable
     private ulong _protocolFeatures;    // SET_PROTOCOL_FEATURES, as far as we offered them
 
     /// <param name="allowUnsealedMemory">Accept memory table fds not sealed against shrinking (see <see cref="VhostUserMemory.FromMessage"/>).</param>
-    public VhostUserBackend(IVirtioDevice device, EventLoop loop, Action<string> log, bool allowUnsealedMemory = false)
+    /// <param name="displaySocket">Takes the fd of GPU_SET_SOCKET (see <see cref="IVirtioBackendFeature.Listen"/>); null refuses the request.</param>
+    public VhostUserBackend(IVirtioDevice device, EventLoop loop, Action<string> log, bool allowUnsealedMemory = false, Func<SafeFd, string?>? displaySocket = null)
     {
         _device = device;
         _loop = loop;
         _log = log;
         _allowUnsealedMemory = allowUnsealedMemory;
+        _displaySocket = displaySocket;
         _rings = device.QueueMaxSizes.Select(max => new Vring(max)).ToArray();
         _rearms = _rings.Select(_ => new EventFd()).ToArray();
         _rearmWatches = _rearms.Select((rearm, index) => loop.Register(rearm.Handle, () => OnRearm(index))).ToArray();
@@ -192,6 +195,11 @@ public sealed partial class VhostUserBackend : IVirtioInterrupts, IDisposable
             case VHOST_USER_SET_CONFIG when ConfigOffered:
                 VhostUserConfigSpace.Set(_device, message);
                 return VhostUserOutcome.Ok;
+            case VHOST_USER_GPU_SET_SOCKET when _displaySocket is not null:
+                // No payload, one fd: the socket's protocol is the device's business, not the transport's.
+                if (message.Payload.Length != 0 || message.Fds.Length != 1)
+                    throw new VhostUserException($"GPU_SET_SOCKET takes one fd and no payload, not {message.Fds.Length} fds and {message.Payload.Length} bytes");
+                return _displaySocket(message.TakeFd(0)!) is { } refusal ? VhostUserOutcome.Fail(refusal) : VhostUserOutcome.Ok;
             default:
                 // GET_INFLIGHT_FD, SET_LOG_BASE, SET_SLAVE_REQ_FD, ...: each needs a feature Glue does not offer.
                 NoFds(message);

@@ -45,6 +45,8 @@ public static class VhostUserProtocol
     public const uint VHOST_USER_GET_CONFIG = 24;
     public const uint VHOST_USER_SET_CONFIG = 25;
     public const uint VHOST_USER_GET_INFLIGHT_FD = 31;
+    /// <summary>The frontend's end of a socket for a device's own display protocol (vhost-user-gpu.rst); one fd, no payload.</summary>
+    public const uint VHOST_USER_GPU_SET_SOCKET = 33;
     public const uint VHOST_USER_RESET_DEVICE = 34;
 
     /// <summary>The virtio feature bit (30, unused by virtio 1.x) that says the backend has protocol features.</summary>

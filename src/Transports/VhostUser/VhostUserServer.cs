@@ -26,24 +26,24 @@ public sealed unsafe class VhostUserServer : IVirtioBackend
     private readonly bool _verbose;
     private bool _disposed;
 
-    private VhostUserServer(string path, SafeFd listener, IVirtioDevice device, Action<string> log, bool verbose, bool allowUnsealedMemory)
+    private VhostUserServer(string path, SafeFd listener, IVirtioDevice device, Action<string> log, bool verbose, bool allowUnsealedMemory, Func<SafeFd, string?>? displaySocket)
     {
         _path = path;
         _listener = listener;
         _log = log;
         _verbose = verbose;
         _loop = new EventLoop("vhost-user");
-        _backend = new VhostUserBackend(device, _loop, log, allowUnsealedMemory);
+        _backend = new VhostUserBackend(device, _loop, log, allowUnsealedMemory, displaySocket);
     }
 
     /// <summary>Binds and listens at <paramref name="path"/>; a path that cannot be used throws <see cref="DeviceConfigException"/>.</summary>
-    public static VhostUserServer Listen(string path, IVirtioDevice device, Action<string> log, bool verbose, bool allowUnsealedMemory = false)
+    public static VhostUserServer Listen(string path, IVirtioDevice device, Action<string> log, bool verbose, bool allowUnsealedMemory = false, Func<SafeFd, string?>? displaySocket = null)
     {
         path = Path.GetFullPath(path);
         var listener = Bind(path);
         try
         {
-            return new VhostUserServer(path, listener, device, log, verbose, allowUnsealedMemory);
+            return new VhostUserServer(path, listener, device, log, verbose, allowUnsealedMemory, displaySocket);
         }
         catch
         {

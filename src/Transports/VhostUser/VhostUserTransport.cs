@@ -1,3 +1,4 @@
+using Glue.Core.Interop;
 using Glue.Core.Devices;
 using Glue.Virtio;
 
@@ -16,6 +17,6 @@ public sealed class VhostUserTransport : IVirtioBackendFeature
     /// <summary>None for `glue run`; `glue device` has its own --socket.</summary>
     public IReadOnlyList<DeviceOption> Options => [];
 
-    public IVirtioBackend Listen(string socketPath, IVirtioDevice device, Action<string> log, bool verbose, bool allowUnsealedMemory) =>
-        VhostUserServer.Listen(socketPath, device, log, verbose, allowUnsealedMemory);
+    public IVirtioBackend Listen(string socketPath, IVirtioDevice device, Action<string> log, bool verbose, bool allowUnsealedMemory, Func<SafeFd, string?>? displaySocket = null) =>
+        VhostUserServer.Listen(socketPath, device, log, verbose, allowUnsealedMemory, displaySocket);
 }

@@ -1,0 +1,63 @@
+using Glue.Core.Devices;
+using Glue.Core.Machine;
+using Glue.Display;
+using Glue.Display.Vnc;
+using Glue.Virtio;
+
+[assembly: GlueDevice(typeof(Glue.Devices.Gpu.GpuFeature))]
+
+namespace Glue.Devices.Gpu;
+
+/// <summary>
+/// `--gpu [width=W,height=H,max-memory=SIZE] [--vnc ADDRESS[,password-file=PATH]]`: a virtio-gpu device (2D) whose
+/// scanout is the VM's display (<see cref="GuestDisplay"/>), where display servers and screenshots read it, and a VNC
+/// server of that display. Without a machine (`glue device gpu`) the device is implied and gets a display of its own.
+/// </summary>
+public sealed class GpuFeature : IVirtioDeviceFeature, IMachineSetup
+{
+    public const string Option = "--gpu";
+    public const string VncOption = "--vnc";
+    private GpuDevice? _device;
+    private bool _setUp;
+
+    public string Name => "gpu";
+
+    public IReadOnlyList<DeviceOption> Options { get; } =
+    [
+        new(Option, "A virtio-gpu display (2D): `--gpu` or --gpu width=W,height=H (default 1280x800),max-memory=SIZE (host memory for the guest's resources, default 256M)"),
+        new(VncOption, "Serve the --gpu display over VNC: --vnc :N (127.0.0.1, port 5900+N), HOST:PORT or unix:PATH, with ,password-file=PATH for VNC authentication"),
+    ];
+
+    public void Setup(VirtualMachine machine, DeviceOptionValues values)
+    {
+        _setUp = true;
+        _device = Make(GuestDisplay.Of(machine), values, values.Single(Option));
+        if (_device is not null) machine.Own(_device);
+    }
+
+    /// <summary>The device Setup made, for `glue run`; without a machine (`glue device gpu`), one on a display of its own.</summary>
+    public IReadOnlyList<IVirtioDevice> Create(DeviceOptionValues values)
+    {
+        var device = _setUp ? _device : Make(new GuestDisplay(), values, values.Single(Option) ?? "");
+        return device is null ? [] : [device];
+    }
+
+    /// <summary>
+    /// The device on <paramref name="display"/> with its VNC server, or null when --gpu is absent or off. Every value
+    /// is checked before the server binds its address, so a bad one leaves nothing behind.
+    /// </summary>
+    private static GpuDevice? Make(GuestDisplay display, DeviceOptionValues values, string? gpu)
+    {
+        string? vnc = values.Single(VncOption);
+        if (gpu is null or "off")
+        {
+            if (vnc is not null) throw new DeviceConfigException($"{VncOption} shows the guest's display: add {Option}");
+            return null;
+        }
+        var options = GpuOptions.Parse(Option, gpu);
+        var endpoint = vnc is null ? null : VncEndpoint.Parse(vnc);
+        var device = new GpuDevice(display.Surface, options);
+        if (endpoint is not null) device.Own(VncServer.Start(display, endpoint));
+        return device;
+    }
+}

@@ -1,0 +1,66 @@
+using Xunit;
+
+namespace Glue.BuildTests;
+
+/// <summary>
+/// The test guest drives Glue's virtio-gpu on virtio-mmio as it drives QEMU's (QemuGpuReferenceTests): display
+/// info, EDID, a resource with scattered backing drawn and flushed, a rectangle flushed alone, a cursor, and hostile
+/// commands each answered with its error; Glue keeps running and exits 0. Bad --gpu values are one-line errors.
+/// </summary>
+[Trait("Transport", "virtio-mmio"), Trait("Device", "gpu"), Trait("Device", "serial")]
+public class GpuTests
+{
+    [KvmFact]
+    public async Task GuestDrivesTheGpuAtTheDefaultMode()
+    {
+        var run = await GlueBinary.BootAsync("glue.gpu=1280x800", "--gpu");
+
+        var report = GuestAssert.AllPassed(run, 0, "gpu");
+        Assert.Contains("edid 128 bytes 1280x800", report.Tests["gpu"].Detail);
+        Assert.Contains("backing outside RAM 0x1205", report.Tests["gpu"].Detail);   // Glue's answer: VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER
+        GuestAssert.NoStackTrace(run);
+    }
+
+    [KvmFact]
+    public async Task TheModeComesFromTheOption()
+    {
+        var run = await GlueBinary.BootAsync("glue.gpu=640x480", "--gpu", "width=640,height=480");
+
+        var report = GuestAssert.AllPassed(run, 0, "gpu");
+        Assert.Contains("mode 640x480", report.Tests["gpu"].Detail);
+    }
+
+    [KvmTheory]
+    [InlineData("width=0")]
+    [InlineData("width=5000,height=600")]
+    [InlineData("max-memory=1M")]
+    [InlineData("depth=32")]
+    public async Task BadGpuValuesAreOneLineUsageErrors(string value)
+    {
+        var run = await GlueBinary.BootAsync("", "--gpu", value);
+
+        Assert.True(run.ExitCode == 2, run.Describe());
+        Assert.StartsWith("glue: --gpu", Assert.Single(run.Stderr));
+        Assert.Empty(run.Stdout);   // refused before the guest ran
+    }
+
+    /// <summary>
+    /// The scanout through `glue screenshot` while the guest holds the picture: exactly the picture.
+    /// </summary>
+    [KvmFact]
+    public async Task ScreenshotShowsThePictureTheGuestDrew()
+    {
+        using var directory = new TempDirectory();
+        string screenshot = Path.Combine(directory.Path, "screen.png");
+        using var glue = WatchedProcess.Start(GlueInvocation.StartInfo(directory.Path,
+            ["run", "-k", TestEnvironment.Guest, "-n", "gpu-screenshot", "-p", "glue.gpu=1280x800:3000", "--gpu"]));
+
+        await glue.WaitForLineAsync("GLUE-TEST gpu ", TimeSpan.FromSeconds(60));
+        var shot = await GlueInvocation.RunAsync(directory.Path, "screenshot", "-n", "gpu-screenshot", screenshot);
+        var run = await glue.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.True(shot.ExitCode == 0, shot.Describe());
+        GuestAssert.AllPassed(run, 0, "gpu");
+        Assert.Null(GpuPicture.FirstDifference(PngImage.Decode(await File.ReadAllBytesAsync(screenshot)), 1280, 800));
+    }
+}

@@ -1,0 +1,33 @@
+using System.Text.Json.Nodes;
+using Xunit;
+
+namespace Glue.BuildTests;
+
+/// <summary>
+/// The test guest's GPU driver against QEMU's virtio-gpu, the reference: on microvm's virtio-mmio bus
+/// (`-device virtio-gpu-device`) the guest's gpu test passes, and QEMU's own screendump of the scanout, taken over
+/// QMP while the guest holds the picture, is exactly the expected picture. So the driver (and with it what Glue's
+/// device is tested against) draws what a real virtio-gpu shows.
+/// </summary>
+[Trait("Category", "Reference")]
+public class QemuGpuReferenceTests
+{
+    private const int Width = 1280, Height = 800;   // QEMU's default mode (xres, yres)
+
+    [QemuFact]
+    public async Task QemuScreendumpShowsThePictureTheGuestDrew()
+    {
+        using var directory = new TempDirectory();
+        string monitor = Path.Combine(directory.Path, "qmp.sock"), screenshot = Path.Combine(directory.Path, "screen.png");
+        using var qemu = WatchedProcess.Start("timeout", QemuMicrovm.Arguments("microvm,acpi=off", $"glue.gpu={Width}x{Height}:3000",
+            "-global", "virtio-mmio.force-legacy=false", "-device", "virtio-gpu-device", "-qmp", $"unix:{monitor},server=on,wait=off"));
+        using var qmp = await QmpMonitor.ConnectAsync(monitor, TimeSpan.FromSeconds(10));
+
+        await qemu.WaitForLineAsync("GLUE-TEST gpu ", TimeSpan.FromSeconds(30));
+        await qmp.ExecuteAsync("screendump", new JsonObject { ["filename"] = screenshot, ["format"] = "png" });
+        var run = await qemu.WaitForExitAsync(TimeSpan.FromSeconds(30));
+
+        GuestAssert.AllPassed(run, QemuMicrovm.AllPassedExitStatus, "gpu");
+        Assert.Null(GpuPicture.FirstDifference(PngImage.Decode(await File.ReadAllBytesAsync(screenshot)), Width, Height));
+    }
+}

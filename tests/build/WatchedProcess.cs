@@ -1,0 +1,79 @@
+using System.Diagnostics;
+
+namespace Glue.BuildTests;
+
+/// <summary>
+/// A process whose output a test watches while it runs: it waits for a line, acts (takes a screenshot, sends
+/// input), then waits for the end. Killed if the test ends first.
+/// </summary>
+public sealed class WatchedProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly List<string> _stdout = [];
+    private readonly List<string> _stderr = [];
+
+    private WatchedProcess(Process process) => _process = process;
+
+    /// <summary>Starts <paramref name="start"/> (its standard streams redirected) with stdin closed.</summary>
+    public static WatchedProcess Start(ProcessStartInfo start)
+    {
+        var watched = new WatchedProcess(new Process { StartInfo = start });
+        watched._process.OutputDataReceived += (_, line) => { if (line.Data is not null) lock (watched._stdout) watched._stdout.Add(line.Data); };
+        watched._process.ErrorDataReceived += (_, line) => { if (line.Data is not null) lock (watched._stderr) watched._stderr.Add(line.Data); };
+        watched._process.Start();
+        watched._process.StandardInput.Close();
+        watched._process.BeginOutputReadLine();
+        watched._process.BeginErrorReadLine();
+        return watched;
+    }
+
+    public static WatchedProcess Start(string program, IEnumerable<string> arguments)
+    {
+        var start = new ProcessStartInfo(program) { UseShellExecute = false, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        return Start(start);
+    }
+
+    /// <summary>Waits for a line that starts with <paramref name="prefix"/>; throws, with the output so far, when it does not come.</summary>
+    public async Task<string> WaitForLineAsync(string prefix, TimeSpan limit)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            lock (_stdout)
+            {
+                if (_stdout.FirstOrDefault(line => line.StartsWith(prefix, StringComparison.Ordinal)) is { } line) return line;
+            }
+            if (_process.HasExited || clock.Elapsed > limit) throw new TimeoutException($"no line '{prefix}...' within {limit.TotalSeconds} s; {Result(-1).Describe()}");
+            await Task.Delay(10);
+        }
+    }
+
+    /// <summary>Waits for the end and returns everything it printed; throws when it outlives the limit.</summary>
+    public async Task<ProcessResult> WaitForExitAsync(TimeSpan limit)
+    {
+        using var timeout = new CancellationTokenSource(limit);
+        try
+        {
+            await _process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"still running after {limit.TotalSeconds} s; {Result(-1).Describe()}");
+        }
+        _process.WaitForExit();   // the output is complete only after this
+        return Result(_process.ExitCode);
+    }
+
+    private ProcessResult Result(int exitCode)
+    {
+        lock (_stdout) lock (_stderr) return new ProcessResult(exitCode, [.. _stdout], [.. _stderr]);
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        _process.WaitForExit();
+        _process.Dispose();
+    }
+}
