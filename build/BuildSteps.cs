@@ -47,6 +47,17 @@ public sealed class BuildSteps(Repository repository)
         return repository.LinuxGuestDirectory;
     });
 
+    /// <summary>
+    /// Unpacks QEMU 10 from Debian's bookworm-backports into artifacts/qemu10 (tests/linux/fetch-qemu-backports.sh;
+    /// cached): the vhost-user-gpu test's frontend, since QEMU 7.2 will not run vhost-user-gpu-pci without KVM.
+    /// </summary>
+    public string FetchQemu10() => Once("fetch QEMU 10 from bookworm-backports", null, () =>
+    {
+        string directory = Path.Combine(repository.Root, "artifacts", "qemu10");
+        Command.Check(Path.Combine(repository.Root, "tests", "linux", "fetch-qemu-backports.sh"), directory);
+        return directory;
+    });
+
     /// <summary>Compiles a test project once, so that each manifest's run of it can skip the build.</summary>
     public void BuildTests(string project) => Once($"build {Path.GetFileNameWithoutExtension(project)}", null, () =>
     {

@@ -52,6 +52,7 @@ public sealed class TestTarget(Repository repository)
             ["GLUE_MANIFEST"] = manifest.Path,
             ["GLUE_GUEST"] = guest,
             ["GLUE_LINUX"] = linux,
+            ["GLUE_QEMU10"] = steps.FetchQemu10(),
             ["GLUE_REPO"] = repository.Root,
         };
         return steps.Test(repository.BuildTestProject, runName, ["--no-build", "--filter", TestFilter.For(manifest, withLinux: manifest.Name == Repository.DefaultManifestName)], environment);
