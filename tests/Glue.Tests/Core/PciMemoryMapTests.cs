@@ -30,7 +30,7 @@ public sealed class PciMemoryMapTests : LoaderTestBase
     {
         using var memory = Memory(64);
         string kernel = WriteFile("k", TestElf.Build(0x200000, [0xf4], 0x1000, 0x200000));
-        KernelLoader.Load(memory, new BootRequest(kernel, null, ""), WithEcam);
+        KernelLoader.Load(memory, new BootRequest(kernel, null, "", BootProtocol.Linux64), WithEcam);
 
         byte[] page = memory.GetSpan(MemoryLayout.ZeroPage, 0x1000).ToArray();
         int count = page[0x1e8];
@@ -50,7 +50,7 @@ public sealed class PciMemoryMapTests : LoaderTestBase
         var desc = new byte[4];
         BinaryPrimitives.WriteUInt32LittleEndian(desc, 0x100001);
         string kernel = WriteFile("k", TestElf.Build(0x100000, [1], 0x1000, 0x100000, desc));
-        KernelLoader.Load(memory, new BootRequest(kernel, null, ""), WithEcam);
+        KernelLoader.Load(memory, new BootRequest(kernel, null, "", BootProtocol.Linux64), WithEcam);
 
         var info = memory.Read<hvm_start_info>(MemoryLayout.PvhStartInfo);
         var last = memory.Read<hvm_memmap_table_entry>(new GuestAddress(info.memmap_paddr + (info.memmap_entries - 1) * 24UL));
