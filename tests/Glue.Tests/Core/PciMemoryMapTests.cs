@@ -50,7 +50,7 @@ public sealed class PciMemoryMapTests : LoaderTestBase
         var desc = new byte[4];
         BinaryPrimitives.WriteUInt32LittleEndian(desc, 0x100001);
         string kernel = WriteFile("k", TestElf.Build(0x100000, [1], 0x1000, 0x100000, desc));
-        KernelLoader.Load(memory, new BootRequest(kernel, null, "", BootProtocol.Linux64), WithEcam);
+        KernelLoader.Load(memory, new BootRequest(kernel, null, ""), WithEcam);
 
         var info = memory.Read<hvm_start_info>(MemoryLayout.PvhStartInfo);
         var last = memory.Read<hvm_memmap_table_entry>(new GuestAddress(info.memmap_paddr + (info.memmap_entries - 1) * 24UL));
