@@ -21,13 +21,12 @@ public sealed class GuestDisplay
 
     public DisplaySurface Surface { get; } = new(DefaultWidth, DefaultHeight);
 
-    /// <summary>The display of <paramref name="machine"/>, made on first use; from then on the VM answers SCREENSHOT.</summary>
-    public static GuestDisplay Of(VirtualMachine machine) => Displays.GetValue(machine, vm =>
-    {
-        var display = new GuestDisplay();
-        vm.ControlHandlers.Register(ScreenshotRequest.Type, payload => ScreenshotRequest.Handle(display.Surface, payload));
-        return display;
-    });
+    /// <summary>The display of <paramref name="machine"/>, made on first use.</summary>
+    public static GuestDisplay Of(VirtualMachine machine) => Displays.GetValue(machine, _ => new GuestDisplay());
+
+    /// <summary>From now on the VM answers SCREENSHOT with this display's picture: called by the device that draws it.</summary>
+    public void ServeScreenshots(VirtualMachine machine) =>
+        machine.ControlHandlers.Register(ScreenshotRequest.Type, payload => ScreenshotRequest.Handle(Surface, payload));
 
     /// <summary>An input device that display clients' keys and pointer reach.</summary>
     public void AddInput(IInputSink sink)

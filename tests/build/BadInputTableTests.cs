@@ -131,7 +131,7 @@ public sealed class BadInputTableTests
     public static TheoryData<BadInputRow> Device => new()
     {
         Row("device without a device", 2, "glue device needs a device", "device"),
-        Row("device gpu", 2, "no device 'gpu' in this build", "device", "gpu"),
+        Row("device of a kind no build has", 2, "no device 'sound' in this build", "device", "sound"),
         Row("device blk without --disk", 2, "give --disk", "device", "blk", "--socket", "{root}/b.sock"),
         Row("device rng --socket empty", 2, "--socket: the path is empty", "device", "rng", "--socket", ""),
         Row("device rng without --socket", 2, "--socket", "device", "rng"),

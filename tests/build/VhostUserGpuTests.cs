@@ -8,8 +8,8 @@ namespace Glue.BuildTests;
 /// <summary>
 /// Linux's own virtio_gpu driver on Glue's GPU device: QEMU 10 under TCG (`vhost-user-gpu-pci`, which QEMU 7.2
 /// refuses without KVM) boots the Linux test guest with its display served by `glue device gpu --socket S --vnc
-/// ADDRESS`. Glue's VNC server, read by Debian's gvnccapture, shows the framebuffer console: not blank when the shell
-/// is ready, and changed once the gpu check has written its marker rows. QEMU's own screendump shows the same picture
+/// ADDRESS`. Glue's VNC server, read by Debian's gvnccapture, shows the framebuffer console: not blank when the console
+/// is up, and changed once the gpu check has written its marker rows. QEMU's own screendump shows the same picture
 /// as Glue's VNC, which is what the vhost-user-gpu socket (SCANOUT and UPDATE messages) carried.
 /// </summary>
 [Trait("Transport", "vhost-user"), Trait("Device", "gpu")]
@@ -25,9 +25,10 @@ public class VhostUserGpuTests
         using var qemu = Qemu10.Start("glue.gpu=6", [socket], "-device", "vhost-user-gpu-pci,chardev=c0", "-qmp", $"unix:{monitor},server=on,wait=off");
         using var qmp = await QmpMonitor.ConnectAsync(monitor, TimeSpan.FromSeconds(10));
 
-        await qemu.WaitForLineAsync("GLUE-LINUX-SHELL ready", TimeSpan.FromSeconds(45));
+        await qemu.WaitForLineAsync("GLUE-LINUX gpu console on fb0", TimeSpan.FromSeconds(60));
         var atShell = await CaptureAsync(directory, port, "shell.png");
-        await qemu.WaitForLineAsync("GLUE-LINUX gpu ", TimeSpan.FromSeconds(20));
+        Assert.False(qemu.HasPrinted("GLUE-LINUX gpu PASS"), "the capture before the marker took longer than the guest's 3 s pause");
+        await qemu.WaitForLineAsync("GLUE-LINUX gpu PASS", TimeSpan.FromSeconds(20));
         await Task.Delay(500);   // the console's last rows reach the scanout on its next flush
         var afterMarker = await CaptureAsync(directory, port, "marker.png");
         string qemuPng = Path.Combine(directory.Path, "qemu.png");
@@ -37,7 +38,7 @@ public class VhostUserGpuTests
 
         Assert.Contains(run.Stdout, line => line.StartsWith("GLUE-LINUX gpu PASS fb0 virtio_gpu", StringComparison.Ordinal));
         Assert.Equal(0, served.ExitCode);
-        Assert.True(Colours(atShell) > 1, $"the console at GLUE-LINUX-SHELL ready is blank: {Colours(atShell)} colour(s)");
+        Assert.True(Colours(atShell) > 1, $"the console before the marker is blank: {Colours(atShell)} colour(s)");
         Assert.True(Colours(afterMarker) > 1, "the console after the marker is blank");
         Assert.True(Differs(atShell, afterMarker) > 1000, $"the screen did not change when the guest wrote its marker ({Differs(atShell, afterMarker)} pixels)");
         var fromQemu = PngImage.Decode(await File.ReadAllBytesAsync(qemuPng));
@@ -71,13 +72,14 @@ public static class Qemu10
     /// <summary>
     /// The guest with `console=tty0 console=ttyS0` (the kernel's messages on the screen, /dev/console the serial port), no
     /// VGA, and no audio: QEMU would probe audio-pa, a module the unpacked packages lack, and load the system QEMU's.
+    /// The console's cursor is off: it blinks, so two captures a moment apart would differ by its 16 pixels.
     /// </summary>
     public static WatchedProcess Start(string keys, IReadOnlyList<string> sockets, params string[] devices)
     {
         string q = Environment.GetEnvironmentVariable("GLUE_QEMU10")!;
         var arguments = QemuLinuxGuest.Arguments(keys, sockets, ["-vga", "none", "-audio", "none", .. devices]);
         int append = Array.IndexOf(arguments, "-append") + 1;
-        arguments[append] = $"console=tty0 console=ttyS0 panic=-1 {keys}";
+        arguments[append] = $"console=tty0 console=ttyS0 vt.global_cursor_default=0 panic=-1 {keys}";
         return WatchedProcess.Start("env", [$"QEMU_MODULE_DIR={q}/usr/lib/x86_64-linux-gnu/qemu", $"{q}/usr/bin/qemu-system-x86_64",
             "-L", $"{q}/usr/share/qemu", "-L", $"{q}/usr/share/seabios", .. arguments]);
     }

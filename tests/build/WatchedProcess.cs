@@ -49,6 +49,12 @@ public sealed class WatchedProcess : IDisposable
         }
     }
 
+    /// <summary>Whether a line starting with <paramref name="prefix"/> has come yet.</summary>
+    public bool HasPrinted(string prefix)
+    {
+        lock (_stdout) return _stdout.Any(line => line.StartsWith(prefix, StringComparison.Ordinal));
+    }
+
     /// <summary>Waits for the end and returns everything it printed; throws when it outlives the limit.</summary>
     public async Task<ProcessResult> WaitForExitAsync(TimeSpan limit)
     {

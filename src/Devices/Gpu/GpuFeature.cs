@@ -31,8 +31,11 @@ public sealed class GpuFeature : IVirtioDeviceFeature, IMachineSetup
     public void Setup(VirtualMachine machine, DeviceOptionValues values)
     {
         _setUp = true;
-        _device = Make(GuestDisplay.Of(machine), values, values.Single(Option));
-        if (_device is not null) machine.Own(_device);
+        var display = GuestDisplay.Of(machine);
+        _device = Make(display, values, values.Single(Option));
+        if (_device is null) return;
+        machine.Own(_device);
+        display.ServeScreenshots(machine);
     }
 
     /// <summary>The device Setup made, for `glue run`; without a machine (`glue device gpu`), one on a display of its own.</summary>
