@@ -17,7 +17,7 @@ public sealed record BenchSettings(bool Quick, int Rounds, string Glue, string G
 /// </summary>
 public sealed class BenchTarget(Repository repository)
 {
-    public int Run(bool quick, int? rounds)
+    public int Run(bool quick, int? rounds, string? only = null)
     {
         var steps = new BuildSteps(repository);
         string glue = steps.Publish(repository.DefaultManifest());
@@ -31,7 +31,7 @@ public sealed class BenchTarget(Repository repository)
         Environment.SetEnvironmentVariable("XDG_RUNTIME_DIR", runtime.FullName);
         try
         {
-            return RunCases(settings);
+            return RunCases(settings, only);
         }
         finally
         {
@@ -39,7 +39,7 @@ public sealed class BenchTarget(Repository repository)
         }
     }
 
-    private static int RunCases(BenchSettings settings)
+    private static int RunCases(BenchSettings settings, string? only)
     {
         string directory = settings.Directory;
         bool quick = settings.Quick;
@@ -54,9 +54,12 @@ public sealed class BenchTarget(Repository repository)
             new BenchNetCase(settings),
             new BenchVsockCase(settings),
             new BenchLifecycleCase(settings),
+            new BenchDisplayCase(settings),
         ];
+        if (only is not null && cases.All(c => c.Name != only))
+            throw new UsageError($"bench has no case '{only}'; its cases: {string.Join(", ", cases.Select(c => c.Name))}");
         var figures = new List<BenchFigure>();
-        foreach (var benchCase in cases)
+        foreach (var benchCase in cases.Where(c => only is null || c.Name == only))
         {
             using (benchCase)
             {

@@ -39,16 +39,18 @@ public static class Targets
                     Command.Run(steps.Publish(chosen), ["run", "-k", steps.BuildGuest(), "-c", "2", "-p", "glue.cpus=2", .. arguments])),
             new Target("bench", "glue beside the floor VMM, QEMU microvm and the page cache, case by case (10 rounds; --quick: 3, smaller)")
                 .DependsOn(publish, guest, linuxGuest)
-                .Executes("[--quick] [ROUNDS]", arguments =>
+                .Executes("[--quick] [--case NAME] [ROUNDS]", arguments =>
                 {
                     bool quick = arguments.Contains("--quick");
-                    int? rounds = arguments.Where(a => a != "--quick").ToArray() switch
+                    int at = arguments.ToList().IndexOf("--case");
+                    string? only = at >= 0 && at + 1 < arguments.Count ? arguments[at + 1] : null;
+                    int? rounds = arguments.Where((a, i) => a != "--quick" && (at < 0 || (i != at && i != at + 1))).ToArray() switch
                     {
-                        [] => null,
+                        [] when at < 0 || only is not null => null,
                         [var text] when int.TryParse(text, out int n) && n > 0 => n,
-                        _ => throw new UsageError("bench takes --quick and the number of rounds per case, both optional"),
+                        _ => throw new UsageError("bench takes --quick, --case NAME (one case) and the number of rounds per case, all optional"),
                     };
-                    return () => new BenchTarget(repository).Run(quick, rounds);
+                    return () => new BenchTarget(repository).Run(quick, rounds, only);
                 }),
             new Target("fuzz", "an AFL++ campaign on a tests/fuzz target (default 5 minutes each)")
                 .Executes("TARGET|all [--minutes N]", arguments => () => FuzzTarget.Run(repository, [.. arguments])),

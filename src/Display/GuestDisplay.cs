@@ -21,6 +21,9 @@ public sealed class GuestDisplay
 
     public DisplaySurface Surface { get; } = new(DefaultWidth, DefaultHeight);
 
+    /// <summary>The display of a process without a machine (`glue device`): the devices it serves share it.</summary>
+    public static GuestDisplay OfProcess { get; } = new();
+
     /// <summary>The display of <paramref name="machine"/>, made on first use.</summary>
     public static GuestDisplay Of(VirtualMachine machine) => Displays.GetValue(machine, _ => new GuestDisplay());
 

@@ -9,10 +9,12 @@ using Glue.Virtio;
 namespace Glue;
 
 /// <summary>
-/// `glue device NAME --socket PATH [the device's run options]`: serve exactly one virtio device to another VMM
-/// over the build's backend transport (vhost-user). Glue listens on PATH; the frontend (QEMU's
+/// `glue device NAME --socket PATH... [the device's run options]`: serve virtio devices to another VMM over the
+/// build's backend transport (vhost-user), one socket each. Glue listens on each PATH; a frontend (QEMU's
 /// `-chardev socket,path=PATH`) connects, and when it goes away Glue waits for the next one. SIGTERM or SIGINT
-/// ends it with status 0. The device is made by its feature from the same options `glue run` takes.
+/// ends it with status 0. The devices are made by their features from the same options `glue run` takes; a
+/// display device's command also takes the input devices' options, so that they share its display (keys sent
+/// to its VNC reach them).
 /// </summary>
 internal static class DeviceCommand
 {
@@ -22,9 +24,10 @@ internal static class DeviceCommand
         var features = DeviceRegistry.CreateDevices();
         if (features.OfType<IVirtioBackendFeature>().FirstOrDefault() is not { } backend) return null;
         var command = new Command("device",
-            $"Serve one virtio device over {backend.Name}: glue listens on --socket PATH, and a frontend VMM (QEMU: -chardev socket,path=PATH) connects");
+            $"Serve virtio devices over {backend.Name}: glue listens on a --socket PATH for each, and a frontend VMM (QEMU: -chardev socket,path=PATH) connects");
         var served = features.OfType<IVirtioDeviceFeature>().ToList();
-        foreach (var feature in served) command.Subcommands.Add(Subcommand(feature, backend, verbose));
+        var inputs = served.Where(feature => feature is IDisplayCompanionFeature).ToList();
+        foreach (var feature in served) command.Subcommands.Add(Subcommand(feature, feature is IDisplayFeature ? inputs : [], backend, verbose));
         // `glue device` alone, or with a device this build does not have: say which it has.
         command.TreatUnmatchedTokensAsErrors = false;
         string names = string.Join(", ", served.Select(CommandName));
@@ -37,45 +40,61 @@ internal static class DeviceCommand
     /// <summary>"virtio-console" is `glue device console`; the others go by their names.</summary>
     private static string CommandName(IDeviceFeature feature) => feature.Name.StartsWith("virtio-", StringComparison.Ordinal) ? feature.Name["virtio-".Length..] : feature.Name;
 
-    private static Command Subcommand(IVirtioDeviceFeature feature, IVirtioBackendFeature backend, Option<bool> verbose)
+    private static Command Subcommand(IVirtioDeviceFeature feature, IReadOnlyList<IVirtioDeviceFeature> companions, IVirtioBackendFeature backend, Option<bool> verbose)
     {
-        var socket = new Option<string>("--socket") { Description = $"The Unix socket to listen on for the {backend.Name} frontend", Required = true };
-        var options = feature.Options.Select(o => DeviceOptions.For(feature, o)).ToArray();
+        var socket = new Option<string[]>("--socket")
+        {
+            Description = $"A Unix socket to listen on for the {backend.Name} frontend: one for each device, in the order they are made ({feature.Name}{string.Concat(companions.Select(c => ", then " + c.Name))})",
+            Required = true,
+        };
+        var features = (IVirtioDeviceFeature[])[feature, .. companions];
+        var options = features.SelectMany(f => f.Options.Select(o => DeviceOptions.For(f, o))).ToArray();
         var unsealed = new Option<bool>("--allow-unsealed-memory")
         {
             Description = "Accept guest memory the frontend could shrink (a /dev/shm or hugetlbfs file; QEMU's memory-backend-memfd is sealed): a frontend that shrinks it kills glue",
         };
-        var command = new Command(CommandName(feature), $"Serve one {feature.Name} device, made from the options `glue run` takes") { socket, unsealed };
+        var command = new Command(CommandName(feature), $"Serve {feature.Name} devices, made from the options `glue run` takes") { socket, unsealed };
         foreach (var option in options) command.Options.Add(option);
         command.SetAction(parse =>
         {
-            var values = DeviceOptions.Values(parse, options);
             // A device whose one option is its own name (`--rng`, `--console`) needs none here: asking for the device says it.
-            if (DeviceOptions.NoneGiven(parse, options) && options is [var only] && only.Name == "--" + CommandName(feature))
-                values = new DeviceOptionValues(new Dictionary<string, string[]> { [options[0].Name] = [""] });
-            return Execute(feature, backend, parse.GetValue(socket)!, values, parse.GetValue(verbose), parse.GetValue(unsealed));
+            string? implied = feature.Options is [var only] && only.Name == "--" + CommandName(feature) ? only.Name : null;
+            var values = DeviceOptions.Values(parse, options, implied);
+            return Execute(feature, features, backend, parse.GetValue(socket)!, values, parse.GetValue(verbose), parse.GetValue(unsealed));
         });
         return command;
     }
 
-    private static int Execute(IVirtioDeviceFeature feature, IVirtioBackendFeature backend, string socketPath, DeviceOptionValues values, bool verbose, bool allowUnsealedMemory)
+    private static int Execute(IVirtioDeviceFeature feature, IVirtioDeviceFeature[] features, IVirtioBackendFeature backend, string[] socketPaths,
+        DeviceOptionValues values, bool verbose, bool allowUnsealedMemory)
     {
         var stopping = new StopRequest();
         using var sigterm = StopOn(PosixSignal.SIGTERM, stopping);
         using var sigint = StopOn(PosixSignal.SIGINT, stopping);
-        IVirtioDevice? device = null;
+        var devices = new List<IVirtioDevice>();
+        var servers = new List<IVirtioBackend>();
+        var mirrors = new List<VhostUserGpuMirror>();
         Action<string> log = message => Console.Error.WriteLine($"glue: {message}");
+        string? listening = null;
         try
         {
-            if (UnixSocketPath.Problem(socketPath, "--socket") is { } problem) return ErrorReport.Usage(problem);
-            device = CreateOne(feature, values);
-            // A display device's picture also goes to the frontend's display (QEMU's vhost-user-gpu), over the socket it hands over.
-            using var mirror = device is IDisplayDevice display ? new VhostUserGpuMirror(display.Surface, log) : null;
-            using var server = backend.Listen(socketPath, device, log, verbose, allowUnsealedMemory, mirror is null ? null : mirror.Replace);
-            stopping.Server = server;
+            foreach (var path in socketPaths)
+                if (UnixSocketPath.Problem(path, "--socket") is { } problem) return ErrorReport.Usage(problem);
+            foreach (var made in features) devices.AddRange(made.Create(values));
+            if (devices.Count != socketPaths.Length) return ErrorReport.Usage(SocketCountProblem(feature, features, devices.Count, socketPaths.Length));
+            for (int i = 0; i < devices.Count; i++)
+            {
+                listening = socketPaths[i];
+                // A display device's picture also goes to the frontend's display (QEMU's vhost-user-gpu), over the socket it hands over.
+                var mirror = devices[i] is IDisplayDevice display ? new VhostUserGpuMirror(display.Surface, log) : null;
+                if (mirror is not null) mirrors.Add(mirror);
+                servers.Add(backend.Listen(socketPaths[i], devices[i], log, verbose, allowUnsealedMemory, mirror is null ? null : mirror.Replace));
+            }
+            stopping.Servers = [.. servers];
             if (stopping.Requested) return ExitCodes.Success;
-            if (verbose) Console.Error.WriteLine($"glue: serving {feature.Name} on {Path.GetFullPath(socketPath)}");
-            server.Serve();
+            if (verbose)
+                for (int i = 0; i < devices.Count; i++) Console.Error.WriteLine($"glue: serving device {devices[i].DeviceId} on {Path.GetFullPath(socketPaths[i])}");
+            Serve(servers);
             return ExitCodes.Success;
         }
         catch (DeviceConfigException e)
@@ -88,24 +107,32 @@ internal static class DeviceCommand
         }
         catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or UnauthorizedAccessException)
         {
-            return ErrorReport.Usage($"--socket {socketPath}: cannot listen there: {e.Message}");
+            return ErrorReport.Usage($"--socket {listening}: cannot listen there: {e.Message}");
         }
         finally
         {
-            stopping.Server = null;
-            (device as IDisposable)?.Dispose();
+            stopping.Servers = [];
+            foreach (var server in servers) server.Dispose();
+            foreach (var mirror in mirrors) mirror.Dispose();
+            foreach (var device in devices) (device as IDisposable)?.Dispose();
         }
     }
 
-    private static IVirtioDevice CreateOne(IVirtioDeviceFeature feature, DeviceOptionValues values)
+    /// <summary>Each device on a thread of its own (the first on this one), until all have been stopped.</summary>
+    private static void Serve(List<IVirtioBackend> servers)
     {
-        var devices = feature.Create(values);
-        if (devices.Count == 1) return devices[0];
-        foreach (var extra in devices) (extra as IDisposable)?.Dispose();
-        string options = string.Join(", ", feature.Options.Select(o => o.Name));
-        throw new DeviceConfigException(devices.Count == 0
+        var others = servers.Skip(1).Select(server => new Thread(server.Serve) { Name = "vhost-user", IsBackground = true }).ToList();
+        foreach (var thread in others) thread.Start();
+        servers[0].Serve();
+        foreach (var thread in others) thread.Join();
+    }
+
+    private static string SocketCountProblem(IVirtioDeviceFeature feature, IVirtioDeviceFeature[] features, int devices, int sockets)
+    {
+        string options = string.Join(", ", features.SelectMany(f => f.Options).Select(o => o.Name));
+        return devices == 0
             ? $"glue device {CommandName(feature)} makes no device from these options: give {options}"
-            : $"glue device serves exactly one device; these options make {devices.Count}");
+            : $"these options make {devices} device(s) and there are {sockets} --socket(s): give one --socket for each device, in the order they are made";
     }
 
     private static PosixSignalRegistration StopOn(PosixSignal signal, StopRequest stopping) =>
@@ -113,12 +140,12 @@ internal static class DeviceCommand
         {
             context.Cancel = true;
             stopping.Requested = true;
-            stopping.Server?.Stop();
+            foreach (var server in stopping.Servers) server.Stop();
         });
 
     private sealed class StopRequest
     {
         public volatile bool Requested;
-        public volatile IVirtioBackend? Server;
+        public volatile IVirtioBackend[] Servers = [];
     }
 }

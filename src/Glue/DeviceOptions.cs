@@ -27,10 +27,10 @@ internal static class DeviceOptions
         return cli;
     }
 
-    /// <summary>An option given without a value (a flag such as `--rng`) counts as one occurrence whose value is "".</summary>
-    public static DeviceOptionValues Values(ParseResult parse, Option<string[]>[] options) =>
-        new(options.ToDictionary(o => o.Name, o => parse.GetValue(o) is { Length: > 0 } given ? given : parse.GetResult(o) is null ? [] : [""]));
-
-    /// <summary>True when none of <paramref name="options"/> was given.</summary>
-    public static bool NoneGiven(ParseResult parse, Option<string[]>[] options) => options.All(o => parse.GetResult(o) is null);
+    /// <summary>
+    /// An option given without a value (a flag such as `--rng`) counts as one occurrence whose value is "", and so
+    /// does the <paramref name="implied"/> option when it is absent.
+    /// </summary>
+    public static DeviceOptionValues Values(ParseResult parse, Option<string[]>[] options, string? implied = null) =>
+        new(options.ToDictionary(o => o.Name, o => parse.GetValue(o) is { Length: > 0 } given ? given : parse.GetResult(o) is null && o.Name != implied ? [] : [""]));
 }

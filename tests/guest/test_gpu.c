@@ -301,6 +301,35 @@ static void drive(struct gpu *g, uint32_t want_w, uint32_t want_h, struct findin
 	virtio_check_interrupts(&g->control, f);
 }
 
+/*
+ * glue.gpu-flushes=<n> (the bench's display case): the hold is spent redrawing the rectangle n times at even
+ * intervals, each announced by a `GLUE-GPU-FLUSH <i>` line just before its transfer and flush, so that the host can
+ * time the guest's flush to its VNC client's update.
+ */
+static void flush_rounds(struct gpu *g, uint64_t hold_ms, struct findings *f)
+{
+	const char *v, *end;
+	uint64_t rounds;
+	if (!cmdline_key("glue.gpu-flushes=", &v, &end) || !cmdline_numbers(v, end, &rounds, 1) || rounds == 0) {
+		tsc_delay_us(hold_ms * 1000);
+		return;
+	}
+	struct virtio_gpu_rect r;
+	sub_rect(g->width, g->height, &r);
+	for (uint64_t i = 0; i < rounds; i++) {
+		tsc_delay_us(hold_ms * 1000 / rounds);
+		for (uint32_t y = r.y; y < r.y + r.height; y++)
+			for (uint32_t x = r.x; x < r.x + r.width; x++)
+				frame[y * g->width + x] ^= 0x00ffffffu;
+		kprintf("GLUE-GPU-FLUSH %lu\n", i);
+		if (transfer(g, GPU_FRAME_ID, r, g->width * 4, f) != VIRTIO_GPU_RESP_OK_NODATA ||
+		    flush(g, GPU_FRAME_ID, r, header(0), f) != VIRTIO_GPU_RESP_OK_NODATA) {
+			kprintf("GLUE-GPU-FLUSH failed\n");
+			return;
+		}
+	}
+}
+
 void test_gpu(void)
 {
 	const char *v, *end;
@@ -325,7 +354,7 @@ void test_gpu(void)
 	}
 	test_report_findings("gpu", &f);
 	if (g.dev) {
-		tsc_delay_us(hold * 1000);
+		flush_rounds(&g, hold, &f);
 		virtio_reset(g.dev);
 	}
 }

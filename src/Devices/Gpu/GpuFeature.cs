@@ -11,9 +11,9 @@ namespace Glue.Devices.Gpu;
 /// <summary>
 /// `--gpu [width=W,height=H,max-memory=SIZE] [--vnc ADDRESS[,password-file=PATH]]`: a virtio-gpu device (2D) whose
 /// scanout is the VM's display (<see cref="GuestDisplay"/>), where display servers and screenshots read it, and a VNC
-/// server of that display. Without a machine (`glue device gpu`) the device is implied and gets a display of its own.
+/// server of that display. Without a machine (`glue device gpu`) the device is implied and draws on the process's display.
 /// </summary>
-public sealed class GpuFeature : IVirtioDeviceFeature, IMachineSetup
+public sealed class GpuFeature : IVirtioDeviceFeature, IMachineSetup, IDisplayFeature
 {
     public const string Option = "--gpu";
     public const string VncOption = "--vnc";
@@ -38,10 +38,10 @@ public sealed class GpuFeature : IVirtioDeviceFeature, IMachineSetup
         display.ServeScreenshots(machine);
     }
 
-    /// <summary>The device Setup made, for `glue run`; without a machine (`glue device gpu`), one on a display of its own.</summary>
+    /// <summary>The device Setup made, for `glue run`; without a machine (`glue device gpu`), one on the process's display.</summary>
     public IReadOnlyList<IVirtioDevice> Create(DeviceOptionValues values)
     {
-        var device = _setUp ? _device : Make(new GuestDisplay(), values, values.Single(Option) ?? "");
+        var device = _setUp ? _device : Make(GuestDisplay.OfProcess, values, values.Single(Option) ?? "");
         return device is null ? [] : [device];
     }
 

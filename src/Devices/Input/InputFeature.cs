@@ -9,9 +9,9 @@ namespace Glue.Devices.Input;
 
 /// <summary>
 /// `--input`: a virtio keyboard and a virtio tablet (absolute pointer) fed by the VM's display clients through
-/// <see cref="GuestDisplay"/>. Without a machine (`glue device input`) they are fed by a display of their own.
+/// <see cref="GuestDisplay"/>. Without a machine (`glue device`) they are fed by the process's display.
 /// </summary>
-public sealed class InputFeature : IVirtioDeviceFeature, IMachineSetup
+public sealed class InputFeature : IVirtioDeviceFeature, IMachineSetup, IDisplayCompanionFeature
 {
     public const string Option = "--input";
     private IReadOnlyList<InputDevice> _devices = [];
@@ -28,10 +28,10 @@ public sealed class InputFeature : IVirtioDeviceFeature, IMachineSetup
         _devices = Make(GuestDisplay.Of(machine), values);
     }
 
-    /// <summary>The devices Setup made, for `glue run`; without a machine, devices on a display of their own.</summary>
-    public IReadOnlyList<IVirtioDevice> Create(DeviceOptionValues values) => _setUp ? _devices : Make(new GuestDisplay(), values);
+    /// <summary>The devices Setup made, for `glue run`; without a machine, devices on the process's display.</summary>
+    public IReadOnlyList<IVirtioDevice> Create(DeviceOptionValues values) => _setUp ? _devices : Make(GuestDisplay.OfProcess, values);
 
-    /// <summary>Both by default; one of them alone for `glue device input`, which serves one device.</summary>
+    /// <summary>Both by default, or one of them alone.</summary>
     private static InputDevice[]? Devices(string value) => value switch
     {
         "" or "on" => [new KeyboardDevice(), new TabletDevice()],

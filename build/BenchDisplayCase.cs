@@ -1,0 +1,144 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using Glue.Tests.Display;
+
+namespace Glue.Build;
+
+/// <summary>
+/// The display: the test guest draws its 1280x800 picture on virtio-gpu, then redraws a rectangle
+/// <see cref="Flushes"/> times (glue.gpu-flushes), announcing each on the serial port just before its transfer and
+/// flush. An RFB client of the bench reads the VM's VNC server: the bytes of one full-frame update in Raw and in ZRLE
+/// (RFC 6143 §7.7.1, §7.7.6), and the time from the guest's line before a flush to the client's incremental update.
+/// QEMU runs the same guest on its virtio-gpu-device with its own VNC server.
+/// </summary>
+public sealed class BenchDisplayCase(BenchSettings settings) : BenchCase
+{
+    private const int Flushes = 30;
+    private const int RawEncoding = 0, ZrleEncoding = 16;
+
+    public override string Name => "display";
+
+    public override IReadOnlyList<string> Contestants { get; } = [Glue, Qemu];
+
+    public override IReadOnlyList<Comparison> Comparisons { get; } =
+    [
+        new("full frame, Raw", "KiB", false, Qemu),
+        new("full frame, ZRLE", "KiB", false, Qemu),
+        new("flush to update", "ms", false, Qemu),
+    ];
+
+    public override string? Missing(string contestant) => contestant == Qemu ? BenchQemu.Missing : null;
+
+    public override int Rounds(int rounds) => Math.Min(rounds, 3);
+
+    public override IReadOnlyDictionary<string, double> Run(string contestant)
+    {
+        var directory = Directory.CreateTempSubdirectory("glue-bench-display-");
+        string vnc = Path.Combine(directory.FullName, "vnc.sock");
+        string commandLine = $"glue.gpu=1280x800:{Flushes * 50} glue.gpu-flushes={Flushes}";
+        string[] arguments = contestant == Glue
+            ? ["run", "-m", "512", "-k", settings.Guest, "-p", commandLine, "--gpu", "--vnc", $"unix:{vnc}"]
+            : BenchQemu.Guest(settings.Guest, commandLine, [.. BenchQemu.VirtioMmio, "-device", "virtio-gpu-device", "-vnc", $"unix:{vnc}"]);
+        using var vm = new SerialLines(contestant == Glue ? settings.Glue : BenchQemu.Program, arguments);
+        try
+        {
+            vm.WaitFor("GLUE-TEST gpu ", TimeSpan.FromSeconds(60));
+            double raw = FullFrameBytes(vnc, RawEncoding), zrle;
+            using var client = Connect(vnc, ZrleEncoding);
+            client.RequestUpdate(incremental: false);
+            client.ReadUpdate();
+            zrle = client.LastUpdateBytes;
+            return new Dictionary<string, double>
+            {
+                ["full frame, Raw"] = raw / 1024,
+                ["full frame, ZRLE"] = zrle / 1024,
+                ["flush to update"] = MedianFlushToUpdate(vm, client),
+            };
+        }
+        finally
+        {
+            vm.Dispose();
+            directory.Delete(recursive: true);
+        }
+    }
+
+    private static double FullFrameBytes(string vnc, int encoding)
+    {
+        using var client = Connect(vnc, encoding);
+        client.RequestUpdate(incremental: false);
+        client.ReadUpdate();
+        return client.LastUpdateBytes;
+    }
+
+    private static RfbTestClient Connect(string vnc, int encoding)
+    {
+        var client = RfbTestClient.Connect(new UnixDomainSocketEndPoint(vnc));
+        if (client.Handshake() is { } failure) throw new BuildFailure($"the VNC handshake failed: {failure}");
+        client.SetEncodings(encoding);
+        return client;
+    }
+
+    /// <summary>Each incremental update against the last flush line the guest printed before it arrived.</summary>
+    private static double MedianFlushToUpdate(SerialLines vm, RfbTestClient client)
+    {
+        var delays = new List<double>();
+        while (delays.Count < Flushes / 2)
+        {
+            client.RequestUpdate(incremental: true);
+            client.ReadUpdate();
+            if (vm.LastBefore("GLUE-GPU-FLUSH ", client.UpdateArrived) is { } flushed)
+                delays.Add(Stopwatch.GetElapsedTime(flushed, client.UpdateArrived).TotalMilliseconds);
+        }
+        return new Series(delays).Median;
+    }
+
+    /// <summary>A VMM whose serial lines are kept with the time each arrived.</summary>
+    private sealed class SerialLines : IDisposable
+    {
+        private readonly Process _process;
+        private readonly List<(long Arrived, string Line)> _lines = [];
+
+        public SerialLines(string program, IEnumerable<string> arguments)
+        {
+            var start = new ProcessStartInfo(program) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var argument in arguments) start.ArgumentList.Add(argument);
+            _process = new Process { StartInfo = start };
+            _process.OutputDataReceived += (_, e) =>
+            {
+                if (e.Data is { } line) lock (_lines) _lines.Add((Stopwatch.GetTimestamp(), line));
+            };
+            _process.ErrorDataReceived += (_, _) => { };
+            _process.Start();
+            _process.StandardInput.Close();
+            _process.BeginOutputReadLine();
+            _process.BeginErrorReadLine();
+        }
+
+        public void WaitFor(string prefix, TimeSpan limit)
+        {
+            var clock = Stopwatch.StartNew();
+            while (LastBefore(prefix, long.MaxValue) is null)
+            {
+                if (_process.HasExited || clock.Elapsed > limit)
+                    throw new BuildFailure($"no line '{prefix}...' within {limit.TotalSeconds} s: {string.Join(" | ", _lines.TakeLast(5).Select(l => l.Line))}");
+                Thread.Sleep(10);
+            }
+        }
+
+        /// <summary>When the last line starting with <paramref name="prefix"/> that arrived before <paramref name="time"/> came, or null.</summary>
+        public long? LastBefore(string prefix, long time)
+        {
+            lock (_lines)
+                for (int i = _lines.Count - 1; i >= 0; i--)
+                    if (_lines[i].Arrived <= time && _lines[i].Line.StartsWith(prefix, StringComparison.Ordinal)) return _lines[i].Arrived;
+            return null;
+        }
+
+        public void Dispose()
+        {
+            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+            _process.WaitForExit();
+            _process.Dispose();
+        }
+    }
+}
