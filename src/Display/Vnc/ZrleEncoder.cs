@@ -27,7 +27,9 @@ internal sealed class ZrleEncoder : IDisposable
 
     public ZrleEncoder()
     {
-        _zlib = new ZLibStream(_compressed, CompressionLevel.Fastest, leaveOpen: true);
+        // zlib's default level, as QEMU's: the bench's full frame is 30% smaller than at Fastest (698 against 998
+        // KiB, QEMU 718), for about 3 ms more from the guest's flush to the client's update of a 320x200 rectangle.
+        _zlib = new ZLibStream(_compressed, CompressionLevel.Optimal, leaveOpen: true);
     }
 
     /// <summary>Appends the rectangle's ZRLE data (u32 length, zlib bytes) to <paramref name="output"/>.</summary>
