@@ -15,11 +15,9 @@ public sealed partial class BlkSoakVm : IDisposable
     private const int SlotSectors = 8, Slots = 64;
     private const uint DiskSeed = 7, RoundSeed = 0x50000000;
 
-    private readonly Process _process;
-    private readonly List<string> _stdout = [];
-    private readonly List<string> _stderr = [];
+    private readonly WatchedProcess _process;
 
-    private BlkSoakVm(Process process, TestDisk disk)
+    private BlkSoakVm(WatchedProcess process, TestDisk disk)
     {
         _process = process;
         Disk = disk;
@@ -27,42 +25,33 @@ public sealed partial class BlkSoakVm : IDisposable
 
     public TestDisk Disk { get; }
 
-    public int Pid => _process.Id;
+    public int Pid => _process.Pid;
 
     public static async Task<BlkSoakVm> StartAsync(TempDirectory directory, string runtimeDirectory, string name)
     {
         var disk = TestDisk.Write(directory, $"{name}.img", DiskSectors, DiskSeed);
-        var start = GlueInvocation.StartInfo(runtimeDirectory, ["run", "-k", TestEnvironment.Guest, "-p", "glue.mode=blk-soak", "-n", name, "-d", disk.Path]);
-        var vm = new BlkSoakVm(new Process { StartInfo = start }, disk);
-        vm._process.OutputDataReceived += (_, line) => { if (line.Data is not null) lock (vm._stdout) vm._stdout.Add(line.Data); };
-        vm._process.ErrorDataReceived += (_, line) => { if (line.Data is not null) lock (vm._stderr) vm._stderr.Add(line.Data); };
-        vm._process.Start();
-        vm._process.StandardInput.Close();
-        vm._process.BeginOutputReadLine();
-        vm._process.BeginErrorReadLine();
-        await vm.WaitForRoundAsync(0, TimeSpan.FromSeconds(30));
-        return vm;
+        var vm = new BlkSoakVm(WatchedProcess.Start(GlueInvocation.StartInfo(runtimeDirectory,
+            ["run", "-k", TestEnvironment.Guest, "-p", "glue.mode=blk-soak", "-n", name, "-d", disk.Path])), disk);
+        try
+        {
+            await vm.WaitForRoundAsync(0, TimeSpan.FromSeconds(30));
+            return vm;
+        }
+        catch
+        {
+            vm.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Every round the guest reported, in order (they must be 0, 1, 2, ... with no gap).</summary>
-    public IReadOnlyList<long> Rounds
-    {
-        get
-        {
-            lock (_stdout) return _stdout.Select(l => RoundLine().Match(l)).Where(m => m.Success).Select(m => long.Parse(m.Groups[1].Value)).ToList();
-        }
-    }
+    public IReadOnlyList<long> Rounds =>
+        _process.Read(lines => lines.Select(l => RoundLine().Match(l)).Where(m => m.Success).Select(m => long.Parse(m.Groups[1].Value)).ToList());
 
     public long LastRound => Rounds.DefaultIfEmpty(-1).Last();
 
     /// <summary>A `GLUE-BLK-SOAK FAIL` line or a line the guest should never print.</summary>
-    public string? GuestProblem
-    {
-        get
-        {
-            lock (_stdout) return _stdout.FirstOrDefault(l => l.Contains("FAIL", StringComparison.Ordinal));
-        }
-    }
+    public string? GuestProblem => _process.Read(lines => lines.FirstOrDefault(l => l.Contains("FAIL", StringComparison.Ordinal)));
 
     public async Task WaitForRoundAsync(long atLeast, TimeSpan limit)
     {
@@ -74,19 +63,7 @@ public sealed partial class BlkSoakVm : IDisposable
         }
     }
 
-    public async Task<int?> WaitForExitAsync(TimeSpan limit)
-    {
-        using var timeout = new CancellationTokenSource(limit);
-        try
-        {
-            await _process.WaitForExitAsync(timeout.Token);
-            return _process.ExitCode;
-        }
-        catch (OperationCanceledException)
-        {
-            return null;
-        }
-    }
+    public Task<int?> WaitForExitAsync(TimeSpan limit) => _process.TryWaitForExitAsync(limit);
 
     /// <summary>
     /// Null if the host file holds, in every slot, the last reported round's write or one after it (a round in
@@ -117,24 +94,11 @@ public sealed partial class BlkSoakVm : IDisposable
         return true;
     }
 
-    public string Describe()
-    {
-        lock (_stdout) lock (_stderr)
-            return $"stdout tail: {string.Join(" | ", _stdout.TakeLast(5))}; stderr: {string.Join(" | ", _stderr)}";
-    }
+    public string Describe() => _process.Describe();
 
-    public void Kill()
-    {
-        PosixSignal.Send(_process.Id, PosixSignal.SIGKILL);
-        _process.WaitForExit();
-    }
+    public void Kill() => _process.Kill();
 
-    public void Dispose()
-    {
-        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
-        _process.WaitForExit();
-        _process.Dispose();
-    }
+    public void Dispose() => _process.Dispose();
 
     [GeneratedRegex(@"^GLUE-BLK-SOAK (\d+) sector")]
     private static partial Regex RoundLine();

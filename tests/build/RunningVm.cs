@@ -9,56 +9,43 @@ namespace Glue.BuildTests;
 /// </summary>
 public sealed partial class RunningVm : IDisposable
 {
-    private readonly Process _process;
-    private readonly List<string> _stdout = [];
-    private readonly List<string> _stderr = [];
+    private readonly WatchedProcess _process;
 
-    private RunningVm(Process process) => _process = process;
+    private RunningVm(WatchedProcess process) => _process = process;
 
-    public int Pid => _process.Id;
+    public int Pid => _process.Pid;
 
     /// <summary>Starts `glue run -n name` with the guest printing GLUE-COUNTER lines, and waits for the first.</summary>
     public static async Task<RunningVm> StartAsync(string runtimeDirectory, string? name, params string[] options)
     {
-        var start = GlueInvocation.StartInfo(runtimeDirectory,
-            ["run", "-k", TestEnvironment.Guest, "-p", "glue.mode=counter", .. name is null ? Array.Empty<string>() : ["-n", name], .. options]);
-        var vm = new RunningVm(new Process { StartInfo = start });
-        vm._process.OutputDataReceived += (_, line) => { if (line.Data is not null) lock (vm._stdout) vm._stdout.Add(line.Data); };
-        vm._process.ErrorDataReceived += (_, line) => { if (line.Data is not null) lock (vm._stderr) vm._stderr.Add(line.Data); };
-        vm._process.Start();
-        vm._process.StandardInput.Close();
-        vm._process.BeginOutputReadLine();
-        vm._process.BeginErrorReadLine();
-        await vm.WaitForCounterAsync(0, TimeSpan.FromSeconds(30));
-        return vm;
+        var vm = new RunningVm(WatchedProcess.Start(GlueInvocation.StartInfo(runtimeDirectory,
+            ["run", "-k", TestEnvironment.Guest, "-p", "glue.mode=counter", .. name is null ? Array.Empty<string>() : ["-n", name], .. options])));
+        try
+        {
+            await vm.WaitForCounterAsync(0, TimeSpan.FromSeconds(30));
+            return vm;
+        }
+        catch
+        {
+            vm.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The highest counter the guest has printed, or -1.</summary>
-    public long Counter
+    public long Counter => _process.Read(lines =>
     {
-        get
+        for (int i = lines.Count - 1; i >= 0; i--)
         {
-            lock (_stdout)
-            {
-                for (int i = _stdout.Count - 1; i >= 0; i--)
-                {
-                    var match = CounterLine().Match(_stdout[i]);
-                    if (match.Success) return long.Parse(match.Groups[1].Value);
-                }
-                return -1;
-            }
+            var match = CounterLine().Match(lines[i]);
+            if (match.Success) return long.Parse(match.Groups[1].Value);
         }
-    }
+        return -1L;
+    });
 
     /// <summary>Every counter line in order: the guest's count must have no gaps and no repeats.</summary>
-    public IReadOnlyList<long> Counters
-    {
-        get
-        {
-            lock (_stdout)
-                return _stdout.Select(l => CounterLine().Match(l)).Where(m => m.Success).Select(m => long.Parse(m.Groups[1].Value)).ToList();
-        }
-    }
+    public IReadOnlyList<long> Counters =>
+        _process.Read(lines => lines.Select(l => CounterLine().Match(l)).Where(m => m.Success).Select(m => long.Parse(m.Groups[1].Value)).ToList());
 
     public async Task WaitForCounterAsync(long atLeast, TimeSpan limit)
     {
@@ -71,34 +58,13 @@ public sealed partial class RunningVm : IDisposable
     }
 
     /// <summary>Waits for glue to exit; returns its status, or null if it is still running after the limit.</summary>
-    public async Task<int?> WaitForExitAsync(TimeSpan limit)
-    {
-        using var timeout = new CancellationTokenSource(limit);
-        try
-        {
-            await _process.WaitForExitAsync(timeout.Token);
-            return _process.ExitCode;
-        }
-        catch (OperationCanceledException)
-        {
-            return null;
-        }
-    }
+    public Task<int?> WaitForExitAsync(TimeSpan limit) => _process.TryWaitForExitAsync(limit);
 
-    public void Signal(int signal) => PosixSignal.Send(_process.Id, signal);
+    public void Signal(int signal) => _process.Signal(signal);
 
-    public string Describe()
-    {
-        lock (_stdout) lock (_stderr)
-            return $"stdout tail: {string.Join(" | ", _stdout.TakeLast(5))}; stderr: {string.Join(" | ", _stderr)}";
-    }
+    public string Describe() => _process.Describe();
 
-    public void Dispose()
-    {
-        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
-        _process.WaitForExit();
-        _process.Dispose();
-    }
+    public void Dispose() => _process.Dispose();
 
     [GeneratedRegex(@"^GLUE-COUNTER (\d+)$")]
     private static partial Regex CounterLine();

@@ -1,7 +1,3 @@
-using System.Buffers.Binary;
-using System.Diagnostics;
-using System.Net.Sockets;
-using System.Text;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -15,56 +11,32 @@ namespace Glue.BuildTests;
 [Trait("Device", "vsock"), Trait("Device", "serial"), Trait("Transport", "virtio-mmio")]
 public class VsockTests(ITestOutputHelper output)
 {
-    private const int Total = 1 << 20;
-    private const uint SeedToHost = 0x686f7374, SeedToGuest = 0x67756573;
-
     [KvmFact]
     public async Task OneMiBEachWayOnAGuestConnectAndAHostConnect()
     {
         using var directory = new TempDirectory();
         string uds = Path.Combine(directory.Path, "v.sock");
-        using var server = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        server.Bind(new UnixDomainSocketEndPoint(uds + "_52"));
-        server.Listen(1);
+        using var peer = new VsockHostPeer(uds);
 
         // CIDs are unique per host: a random one, so that other runs on this host do not collide with it.
         int cid = Random.Shared.Next(100_000, 900_000);
-        var glue = GlueBinary.BootAsync($"glue.vsock={cid}:52:1234", "--vsock", $"cid={cid},uds={uds}", "--virtio-transport", "mmio");
+        var glue = GlueBinary.BootAsync(VsockHostPeer.GuestKey(cid), "--vsock", $"cid={cid},uds={uds}", "--virtio-transport", "mmio");
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        var guestConnect = Task.Run(async () =>
-        {
-            using var connection = await server.AcceptAsync(stop.Token);
-            return await ExchangeAsync(connection, stop.Token);
-        });
-        var hostConnect = Task.Run(async () =>
-        {
-            while (true)
-            {
-                using var client = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                try
-                {
-                    await client.ConnectAsync(new UnixDomainSocketEndPoint(uds), stop.Token);
-                    await client.SendAsync("CONNECT 1234\n"u8.ToArray(), stop.Token);
-                    string line = await ReadLineAsync(client, stop.Token);
-                    if (line.StartsWith("OK ", StringComparison.Ordinal)) return await ExchangeAsync(client, stop.Token);
-                }
-                catch (SocketException)
-                {
-                }
-                await Task.Delay(50, stop.Token); // the guest is not listening yet: it answered RST
-            }
-        });
+        var guestConnect = Task.Run(() => peer.AcceptGuestAsync(stop.Token));
+        var hostConnect = Task.Run(() => peer.ConnectToGuestAsync(stop.Token));
 
         var run = await glue;
         GuestAssert.AllPassed(run, 0, "vsock");
-        var (toHostOk, toHostMs, toGuestMs) = await guestConnect;
-        var (acceptToHostOk, acceptToHostMs, acceptToGuestMs) = await hostConnect;
-        Assert.True(toHostOk && acceptToHostOk, $"the host got other bytes than the pattern; {run.Describe()}");
-        output.WriteLine($"guest connect: to host {Total / 1024.0 / toHostMs:F1} MiB/s, to guest {Total / 1024.0 / toGuestMs:F1} MiB/s (both at once)");
-        output.WriteLine($"host connect: to host {Total / 1024.0 / acceptToHostMs:F1} MiB/s, to guest {Total / 1024.0 / acceptToGuestMs:F1} MiB/s (both at once)");
+        var fromGuest = await guestConnect;
+        var toGuest = await hostConnect;
+        Assert.True(fromGuest.Ok && toGuest.Ok, $"the host got other bytes than the pattern; {run.Describe()}");
+        output.WriteLine($"guest connect: to host {Rate(fromGuest.ToHost)}, to guest {Rate(fromGuest.ToGuest)} (both at once)");
+        output.WriteLine($"host connect: to host {Rate(toGuest.ToHost)}, to guest {Rate(toGuest.ToGuest)} (both at once)");
         output.WriteLine(run.Stdout.FirstOrDefault(l => l.StartsWith("GLUE-TEST vsock")));
         Assert.False(File.Exists(uds), "the listening socket outlived the VM");
     }
+
+    private static string Rate(TimeSpan time) => $"{VsockHostPeer.Total / 1048576.0 / time.TotalSeconds:F1} MiB/s";
 
     [KvmFact]
     public async Task ACidBelow3IsAUsageError()
@@ -106,44 +78,5 @@ public class VsockTests(ITestOutputHelper output)
         Assert.True(run.ExitCode == 2 && run.Stderr is [var line] && line.StartsWith("glue: ", StringComparison.Ordinal), run.Describe());
         GuestAssert.NoStackTrace(run);
         Assert.Equal(before, Directory.GetFiles(directory.Path, "*.sock"));
-    }
-
-    /// <summary>Writes 1 MiB of the to-guest pattern while reading 1 MiB and checking it is the to-host pattern; the times in ms.</summary>
-    private static async Task<(bool Ok, double ToHostMs, double ToGuestMs)> ExchangeAsync(Socket socket, CancellationToken stop)
-    {
-        var clock = Stopwatch.StartNew();
-        double toGuestMs = 0;
-        var writer = Task.Run(async () =>
-        {
-            await socket.SendAsync(Pattern(SeedToGuest), stop);
-            toGuestMs = clock.Elapsed.TotalMilliseconds;
-        }, stop);
-        var received = new byte[Total];
-        int got = 0;
-        while (got < Total)
-        {
-            int n = await socket.ReceiveAsync(received.AsMemory(got), stop);
-            if (n == 0) break;
-            got += n;
-        }
-        double toHostMs = clock.Elapsed.TotalMilliseconds;
-        await writer;
-        return (got == Total && received.AsSpan().SequenceEqual(Pattern(SeedToHost)), toHostMs, toGuestMs);
-    }
-
-    /// <summary>The test guest's pattern: little-endian words, word j = seed + j * 0x9e3779b1.</summary>
-    private static byte[] Pattern(uint seed)
-    {
-        var bytes = new byte[Total];
-        for (int j = 0; j < Total / 4; j++) BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(4 * j), unchecked(seed + (uint)j * 0x9e3779b1));
-        return bytes;
-    }
-
-    private static async Task<string> ReadLineAsync(Socket socket, CancellationToken stop)
-    {
-        var line = new StringBuilder();
-        var one = new byte[1];
-        while (await socket.ReceiveAsync(one, stop) == 1 && one[0] != '\n') line.Append((char)one[0]);
-        return line.ToString();
     }
 }

@@ -49,6 +49,47 @@ public sealed class WatchedProcess : IDisposable
         }
     }
 
+    public int Pid => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>A view of the stdout lines so far, taken under the lock the reader thread adds them under.</summary>
+    public T Read<T>(Func<IReadOnlyList<string>, T> view)
+    {
+        lock (_stdout) return view(_stdout);
+    }
+
+    public void Signal(int signal) => PosixSignal.Send(_process.Id, signal);
+
+    /// <summary>SIGKILL, and the end.</summary>
+    public void Kill()
+    {
+        Signal(PosixSignal.SIGKILL);
+        _process.WaitForExit();
+    }
+
+    /// <summary>Waits for the end; its status, or null if it still runs after <paramref name="limit"/>.</summary>
+    public async Task<int?> TryWaitForExitAsync(TimeSpan limit)
+    {
+        using var timeout = new CancellationTokenSource(limit);
+        try
+        {
+            await _process.WaitForExitAsync(timeout.Token);
+            return _process.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The last lines of stdout and all of stderr, for a failure's message.</summary>
+    public string Describe()
+    {
+        lock (_stdout) lock (_stderr)
+            return $"stdout tail: {string.Join(" | ", _stdout.TakeLast(5))}; stderr: {string.Join(" | ", _stderr)}";
+    }
+
     /// <summary>Whether a line starting with <paramref name="prefix"/> has come yet.</summary>
     public bool HasPrinted(string prefix)
     {
