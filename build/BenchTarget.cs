@@ -55,6 +55,7 @@ public sealed class BenchTarget(Repository repository)
             new BenchVsockCase(settings),
             new BenchLifecycleCase(settings),
             new BenchDisplayCase(settings),
+            new BenchVhostUserCase(settings),
         ];
         if (only is not null && cases.All(c => c.Name != only))
             throw new UsageError($"bench has no case '{only}'; its cases: {string.Join(", ", cases.Select(c => c.Name))}");
