@@ -27,6 +27,10 @@ public sealed unsafe class GuestRegion : IDisposable
             _mapping = 0;
             throw NativeError.FromLastError($"mmap of {size >> 20} MiB guest memory");
         }
+        // Transparent huge pages where the host allows them (THP "madvise" mode needs the advice; QEMU gives it
+        // too): fewer page faults as the guest first touches its RAM and fewer TLB misses in every copy Glue makes
+        // into it. A host without THP refuses the advice, which changes nothing.
+        Libc.Madvise(_mapping, (nuint)size, Libc.MADV_HUGEPAGE);
         HostAddress = _mapping;
     }
 
