@@ -21,8 +21,13 @@ public sealed class GuestDisplay
 
     public DisplaySurface Surface { get; } = new(DefaultWidth, DefaultHeight);
 
-    /// <summary>The display of a process without a machine (`glue device`): the devices it serves share it.</summary>
-    public static GuestDisplay OfProcess { get; } = new();
+    private static GuestDisplay? _ofProcess;
+
+    /// <summary>
+    /// The display of a process without a machine (`glue device`): the devices it serves share it. Made on first
+    /// use, so that a `glue run` (whose displays are its machine's) never allocates its surface.
+    /// </summary>
+    public static GuestDisplay OfProcess => LazyInitializer.EnsureInitialized(ref _ofProcess, () => new GuestDisplay());
 
     /// <summary>The display of <paramref name="machine"/>, made on first use.</summary>
     public static GuestDisplay Of(VirtualMachine machine) => Displays.GetValue(machine, _ => new GuestDisplay());

@@ -31,25 +31,25 @@ public sealed class GpuFeature : IVirtioDeviceFeature, IMachineSetup, IDisplayFe
     public void Setup(VirtualMachine machine, DeviceOptionValues values)
     {
         _setUp = true;
-        var display = GuestDisplay.Of(machine);
-        _device = Make(display, values, values.Single(Option));
+        _device = Make(() => GuestDisplay.Of(machine), values, values.Single(Option));
         if (_device is null) return;
         machine.Own(_device);
-        display.ServeScreenshots(machine);
+        GuestDisplay.Of(machine).ServeScreenshots(machine);
     }
 
     /// <summary>The device Setup made, for `glue run`; without a machine (`glue device gpu`), one on the process's display.</summary>
     public IReadOnlyList<IVirtioDevice> Create(DeviceOptionValues values)
     {
-        var device = _setUp ? _device : Make(GuestDisplay.OfProcess, values, values.Single(Option) ?? "");
+        var device = _setUp ? _device : Make(() => GuestDisplay.OfProcess, values, values.Single(Option) ?? "");
         return device is null ? [] : [device];
     }
 
     /// <summary>
-    /// The device on <paramref name="display"/> with its VNC server, or null when --gpu is absent or off. Every value
-    /// is checked before the server binds its address, so a bad one leaves nothing behind.
+    /// The device on <paramref name="displayOf"/>'s display with its VNC server, or null when --gpu is absent or off
+    /// (then no display is made). Every value is checked before the server binds its address, so a bad one leaves
+    /// nothing behind.
     /// </summary>
-    private static GpuDevice? Make(GuestDisplay display, DeviceOptionValues values, string? gpu)
+    private static GpuDevice? Make(Func<GuestDisplay> displayOf, DeviceOptionValues values, string? gpu)
     {
         string? vnc = values.Single(VncOption);
         if (gpu is null or "off")
@@ -59,6 +59,7 @@ public sealed class GpuFeature : IVirtioDeviceFeature, IMachineSetup, IDisplayFe
         }
         var options = GpuOptions.Parse(Option, gpu);
         var endpoint = vnc is null ? null : VncEndpoint.Parse(vnc);
+        var display = displayOf();
         var device = new GpuDevice(display.Surface, options);
         if (endpoint is not null) device.Own(VncServer.Start(display, endpoint));
         return device;

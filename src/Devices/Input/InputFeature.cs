@@ -25,11 +25,11 @@ public sealed class InputFeature : IVirtioDeviceFeature, IMachineSetup, IDisplay
     public void Setup(VirtualMachine machine, DeviceOptionValues values)
     {
         _setUp = true;
-        _devices = Make(GuestDisplay.Of(machine), values);
+        _devices = Make(() => GuestDisplay.Of(machine), values);
     }
 
     /// <summary>The devices Setup made, for `glue run`; without a machine, devices on the process's display.</summary>
-    public IReadOnlyList<IVirtioDevice> Create(DeviceOptionValues values) => _setUp ? _devices : Make(GuestDisplay.OfProcess, values);
+    public IReadOnlyList<IVirtioDevice> Create(DeviceOptionValues values) => _setUp ? _devices : Make(() => GuestDisplay.OfProcess, values);
 
     /// <summary>Both by default, or one of them alone.</summary>
     private static InputDevice[]? Devices(string value) => value switch
@@ -40,13 +40,15 @@ public sealed class InputFeature : IVirtioDeviceFeature, IMachineSetup, IDisplay
         _ => null,
     };
 
-    private static IReadOnlyList<InputDevice> Make(GuestDisplay display, DeviceOptionValues values)
+    /// <summary>The devices --input asks for, fed by <paramref name="displayOf"/>'s display; without --input no display is made.</summary>
+    private static IReadOnlyList<InputDevice> Make(Func<GuestDisplay> displayOf, DeviceOptionValues values)
     {
         switch (values.Single(Option))
         {
             case null or "off":
                 return [];
             case var value when Devices(value) is { } devices:
+                var display = displayOf();
                 foreach (var device in devices) display.AddInput(device);
                 return devices;
             case var other:
