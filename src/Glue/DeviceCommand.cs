@@ -71,7 +71,7 @@ internal static class DeviceCommand
         var stopping = new StopRequest();
         using var sigterm = StopOn(PosixSignal.SIGTERM, stopping);
         using var sigint = StopOn(PosixSignal.SIGINT, stopping);
-        var devices = new List<IVirtioDevice>();
+        var devices = new List<(IVirtioDevice Device, string Feature)>();
         var servers = new List<IVirtioBackend>();
         var mirrors = new List<VhostUserGpuMirror>();
         Action<string> log = message => Console.Error.WriteLine($"glue: {message}");
@@ -80,20 +80,20 @@ internal static class DeviceCommand
         {
             foreach (var path in socketPaths)
                 if (UnixSocketPath.Problem(path, "--socket") is { } problem) return ErrorReport.Usage(problem);
-            foreach (var made in features) devices.AddRange(made.Create(values));
+            foreach (var made in features) devices.AddRange(made.Create(values).Select(device => (device, made.Name)));
             if (devices.Count != socketPaths.Length) return ErrorReport.Usage(SocketCountProblem(feature, features, devices.Count, socketPaths.Length));
             for (int i = 0; i < devices.Count; i++)
             {
                 listening = socketPaths[i];
                 // A display device's picture also goes to the frontend's display (QEMU's vhost-user-gpu), over the socket it hands over.
-                var mirror = devices[i] is IDisplayDevice display ? new VhostUserGpuMirror(display.Surface, log) : null;
+                var mirror = devices[i].Device is IDisplayDevice display ? new VhostUserGpuMirror(display.Surface, log) : null;
                 if (mirror is not null) mirrors.Add(mirror);
-                servers.Add(backend.Listen(socketPaths[i], devices[i], log, verbose, allowUnsealedMemory, mirror is null ? null : mirror.Replace));
+                servers.Add(backend.Listen(socketPaths[i], devices[i].Device, log, verbose, allowUnsealedMemory, mirror is null ? null : mirror.Replace));
             }
             stopping.Servers = [.. servers];
             if (stopping.Requested) return ExitCodes.Success;
             if (verbose)
-                for (int i = 0; i < devices.Count; i++) Console.Error.WriteLine($"glue: serving device {devices[i].DeviceId} on {Path.GetFullPath(socketPaths[i])}");
+                for (int i = 0; i < devices.Count; i++) Console.Error.WriteLine($"glue: serving {devices[i].Feature} on {Path.GetFullPath(socketPaths[i])}");
             Serve(servers);
             return ExitCodes.Success;
         }
@@ -114,7 +114,7 @@ internal static class DeviceCommand
             stopping.Servers = [];
             foreach (var server in servers) server.Dispose();
             foreach (var mirror in mirrors) mirror.Dispose();
-            foreach (var device in devices) (device as IDisposable)?.Dispose();
+            foreach (var (device, _) in devices) (device as IDisposable)?.Dispose();
         }
     }
 
