@@ -167,6 +167,21 @@ public sealed class BadInputTableTests
     [Trait("Transport", "vhost-user"), Trait("Device", "blk"), Trait("Device", "rng"), Trait("Device", "vsock")]
     public Task DeviceRow(BadInputRow row) => AssertRowAsync(row);
 
+    /// <summary>`glue device` takes one --socket per device its options make: the input feature makes two by default.</summary>
+    public static TheoryData<BadInputRow> DisplayDevice => new()
+    {
+        Row("device input: two devices, one socket", 2, "these options make 2 device(s) and there are 1 --socket(s)", "device", "input", "--socket", "{root}/k.sock"),
+        Row("device gpu with --input keyboard: two devices, one socket", 2, "these options make 2 device(s) and there are 1 --socket(s)",
+            "device", "gpu", "--socket", "{root}/g.sock", "--input", "keyboard"),
+        Row("device gpu: one device, two sockets", 2, "these options make 1 device(s) and there are 2 --socket(s)",
+            "device", "gpu", "--socket", "{root}/g.sock", "--socket", "{root}/k.sock"),
+    };
+
+    [KvmTheory]
+    [MemberData(nameof(DisplayDevice))]
+    [Trait("Transport", "vhost-user"), Trait("Device", "gpu"), Trait("Device", "input")]
+    public Task DisplayDeviceRow(BadInputRow row) => AssertRowAsync(row);
+
     private static async Task AssertRowAsync(BadInputRow row)
     {
         using var fixture = new BadInputFixture();
