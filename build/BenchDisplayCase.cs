@@ -39,15 +39,14 @@ public sealed class BenchDisplayCase(BenchSettings settings) : BenchCase
         string[] arguments = contestant == Glue
             ? ["run", "-m", "512", "-k", settings.Guest, "-p", commandLine, "--gpu", "--vnc", $"unix:{vnc}"]
             : BenchQemu.Guest(settings.Guest, commandLine, [.. BenchQemu.VirtioMmio, "-device", "virtio-gpu-device", "-vnc", $"unix:{vnc}"]);
-        var vm = new SerialLines(contestant == Glue ? settings.Glue : BenchQemu.Program, arguments);
+        var vm = BenchProcess.Start(contestant == Glue ? settings.Glue : BenchQemu.Program, arguments);
         try
         {
-            vm.WaitFor("GLUE-TEST gpu ", TimeSpan.FromSeconds(60));
-            double raw = FullFrameBytes(vnc, RawEncoding), zrle;
+            vm.WaitFor(() => vm.LineArrived("GLUE-TEST gpu ") is not null, "gpu line from the guest", TimeSpan.FromSeconds(60));
+            double raw;
+            using (var rawClient = Connect(vnc, RawEncoding)) raw = FullFrameBytes(rawClient);
             using var client = Connect(vnc, ZrleEncoding);
-            client.RequestUpdate(incremental: false);
-            client.ReadUpdate();
-            zrle = client.LastUpdateBytes;
+            double zrle = FullFrameBytes(client);
             return new Dictionary<string, double>
             {
                 ["full frame, Raw"] = raw / 1024,
@@ -62,9 +61,8 @@ public sealed class BenchDisplayCase(BenchSettings settings) : BenchCase
         }
     }
 
-    private static double FullFrameBytes(string vnc, int encoding)
+    private static double FullFrameBytes(RfbTestClient client)
     {
-        using var client = Connect(vnc, encoding);
         client.RequestUpdate(incremental: false);
         client.ReadUpdate();
         return client.LastUpdateBytes;
@@ -82,10 +80,10 @@ public sealed class BenchDisplayCase(BenchSettings settings) : BenchCase
     /// Each incremental update against the last flush line the guest printed before it arrived, until the guest has
     /// flushed for the last time (its VMM then ends, and the connection with it).
     /// </summary>
-    private static double MedianFlushToUpdate(SerialLines vm, RfbTestClient client)
+    private static double MedianFlushToUpdate(BenchProcess vm, RfbTestClient client)
     {
         var delays = new List<double>();
-        while (vm.LastBefore($"GLUE-GPU-FLUSH {Flushes - 1}", long.MaxValue) is null)
+        while (vm.LineArrived($"GLUE-GPU-FLUSH {Flushes - 1}") is null)
         {
             client.RequestUpdate(incremental: true);
             try
@@ -97,60 +95,10 @@ public sealed class BenchDisplayCase(BenchSettings settings) : BenchCase
                 if (delays.Count >= MinimumUpdates) break;
                 throw new BuildFailure($"the VNC client got {delays.Count} updates, then: {e.Message}");
             }
-            if (vm.LastBefore("GLUE-GPU-FLUSH ", client.UpdateArrived) is { } flushed)
+            if (vm.LineArrived("GLUE-GPU-FLUSH ", client.UpdateArrived) is { } flushed)
                 delays.Add(Stopwatch.GetElapsedTime(flushed, client.UpdateArrived).TotalMilliseconds);
         }
         if (delays.Count < MinimumUpdates) throw new BuildFailure($"the VNC client got {delays.Count} updates for {Flushes} flushes");
         return new Series(delays).Median;
-    }
-
-    /// <summary>A VMM whose serial lines are kept with the time each arrived.</summary>
-    private sealed class SerialLines : IDisposable
-    {
-        private readonly Process _process;
-        private readonly List<(long Arrived, string Line)> _lines = [];
-
-        public SerialLines(string program, IEnumerable<string> arguments)
-        {
-            var start = new ProcessStartInfo(program) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var argument in arguments) start.ArgumentList.Add(argument);
-            _process = new Process { StartInfo = start };
-            _process.OutputDataReceived += (_, e) =>
-            {
-                if (e.Data is { } line) lock (_lines) _lines.Add((Stopwatch.GetTimestamp(), line));
-            };
-            _process.ErrorDataReceived += (_, _) => { };
-            _process.Start();
-            _process.StandardInput.Close();
-            _process.BeginOutputReadLine();
-            _process.BeginErrorReadLine();
-        }
-
-        public void WaitFor(string prefix, TimeSpan limit)
-        {
-            var clock = Stopwatch.StartNew();
-            while (LastBefore(prefix, long.MaxValue) is null)
-            {
-                if (_process.HasExited || clock.Elapsed > limit)
-                    throw new BuildFailure($"no line '{prefix}...' within {limit.TotalSeconds} s: {string.Join(" | ", _lines.TakeLast(5).Select(l => l.Line))}");
-                Thread.Sleep(10);
-            }
-        }
-
-        /// <summary>When the last line starting with <paramref name="prefix"/> that arrived before <paramref name="time"/> came, or null.</summary>
-        public long? LastBefore(string prefix, long time)
-        {
-            lock (_lines)
-                for (int i = _lines.Count - 1; i >= 0; i--)
-                    if (_lines[i].Arrived <= time && _lines[i].Line.StartsWith(prefix, StringComparison.Ordinal)) return _lines[i].Arrived;
-            return null;
-        }
-
-        public void Dispose()
-        {
-            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
-            _process.WaitForExit();
-            _process.Dispose();
-        }
     }
 }

@@ -40,7 +40,7 @@ public sealed class BenchLifecycleCase(BenchSettings settings) : BenchCase
             : BenchProcess.Start(BenchQemu.Program, BenchQemu.Guest(settings.Guest, "glue.mode=counter", "-qmp", $"unix:{socket},server=on,wait=off"));
         try
         {
-            WaitFor(() => File.Exists(socket) && Counted(vm) >= 3, vm, "the guest's third counter line");
+            vm.WaitFor(() => File.Exists(socket) && Counted(vm) >= 3, "the guest's third counter line", TimeSpan.FromSeconds(30));
             using var qmp = contestant == Glue ? null : Qmp.Connect(socket);
             var pause = Time(() => { if (qmp is null) Control(socket, PauseRequest); else qmp.Execute("stop"); });
             Thread.Sleep(30); // a line the UART had already taken may still come out
@@ -48,7 +48,7 @@ public sealed class BenchLifecycleCase(BenchSettings settings) : BenchCase
             Thread.Sleep(200);
             if (Counted(vm) != held) throw new BuildFailure("the guest kept printing while paused");
             var resume = Time(() => { if (qmp is null) Control(socket, ResumeRequest); else qmp.Execute("cont"); });
-            WaitFor(() => Counted(vm) > held, vm, "a counter line after the resume");
+            vm.WaitFor(() => Counted(vm) > held, "a counter line after the resume", TimeSpan.FromSeconds(30));
             var clock = Stopwatch.StartNew();
             if (qmp is null) Control(socket, StopRequest); else qmp.Execute("quit");
             vm.Finish(TimeSpan.FromSeconds(30));
@@ -66,17 +66,7 @@ public sealed class BenchLifecycleCase(BenchSettings settings) : BenchCase
         }
     }
 
-    private static int Counted(BenchProcess vm) => vm.OutputSoFar.Split('\n').Count(l => l.StartsWith("GLUE-COUNTER ", StringComparison.Ordinal));
-
-    private static void WaitFor(Func<bool> condition, BenchProcess vm, string what)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (clock.Elapsed > TimeSpan.FromSeconds(30)) throw new BuildFailure($"no {what} within 30 s: {ProcessSample.Tail(vm.OutputSoFar)}");
-            Thread.Sleep(2);
-        }
-    }
+    private static int Counted(BenchProcess vm) => vm.LinesStartingWith("GLUE-COUNTER ");
 
     private static TimeSpan Time(Action action)
     {

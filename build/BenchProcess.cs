@@ -27,6 +27,8 @@ public sealed class BenchProcess : IDisposable
     private readonly Task<string> _output;
     private readonly Task<string> _errors;
     private readonly StringBuilder _text = new();
+    private readonly List<(long Arrived, string Text)> _lines = [];   // complete lines, with the Stopwatch timestamp of their end
+    private readonly StringBuilder _partial = new();                   // the line being received
     private long _firstOutputTicks = -1;
 
     private BenchProcess(string program, IEnumerable<string> arguments)
@@ -90,6 +92,37 @@ public sealed class BenchProcess : IDisposable
         }
     }
 
+    /// <summary>
+    /// When the last output line starting with <paramref name="prefix"/> that was complete by <paramref name="before"/>
+    /// came in (a Stopwatch timestamp), or null.
+    /// </summary>
+    public long? LineArrived(string prefix, long before = long.MaxValue)
+    {
+        lock (_text)
+            for (int i = _lines.Count - 1; i >= 0; i--)
+                if (_lines[i].Arrived <= before && _lines[i].Text.StartsWith(prefix, StringComparison.Ordinal)) return _lines[i].Arrived;
+        return null;
+    }
+
+    /// <summary>How many output lines so far start with <paramref name="prefix"/>, the last one counted even before its newline.</summary>
+    public int LinesStartingWith(string prefix)
+    {
+        lock (_text)
+            return _lines.Count(line => line.Text.StartsWith(prefix, StringComparison.Ordinal))
+                + (_partial.Length >= prefix.Length && _partial.ToString(0, prefix.Length) == prefix ? 1 : 0);
+    }
+
+    /// <summary>Polls <paramref name="condition"/> until it holds; a failure naming <paramref name="what"/> and the output after <paramref name="limit"/>.</summary>
+    public void WaitFor(Func<bool> condition, string what, TimeSpan limit)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (clock.Elapsed > limit) throw new BuildFailure($"no {what} within {limit.TotalSeconds:F0} s: {ProcessSample.Tail(OutputSoFar)}");
+            Thread.Sleep(2);
+        }
+    }
+
     /// <summary>What the process has printed so far (for cases that act on a running VM).</summary>
     public string OutputSoFar
     {
@@ -103,7 +136,21 @@ public sealed class BenchProcess : IDisposable
         while ((got = await stdout.ReadAsync(buffer)) > 0)
         {
             if (_firstOutputTicks < 0) _firstOutputTicks = _clock.Elapsed.Ticks;
-            lock (_text) _text.Append(Encoding.UTF8.GetString(buffer, 0, got));
+            string chunk = Encoding.UTF8.GetString(buffer, 0, got);
+            long arrived = Stopwatch.GetTimestamp();
+            lock (_text)
+            {
+                _text.Append(chunk);
+                foreach (char c in chunk)
+                {
+                    if (c != '\n') _partial.Append(c);
+                    else
+                    {
+                        _lines.Add((arrived, _partial.ToString().TrimEnd('\r')));
+                        _partial.Clear();
+                    }
+                }
+            }
         }
         return OutputSoFar;
     }

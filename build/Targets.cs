@@ -41,15 +41,26 @@ public static class Targets
                 .DependsOn(publish, guest, linuxGuest)
                 .Executes("[--quick] [--case NAME] [ROUNDS]", arguments =>
                 {
-                    bool quick = arguments.Contains("--quick");
-                    int at = arguments.ToList().IndexOf("--case");
-                    string? only = at >= 0 && at + 1 < arguments.Count ? arguments[at + 1] : null;
-                    int? rounds = arguments.Where((a, i) => a != "--quick" && (at < 0 || (i != at && i != at + 1))).ToArray() switch
+                    bool quick = false;
+                    string? only = null;
+                    int? rounds = null;
+                    for (int i = 0; i < arguments.Count; i++)
                     {
-                        [] when at < 0 || only is not null => null,
-                        [var text] when int.TryParse(text, out int n) && n > 0 => n,
-                        _ => throw new UsageError("bench takes --quick, --case NAME (one case) and the number of rounds per case, all optional"),
-                    };
+                        switch (arguments[i])
+                        {
+                            case "--quick":
+                                quick = true;
+                                break;
+                            case "--case" when i + 1 < arguments.Count:
+                                only = arguments[++i];
+                                break;
+                            case var text when rounds is null && int.TryParse(text, out int n) && n > 0:
+                                rounds = n;
+                                break;
+                            default:
+                                throw new UsageError("bench takes --quick, --case NAME (one case) and the number of rounds per case, all optional");
+                        }
+                    }
                     return () => new BenchTarget(repository).Run(quick, rounds, only);
                 }),
             new Target("fuzz", "an AFL++ campaign on a tests/fuzz target (default 5 minutes each)")
