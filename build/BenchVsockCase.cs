@@ -35,7 +35,7 @@ public sealed class BenchVsockCase(BenchSettings settings) : BenchCase
         try
         {
             string uds = Path.Combine(directory.FullName, "v.sock");
-            using var peer = new VsockHostPeer(uds);
+            using var peer = VsockHostPeer.ListenAsync(uds).GetAwaiter().GetResult();
             int cid = 1000 + Random.Shared.Next(1_000_000); // one CID per host: one of the bench's own
             using var vm = BenchProcess.Start(settings.Glue, ["run", "-m", "512", "-k", settings.Guest, "--vsock", $"cid={cid},uds={uds}",
                 "-p", $"glue.cpus=1 {VsockHostPeer.GuestKey(cid)}"]);

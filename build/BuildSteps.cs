@@ -58,6 +58,35 @@ public sealed class BuildSteps(Repository repository)
         return directory;
     });
 
+    /// <summary>Makes the software KVM host (tests/host/make-host.sh; cached like the Linux test guest) and returns its folder.</summary>
+    public string BuildSoftwareKvmHost() => Once("build the software KVM host", null, () =>
+    {
+        Command.Check(Path.Combine(repository.Root, "tests", "host", "make-host.sh"), repository.SoftwareKvmHostDirectory);
+        ExistingOrFail(Path.Combine(repository.SoftwareKvmHostDirectory, "host-exec"));
+        return repository.SoftwareKvmHostDirectory;
+    });
+
+    /// <summary>Boots the software KVM host, building it and fetching QEMU 10 first.</summary>
+    public SoftwareKvmHost StartSoftwareKvmHost()
+    {
+        string directory = BuildSoftwareKvmHost(), qemu = FetchQemu10();
+        return Timed("boot the software KVM host", null, () => new SoftwareKvmHost(directory, qemu));
+    }
+
+    /// <summary>
+    /// Runs glue on the build's own terminal: here, or where KVM is the software host, inside it through host-exec,
+    /// which gives glue a terminal there too (Ctrl-A x still quits). The choice is said in one line first.
+    /// </summary>
+    public int RunGlue(string glue, IEnumerable<string> arguments)
+    {
+        var kvm = KvmChoice.Make();
+        Console.WriteLine($"==> {kvm}");
+        if (!kvm.InSoftwareHost)
+            return Command.Run(glue, arguments);
+        using var host = StartSoftwareKvmHost();
+        return Command.Run(host.HostExec, [glue, .. arguments], host.Environment);
+    }
+
     /// <summary>Compiles a test project once, so that each manifest's run of it can skip the build.</summary>
     public void BuildTests(string project) => Once($"build {Path.GetFileNameWithoutExtension(project)}", null, () =>
     {

@@ -12,6 +12,7 @@ public sealed record Repository(string Root)
     public string LinuxGuestDirectory => Path.Combine(Artifacts, "linux");
     public string LinuxGuestScript => Path.Combine(Root, "tests", "linux", "make-linux-guest.sh");
     public static IReadOnlyList<string> LinuxGuestFiles => ["vmlinuz", "vmlinux", "initramfs.cpio.gz", "VERSION"];
+    public string SoftwareKvmHostDirectory => Path.Combine(Artifacts, "host");
     public string TestResults => Path.Combine(Artifacts, "test-results");
     public string GlueProject => Path.Combine(Root, "src", "Glue", "Glue.csproj");
     public string UnitTestProject => Path.Combine(Root, "tests", "Glue.Tests", "Glue.Tests.csproj");

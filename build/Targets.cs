@@ -36,7 +36,7 @@ public static class Targets
             new Target("run", "boot the test guest on 2 vCPUs in the published glue (extra arguments go to `glue run`)")
                 .DependsOn(publish, guest)
                 .Executes("[GLUE-RUN-OPTIONS...]", arguments => () =>
-                    Command.Run(steps.Publish(chosen), ["run", "-k", steps.BuildGuest(), "-c", "2", "-p", "glue.cpus=2", .. arguments])),
+                    steps.RunGlue(steps.Publish(chosen), ["run", "-k", steps.BuildGuest(), "-c", "2", "-p", "glue.cpus=2", .. arguments])),
             new Target("bench", "glue beside the floor VMM, QEMU microvm and the page cache, case by case (10 rounds; --quick: 3, smaller)")
                 .DependsOn(publish, guest, linuxGuest)
                 .Executes("[--quick] [--case NAME] [ROUNDS]", arguments =>

@@ -4,7 +4,8 @@ namespace Glue.Build;
 /// The `test` target: the unit tests, the reference run of the test guest under QEMU, then the build tests
 /// against every manifest's published glue; or, given one manifest, that manifest's build tests alone (one entry
 /// of a CI matrix per manifest). The test guests' paths reach the tests as GLUE_GUEST (the ELF) and GLUE_LINUX
-/// (the Linux guest's directory).
+/// (the Linux guest's directory); where KVM is the software host, its agent reaches them as GLUE_HOST_AGENT and
+/// GLUE_HOST_EXEC, one boot of it serving every run.
 /// It goes on after a failed run so that one run reports every failure, and ends with the summed counts.
 /// </summary>
 public sealed class TestTarget(Repository repository)
@@ -21,19 +22,30 @@ public sealed class TestTarget(Repository repository)
             runs.Add(steps.Test(repository.UnitTestProject, "unit", [], new Dictionary<string, string> { ["GLUE_LINUX"] = linux }));
         steps.BuildTests(repository.BuildTestProject);
 
+        var kvm = KvmChoice.Make();
+        Console.WriteLine($"==> {kvm}");
+        using var host = kvm.InSoftwareHost ? steps.StartSoftwareKvmHost() : null;
+        var retries = new TestRetries(steps, repository, host);
+        var common = new Dictionary<string, string>(host?.Environment ?? new Dictionary<string, string>())
+        {
+            ["GLUE_GUEST"] = guest,
+            ["GLUE_LINUX"] = linux,
+            ["GLUE_QEMU10"] = steps.FetchQemu10(),
+            ["GLUE_REPO"] = repository.Root,
+        };
         if (only is null)
-            runs.Add(steps.Test(repository.BuildTestProject, "reference", ["--no-build", "--filter", TestFilter.Reference],
-                new Dictionary<string, string> { ["GLUE_GUEST"] = guest, ["GLUE_LINUX"] = linux }));
-        runs.AddRange((only is null ? repository.Manifests() : [only]).Select(manifest => TestManifest(manifest, guest, linux)));
+            runs.Add(retries.Test("reference", TestFilter.Reference, common));
+        runs.AddRange((only is null ? repository.Manifests() : [only]).Select(manifest => TestManifest(manifest, common, retries)));
 
         foreach (var run in runs.Where(run => run.Failed))
             Console.Error.WriteLine($"build: test run '{run.Name}' failed: {run.Problem ?? $"{run.Counts!.Failed} failed"}");
+        retries.Report(host);
         Console.WriteLine(runs.Aggregate(TestCounts.None, (total, run) => total + (run.Counts ?? TestCounts.None)));
         return runs.Any(run => run.Failed) ? 1 : 0;
     }
 
     /// <summary>A manifest that does not publish fails its run, and the other manifests are still tested.</summary>
-    private TestRun TestManifest(Manifest manifest, string guest, string linux)
+    private TestRun TestManifest(Manifest manifest, IReadOnlyDictionary<string, string> common, TestRetries retries)
     {
         var runName = $"manifest-{manifest.Name}";
         string glue;
@@ -46,15 +58,11 @@ public sealed class TestTarget(Repository repository)
             return new TestRun(runName, null, $"publish failed: {failure.Message}");
         }
 
-        var environment = new Dictionary<string, string>
+        var environment = new Dictionary<string, string>(common)
         {
             ["GLUE_BINARY"] = glue,
             ["GLUE_MANIFEST"] = manifest.Path,
-            ["GLUE_GUEST"] = guest,
-            ["GLUE_LINUX"] = linux,
-            ["GLUE_QEMU10"] = steps.FetchQemu10(),
-            ["GLUE_REPO"] = repository.Root,
         };
-        return steps.Test(repository.BuildTestProject, runName, ["--no-build", "--filter", TestFilter.For(manifest, withLinux: manifest.Name == Repository.DefaultManifestName)], environment);
+        return retries.Test(runName, TestFilter.For(manifest, withLinux: manifest.Name == Repository.DefaultManifestName), environment);
     }
 }

@@ -142,27 +142,27 @@ public sealed class BadInputTableTests
         Row("device vsock cid out of range", 2, "out of range", "device", "vsock", "--socket", "{root}/v.sock", "--vsock", "cid=4294967296,uds={root}/v"),
     };
 
-    [KvmTheory]
+    [BadInputTheory]
     [MemberData(nameof(Core))]
     [Trait("Device", "serial")]
     public Task CoreRow(BadInputRow row) => AssertRowAsync(row);
 
-    [KvmTheory]
+    [BadInputTheory]
     [MemberData(nameof(Block))]
     [Trait("Device", "blk")]
     public Task BlockRow(BadInputRow row) => AssertRowAsync(row);
 
-    [KvmTheory]
+    [BadInputTheory]
     [MemberData(nameof(Vsock))]
     [Trait("Device", "vsock")]
     public Task VsockRow(BadInputRow row) => AssertRowAsync(row);
 
-    [KvmTheory]
+    [BadInputTheory]
     [MemberData(nameof(Other))]
     [Trait("Device", "rng"), Trait("Device", "virtio-console")]
     public Task OtherDeviceRow(BadInputRow row) => AssertRowAsync(row);
 
-    [KvmTheory]
+    [BadInputTheory]
     [MemberData(nameof(Device))]
     [Trait("Transport", "vhost-user"), Trait("Device", "blk"), Trait("Device", "rng"), Trait("Device", "vsock")]
     public Task DeviceRow(BadInputRow row) => AssertRowAsync(row);
@@ -177,7 +177,7 @@ public sealed class BadInputTableTests
             "device", "gpu", "--socket", "{root}/g.sock", "--socket", "{root}/k.sock"),
     };
 
-    [KvmTheory]
+    [BadInputTheory]
     [MemberData(nameof(DisplayDevice))]
     [Trait("Transport", "vhost-user"), Trait("Device", "gpu"), Trait("Device", "input")]
     public Task DisplayDeviceRow(BadInputRow row) => AssertRowAsync(row);

@@ -32,7 +32,7 @@ public class BadInputTests
     }
 
     /// <summary>With the real guest as kernel, so that only the size can be what glue rejects.</summary>
-    [KvmTheory]
+    [BadInputTheory]
     [InlineData("-m", "0")]
     [InlineData("-m", "100000000")]
     [InlineData("-c", "0")]
@@ -40,14 +40,14 @@ public class BadInputTests
     public Task SizeOutOfRangeIsAUsageError(string option, string value) =>
         AssertUsageErrorAsync("run", "-k", TestEnvironment.Guest, option, value);
 
-    [KvmFact]
+    [BadInputFact]
     public async Task MissingInitrdIsAUsageError()
     {
         using var directory = new TempDirectory();
         await AssertUsageErrorAsync("run", "-k", TestEnvironment.Guest, "-i", Path.Combine(directory.Path, "no-such-initrd"));
     }
 
-    [KvmFact]
+    [BadInputFact]
     public async Task DirectoryAsInitrdIsAUsageError()
     {
         using var directory = new TempDirectory();
@@ -55,7 +55,7 @@ public class BadInputTests
     }
 
     /// <summary>With the real guest as kernel, so that a glue that ignored the option would boot it instead.</summary>
-    [KvmFact]
+    [BadInputFact]
     public Task UnknownOptionIsAUsageError() =>
         AssertUsageErrorAsync("run", "-k", TestEnvironment.Guest, "--no-such-option");
 

@@ -27,15 +27,8 @@ public sealed class GlueDevice : IDisposable
     /// <summary>Starts glue device with <paramref name="arguments"/> after `device`, and waits for <paramref name="socket"/> to appear.</summary>
     public static async Task<GlueDevice> StartAsync(string socket, string[] arguments, NetworkNamespace? ns = null)
     {
-        string[] glue = [TestEnvironment.Binary, "-v", "device", .. arguments];
-        var start = new ProcessStartInfo(ns is null ? glue[0] : "ip")
-        {
-            UseShellExecute = false,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var argument in ns is null ? glue[1..] : ns.Exec(glue)) start.ArgumentList.Add(argument);
+        string[] glue = ["-v", "device", .. arguments];
+        var start = ns is null ? GlueInvocation.Start(glue) : ns.StartInfo([TestEnvironment.Binary, .. glue]);
         var device = new GlueDevice(new Process { StartInfo = start }, socket);
         device._process.OutputDataReceived += (_, line) => { if (line.Data is not null) lock (device._stdout) device._stdout.Add(line.Data); };
         device._process.ErrorDataReceived += (_, line) => { if (line.Data is not null) lock (device._stderr) device._stderr.Add(line.Data); };

@@ -5,7 +5,11 @@ namespace Glue.BuildTests;
 /// <summary>Runs glue with XDG_RUNTIME_DIR pointing at a test's own directory, so tests never see each other's VMs.</summary>
 public static class GlueInvocation
 {
-    public static ProcessStartInfo StartInfo(string runtimeDirectory, IEnumerable<string> arguments)
+    /// <summary>
+    /// A start of glue where its VMs live: in the KVM host (<see cref="KvmHost"/>), with every command that talks to
+    /// them; `glue device` needs no KVM and stays here, beside the vhost-user frontends that pass it file descriptors.
+    /// </summary>
+    public static ProcessStartInfo Start(IEnumerable<string> arguments)
     {
         var start = new ProcessStartInfo(TestEnvironment.Binary)
         {
@@ -15,6 +19,12 @@ public static class GlueInvocation
             RedirectStandardError = true,
         };
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        return start.ArgumentList.FirstOrDefault(a => !a.StartsWith('-')) == "device" ? start : KvmHost.InHost(start);
+    }
+
+    public static ProcessStartInfo StartInfo(string runtimeDirectory, IEnumerable<string> arguments)
+    {
+        var start = Start(arguments);
         start.Environment["XDG_RUNTIME_DIR"] = runtimeDirectory;
         return start;
     }

@@ -24,8 +24,9 @@ public class GpuVncTests
             ["run", "-k", TestEnvironment.Guest, "-p", $"glue.gpu={Width}x{Height}:6000", "--gpu", "--vnc", $"127.0.0.1:{port}"]));
 
         await glue.WaitForLineAsync("GLUE-TEST gpu ", TimeSpan.FromSeconds(60));
-        var gvnc = await BoundedProcess.RunAsync("gvnccapture", ["--quiet", $"127.0.0.1:{port - 5900}", png], TimeSpan.FromSeconds(10));
-        var snapshot = await BoundedProcess.RunAsync("vncsnapshot", ["-quiet", "-quality", "100", $"127.0.0.1:{port - 5900}", jpeg], TimeSpan.FromSeconds(10));
+        // The clients run where the VM and its VNC port are.
+        var gvnc = await BoundedProcess.RunAsync(KvmHost.StartInfo("gvnccapture", ["--quiet", $"127.0.0.1:{port - 5900}", png]), TimeSpan.FromSeconds(20), null, BoundedProcess.StopBy.Kill);
+        var snapshot = await BoundedProcess.RunAsync(KvmHost.StartInfo("vncsnapshot", ["-quiet", "-quality", "100", $"127.0.0.1:{port - 5900}", jpeg]), TimeSpan.FromSeconds(20), null, BoundedProcess.StopBy.Kill);
         var run = await glue.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
         GuestAssert.AllPassed(run, 0, "gpu");
@@ -78,7 +79,7 @@ public class GpuVncTests
         using var directory = new TempDirectory();
         string socket = Path.Combine(directory.Path, "gpu.sock");
 
-        var run = await BoundedProcess.RunAsync(TestEnvironment.Binary, ["device", "gpu", "--socket", socket, "--vnc", $"127.0.0.1:{port}"]);
+        var run = await GlueBinary.RunAsync("device", "gpu", "--socket", socket, "--vnc", $"127.0.0.1:{port}");
 
         Assert.True(run.ExitCode == 2, run.Describe());
         Assert.Contains("in use", Assert.Single(run.Stderr));

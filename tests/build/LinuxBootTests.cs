@@ -29,8 +29,8 @@ public class LinuxBootTests
     public async Task The_bzImage_decompressor_reads_the_command_line_from_the_zero_page()
     {
         const string Warning = "KASLR disabled: 'nokaslr' on cmdline.";
-        var run = await BoundedProcess.RunAsync(TestEnvironment.Binary,
-            ["run", "-k", Kernel("vmlinuz"), "-m", "512", "-p", $"{EarlyPrintk} nokaslr"], EarlyBootLimit, stopAtLine: Warning);
+        var run = await GlueBinary.RunAsync(
+            ["run", "-k", Kernel("vmlinuz"), "-m", "512", "-p", $"{EarlyPrintk} nokaslr"], EarlyBootLimit, Warning);
         Assert.Contains(run.Stdout, line => line.Contains(Warning));
     }
 
@@ -82,7 +82,7 @@ public class LinuxBootTests
     [FullLinuxBootFact]
     public async Task The_kernel_boots_to_its_shell_and_poweroff_ends_glue()
     {
-        var run = await BoundedProcess.RunAsync(TestEnvironment.Binary,
+        var run = await GlueBinary.RunAsync(
             ["run", "-k", Kernel("vmlinuz"), "-c", "2", "-m", "512", "-i", Kernel("initramfs.cpio.gz")], TimeSpan.FromMinutes(2));
         Assert.Contains("GLUE-LINUX-SHELL ready", run.Stdout);
         Assert.Contains("GLUE-LINUX-DONE", run.Stdout);
@@ -91,7 +91,7 @@ public class LinuxBootTests
 
     private static async Task<KernelLog> BootVmlinuxAsync(int cpus, string initrd, string stopAtLine)
     {
-        var run = await BoundedProcess.RunAsync(TestEnvironment.Binary,
+        var run = await GlueBinary.RunAsync(
             ["run", "-k", Kernel("vmlinux"), "-c", $"{cpus}", "-m", "512", "-i", initrd, "-p", EarlyPrintk], EarlyBootLimit, stopAtLine);
         Assert.Contains(run.Stdout, line => line.Contains(stopAtLine));
         return new KernelLog(run.Stdout);

@@ -15,7 +15,7 @@ public class LinuxPciBootTests
     [LinuxFact]
     public async Task The_kernel_reads_the_ecam_reservation_and_the_mcfg_without_complaint()
     {
-        var run = await BoundedProcess.RunAsync(TestEnvironment.Binary,
+        var run = await GlueBinary.RunAsync(
             ["run", "-k", Path.Combine(TestEnvironment.Linux, "vmlinux"), "-m", "512", "-i", Path.Combine(TestEnvironment.Linux, "initramfs.cpio.gz"),
              "--virtio-transport", "pci", "--rng", "-p", EarlyPrintk], TimeSpan.FromMinutes(6), "smpboot: Allowing");
         var log = new KernelLog(run.Stdout);

@@ -15,9 +15,9 @@ public class NetDeviceTests(ITestOutputHelper output)
     [KvmNetFact]
     public async Task GuestAnswersPingsAndSendsDatagramsThroughTheTap()
     {
-        using var ns = await NetworkNamespace.CreateAsync();
-        var vm = BoundedProcess.RunAsync("ip", ns.Exec(TestEnvironment.Binary, "run", "-k", TestEnvironment.Guest, "--virtio-transport", "mmio", "--net", $"tap={Tap}",
-            "-p", NetPeer.GuestKey), TimeSpan.FromSeconds(60));
+        using var ns = await NetworkNamespace.CreateAsync(inKvmHost: true);
+        var vm = ns.RunAsync(TimeSpan.FromSeconds(60), TestEnvironment.Binary, "run", "-k", TestEnvironment.Guest, "--virtio-transport", "mmio", "--net", $"tap={Tap}",
+            "-p", NetPeer.GuestKey);
         await ns.WaitForLinkAsync(Tap, vm, TimeSpan.FromSeconds(20));
         await ns.ConfigureAsync(Tap, $"{NetPeer.HostIp}/24");
 
@@ -35,8 +35,8 @@ public class NetDeviceTests(ITestOutputHelper output)
     [InlineData("bad/name")]
     public async Task TapThatCannotBeCreatedIsAUsageError(string name)
     {
-        using var ns = await NetworkNamespace.CreateAsync();
-        var run = await BoundedProcess.RunAsync("ip", ns.Exec(TestEnvironment.Binary, "run", "-k", TestEnvironment.Guest, "--net", $"tap={name}"));
+        using var ns = await NetworkNamespace.CreateAsync(inKvmHost: true);
+        var run = await ns.RunAsync(BoundedProcess.DefaultLimit, TestEnvironment.Binary, "run", "-k", TestEnvironment.Guest, "--net", $"tap={name}");
 
         Assert.True(run.ExitCode == 2, $"expected exit status 2; {run.Describe()}");
         Assert.True(run.Stderr is [var line] && line.StartsWith("glue: --net", StringComparison.Ordinal),

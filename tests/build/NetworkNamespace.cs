@@ -39,25 +39,44 @@ public sealed class QemuNetFactAttribute : FactAttribute
 /// <summary>
 /// A network namespace of one test's own (`ip netns add glue-test-&lt;random&gt;`), so its TAP, addresses and
 /// traffic never meet the host's or another test's. Deleted on Dispose, which also removes any TAP left in it.
+/// It is made where its VM runs: in the KVM host for a VM that needs KVM (<see cref="KvmHost"/>), else here.
 /// </summary>
 public sealed partial class NetworkNamespace : IDisposable
 {
-    private NetworkNamespace(string name) => Name = name;
+    private readonly bool _inKvmHost;
+
+    private NetworkNamespace(string name, bool inKvmHost) => (Name, _inKvmHost) = (name, inKvmHost);
 
     public string Name { get; }
 
-    public static async Task<NetworkNamespace> CreateAsync()
+    /// <param name="inKvmHost">True for a VM of glue run or of QEMU with -enable-kvm; false for QEMU under TCG and glue device.</param>
+    public static async Task<NetworkNamespace> CreateAsync(bool inKvmHost)
     {
-        var name = $"glue-test-{Guid.NewGuid().ToString("N")[..12]}";
-        var add = await BoundedProcess.RunAsync("ip", ["netns", "add", name], TimeSpan.FromSeconds(10));
-        Assert.True(add.ExitCode == 0, $"ip netns add {name}: {add.Describe()}");
-        return new NetworkNamespace(name);
+        var ns = new NetworkNamespace($"glue-test-{Guid.NewGuid().ToString("N")[..12]}", inKvmHost);
+        var add = await BoundedProcess.RunAsync(ns.Ip(["netns", "add", ns.Name]), TimeSpan.FromSeconds(10), null, BoundedProcess.StopBy.Kill);
+        Assert.True(add.ExitCode == 0, $"ip netns add {ns.Name}: {add.Describe()}");
+        return ns;
     }
 
-    /// <summary>The arguments of `ip` that run <paramref name="command"/> inside the namespace.</summary>
-    public string[] Exec(params string[] command) => ["netns", "exec", Name, .. command];
+    /// <summary>A start of <paramref name="command"/> inside the namespace.</summary>
+    public ProcessStartInfo StartInfo(params string[] command) => Ip(["netns", "exec", Name, .. command]);
 
-    public Task<ProcessResult> RunAsync(TimeSpan limit, params string[] command) => BoundedProcess.RunAsync("ip", Exec(command), limit);
+    public Task<ProcessResult> RunAsync(TimeSpan limit, params string[] command) =>
+        BoundedProcess.RunAsync(StartInfo(command), limit, null, BoundedProcess.StopBy.Kill);
+
+    private ProcessStartInfo Ip(string[] arguments)
+    {
+        var start = new ProcessStartInfo("ip")
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var argument in arguments)
+            start.ArgumentList.Add(argument);
+        return _inKvmHost ? KvmHost.InHost(start) : start;
+    }
 
     /// <summary>The names of the namespace's network interfaces.</summary>
     public async Task<IReadOnlyList<string>> LinksAsync()
@@ -90,7 +109,8 @@ public sealed partial class NetworkNamespace : IDisposable
 
     public void Dispose()
     {
-        using var delete = Process.Start("ip", ["netns", "del", Name]);
+        using var delete = Process.Start(Ip(["netns", "del", Name]))!;
+        delete.StandardInput.Close();
         delete.WaitForExit(10_000);
     }
 

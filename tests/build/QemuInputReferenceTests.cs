@@ -23,10 +23,10 @@ public class QemuInputReferenceTests
     {
         using var directory = new TempDirectory();
         string monitor = Path.Combine(directory.Path, "qmp.sock");
-        using var qemu = WatchedProcess.Start("timeout", QemuMicrovm.Arguments("microvm,acpi=off", "glue.input=8:20",
+        using var qemu = WatchedProcess.Start(KvmHost.StartInfo("timeout", QemuMicrovm.Arguments("microvm,acpi=off", "glue.input=8:20",
             "-global", "virtio-mmio.force-legacy=false", "-device", "virtio-keyboard-device", "-device", "virtio-tablet-device",
-            "-qmp", $"unix:{monitor},server=on,wait=off"));
-        using var qmp = await QmpMonitor.ConnectAsync(monitor, TimeSpan.FromSeconds(10));
+            "-qmp", $"unix:{monitor},server=on,wait=off")));
+        using var qmp = await QmpMonitor.ConnectAsync(monitor, TimeSpan.FromSeconds(10), inKvmHost: true);
 
         await qemu.WaitForLineAsync("GLUE-INPUT READY", TimeSpan.FromSeconds(30));
         JsonObject[][] reports =

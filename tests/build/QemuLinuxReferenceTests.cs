@@ -22,15 +22,15 @@ public class QemuLinuxReferenceTests(ITestOutputHelper output)
     {
         using var directory = new TempDirectory();
         var disks = new LinuxDiskScenario(directory);
-        using var ns = await NetworkNamespace.CreateAsync();
+        using var ns = await NetworkNamespace.CreateAsync(inKvmHost: false);
 
         var keys = $"{LinuxDiskScenario.Keys} glue.rng=1 glue.net={GuestAddress}:{HostAddress}";
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var vm = BoundedProcess.RunAsync("ip", ns.Exec(["timeout", "100", "qemu-system-x86_64", .. QemuLinuxGuest.Arguments(keys, [],
+        var vm = ns.RunAsync(TimeSpan.FromSeconds(120), ["timeout", "100", "qemu-system-x86_64", .. QemuLinuxGuest.Arguments(keys, [],
             "-drive", $"file={disks.Disk.Path},if=none,id=d0,format=raw", "-device", "virtio-blk-pci,drive=d0",
             "-drive", $"file={disks.FileSystem},if=none,id=d1,format=raw", "-device", "virtio-blk-pci,drive=d1",
             "-device", "virtio-rng-pci",
-            "-netdev", $"tap,id=n0,ifname={Tap},script=no,downscript=no,vhost=off", "-device", "virtio-net-pci,netdev=n0")]), TimeSpan.FromSeconds(120));
+            "-netdev", $"tap,id=n0,ifname={Tap},script=no,downscript=no,vhost=off", "-device", "virtio-net-pci,netdev=n0")]);
         await ns.WaitForLinkAsync(Tap, vm, TimeSpan.FromSeconds(20));
         await ns.ConfigureAsync(Tap, $"{HostAddress}/24");
         var run = await vm;

@@ -13,9 +13,9 @@ public static class QemuMicrovm
     /// <param name="commandLine">The guest's command line (-append).</param>
     /// <param name="options">Further QEMU options: -initrd, -drive, -device, ...</param>
     public static Task<ProcessResult> BootAsync(string machine, string commandLine, params string[] options) =>
-        BoundedProcess.RunAsync("timeout", Arguments(machine, commandLine, options), TimeSpan.FromSeconds(90));
+        BoundedProcess.RunAsync(KvmHost.StartInfo("timeout", Arguments(machine, commandLine, options)), TimeSpan.FromSeconds(90), null, BoundedProcess.StopBy.Kill);
 
-    /// <summary>The arguments of `timeout` that boot the guest so: for a test that watches the run (<see cref="WatchedProcess"/>).</summary>
+    /// <summary>The arguments of `timeout` that boot the guest so, in the KVM host (<see cref="KvmHost.StartInfo"/>): for a test that watches the run (<see cref="WatchedProcess"/>).</summary>
     public static string[] Arguments(string machine, string commandLine, params string[] options) =>
     [
         "60", "qemu-system-x86_64", "-M", machine, "-enable-kvm", "-cpu", "host,-arch-capabilities",

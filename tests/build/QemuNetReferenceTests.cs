@@ -15,13 +15,13 @@ public class QemuNetReferenceTests(ITestOutputHelper output)
     [QemuNetFact]
     public async Task GuestAnswersPingsAndSendsDatagramsUnderQemu()
     {
-        using var ns = await NetworkNamespace.CreateAsync();
-        var vm = BoundedProcess.RunAsync("ip", ns.Exec(
+        using var ns = await NetworkNamespace.CreateAsync(inKvmHost: true);
+        var vm = ns.RunAsync(TimeSpan.FromSeconds(90),
             "timeout", "60", "qemu-system-x86_64", "-M", "microvm,acpi=off", "-enable-kvm", "-cpu", "host,-arch-capabilities",
             "-nodefaults", "-no-user-config", "-nographic", "-serial", "stdio", "-device", "isa-debug-exit,iobase=0xf4,iosize=4",
             "-m", "128", "-kernel", TestEnvironment.Guest, "-global", "virtio-mmio.force-legacy=false",
             "-netdev", $"tap,id=n0,ifname={Tap},script=no,downscript=no,vhost=off", "-device", "virtio-net-device,netdev=n0",
-            "-append", NetPeer.GuestKey), TimeSpan.FromSeconds(90));
+            "-append", NetPeer.GuestKey);
         await ns.WaitForLinkAsync(Tap, vm, TimeSpan.FromSeconds(20));
         await ns.ConfigureAsync(Tap, $"{NetPeer.HostIp}/24");
 

@@ -63,10 +63,9 @@ public class QemuPciReferenceTests(ITestOutputHelper output)
     public async Task GuestAnswersPingsAndSendsDatagramsOverVirtioPci()
     {
         const string tap = "qtap0";
-        using var ns = await NetworkNamespace.CreateAsync();
-        var vm = BoundedProcess.RunAsync("ip", ns.Exec(QemuQ35.Command(NetPeer.GuestKey,
-            "-netdev", $"tap,id=n0,ifname={tap},script=no,downscript=no,vhost=off", "-device", "virtio-net-pci,netdev=n0,disable-legacy=on")),
-            TimeSpan.FromSeconds(90));
+        using var ns = await NetworkNamespace.CreateAsync(inKvmHost: true);
+        var vm = ns.RunAsync(TimeSpan.FromSeconds(90), QemuQ35.Command(NetPeer.GuestKey,
+            "-netdev", $"tap,id=n0,ifname={tap},script=no,downscript=no,vhost=off", "-device", "virtio-net-pci,netdev=n0,disable-legacy=on"));
         await ns.WaitForLinkAsync(tap, vm, TimeSpan.FromSeconds(20));
         await ns.ConfigureAsync(tap, $"{NetPeer.HostIp}/24");
 

@@ -8,7 +8,7 @@ namespace Glue.BuildTests;
 /// </summary>
 public static class QemuQ35
 {
-    /// <summary>The whole command, `timeout` first, for running it directly or inside a network namespace.</summary>
+    /// <summary>The whole command, `timeout` first, for running it in the KVM host, directly or inside a network namespace.</summary>
     /// <param name="commandLine">The guest's command line (-append).</param>
     /// <param name="options">Further QEMU options: -drive, -device, ...</param>
     public static string[] Command(string commandLine, params string[] options) =>
@@ -22,6 +22,6 @@ public static class QemuQ35
     public static Task<ProcessResult> BootAsync(string commandLine, params string[] options)
     {
         var command = Command(commandLine, options);
-        return BoundedProcess.RunAsync(command[0], command[1..], TimeSpan.FromSeconds(90));
+        return BoundedProcess.RunAsync(KvmHost.StartInfo(command[0], command[1..]), TimeSpan.FromSeconds(90), null, BoundedProcess.StopBy.Kill);
     }
 }

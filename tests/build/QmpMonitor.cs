@@ -23,15 +23,16 @@ public sealed class QmpMonitor : IDisposable
     }
 
     /// <summary>Connects to QEMU's `-qmp unix:PATH,server=on,wait=off` once it listens, and leaves capabilities negotiation.</summary>
-    public static async Task<QmpMonitor> ConnectAsync(string path, TimeSpan limit)
+    /// <param name="inKvmHost">True for a QEMU with -enable-kvm, which runs in the KVM host (<see cref="KvmHost"/>).</param>
+    public static async Task<QmpMonitor> ConnectAsync(string path, TimeSpan limit, bool inKvmHost)
     {
         var deadline = DateTime.UtcNow + limit;
         while (true)
         {
-            var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            Socket? socket = null;
             try
             {
-                await socket.ConnectAsync(new UnixDomainSocketEndPoint(path));
+                socket = inKvmHost ? await KvmHost.ConnectAsync(path) : await ConnectHereAsync(path);
                 var monitor = new QmpMonitor(socket);
                 await monitor._reader.ReadLineAsync();   // the greeting
                 await monitor.ExecuteAsync("qmp_capabilities");
@@ -39,9 +40,24 @@ public sealed class QmpMonitor : IDisposable
             }
             catch (SocketException) when (DateTime.UtcNow < deadline)
             {
-                socket.Dispose();
+                socket?.Dispose();
                 await Task.Delay(20);
             }
+        }
+    }
+
+    private static async Task<Socket> ConnectHereAsync(string path)
+    {
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            await socket.ConnectAsync(new UnixDomainSocketEndPoint(path));
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
         }
     }
 

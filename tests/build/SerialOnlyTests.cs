@@ -12,8 +12,8 @@ public class SerialOnlyTests
     [KvmFact]
     public async Task GuestFinishesItsTestsWithSerialAlone()
     {
-        var run = await BoundedProcess.RunAsync(TestEnvironment.Binary,
-            ["run", "-k", TestEnvironment.Guest, "-p", "glue.cpus=1", "-c", "1"], stopAtLine: "GLUE-TEST-DONE ");
+        var run = await GlueBinary.RunAsync(
+            ["run", "-k", TestEnvironment.Guest, "-p", "glue.cpus=1", "-c", "1"], BoundedProcess.DefaultLimit, "GLUE-TEST-DONE ");
 
         var report = GuestReport.Parse(run.Stdout);
         Assert.True(report.Done is { Passed: > 0, Failed: 0 }, $"expected GLUE-TEST-DONE n 0 with n > 0; {run.Describe()}");

@@ -14,8 +14,8 @@ public static class TestEnvironment
     /// <summary>The Debian Linux guest's directory: vmlinuz, vmlinux, initramfs.cpio.gz (tests/linux).</summary>
     public static string Linux => Required("GLUE_LINUX");
 
-    /// <summary>/dev/kvm is PVM: guest CPL0 code is emulated, so Linux gets through its early boot only (shared/pvm/PVM.md).</summary>
-    public static bool IsPvmHost => Directory.Exists("/sys/module/kvm_pvm");
+    /// <summary>The tests' KVM is PVM: guest CPL0 code is emulated, so Linux gets through its early boot only (shared/pvm/PVM.md).</summary>
+    public static bool IsPvmHost => !KvmHost.IsSoftware && Directory.Exists("/sys/module/kvm_pvm");
 
     /// <summary>Null when the tests of the binary alone can run.</summary>
     public static string? MissingForGlue => Unset("GLUE_BINARY") ?? Unset("GLUE_MANIFEST") ?? Unset("GLUE_REPO");
@@ -40,7 +40,7 @@ public static class TestEnvironment
     public static string? MissingForQemuLinux =>
         Unset("GLUE_LINUX") ?? (OnPath("qemu-system-x86_64") ? null : "qemu-system-x86_64 is not installed");
 
-    private static string? MissingKvm => File.Exists("/dev/kvm") ? null : "/dev/kvm is missing";
+    private static string? MissingKvm => KvmHost.IsSoftware || File.Exists("/dev/kvm") ? null : "/dev/kvm is missing and no software KVM host was given (GLUE_HOST_AGENT)";
 
     private static string? Unset(string variable) =>
         string.IsNullOrEmpty(Environment.GetEnvironmentVariable(variable))

@@ -23,7 +23,7 @@ public class VhostUserGpuTests
         int port = Qemu10.FreeVncPort();
         using var device = await GlueDevice.StartAsync(socket, ["gpu", "--socket", socket, "--vnc", $"127.0.0.1:{port}"]);
         using var qemu = Qemu10.Start("glue.gpu=6", [socket], "-device", "vhost-user-gpu-pci,chardev=c0", "-qmp", $"unix:{monitor},server=on,wait=off");
-        using var qmp = await QmpMonitor.ConnectAsync(monitor, TimeSpan.FromSeconds(10));
+        using var qmp = await QmpMonitor.ConnectAsync(monitor, TimeSpan.FromSeconds(10), inKvmHost: false);
 
         await qemu.WaitForLineAsync("GLUE-LINUX gpu console on fb0", TimeSpan.FromSeconds(60));
         var atShell = await CaptureAsync(directory, port, "shell.png");

@@ -19,7 +19,7 @@ public class VhostUserNetTests(ITestOutputHelper output)
     public async Task TheGuestPingsTheHostThroughGlueNet()
     {
         using var directory = new TempDirectory();
-        using var ns = await NetworkNamespace.CreateAsync();
+        using var ns = await NetworkNamespace.CreateAsync(inKvmHost: false);
         string socket = Path.Combine(directory.Path, "net.sock");
         using var device = await GlueDevice.StartAsync(socket, ["net", "--socket", socket, "--net", $"tap={Tap}"], ns);
         await ns.ConfigureAsync(Tap, "10.0.2.2/24");

@@ -24,7 +24,7 @@ public class VncInputTests
             ["run", "-k", TestEnvironment.Guest, "-p", "glue.input=9:30", "--gpu", "--vnc", $"unix:{vnc}", "--input"]));
 
         await glue.WaitForLineAsync("GLUE-INPUT READY", TimeSpan.FromSeconds(60));
-        using (var client = RfbTestClient.Connect(new UnixDomainSocketEndPoint(vnc)))
+        using (var client = RfbTestClient.Over(await KvmHost.ConnectAsync(vnc)))
         {
             Assert.Null(client.Handshake());
             Assert.Equal((1280, 800), (client.Width, client.Height));

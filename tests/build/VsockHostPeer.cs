@@ -16,19 +16,16 @@ internal sealed class VsockHostPeer : IDisposable
     public const int Total = 1 << 20;
     private const uint SeedToHost = 0x686f7374, SeedToGuest = 0x67756573;
 
-    private readonly Socket _listener = new(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+    private readonly KvmHost.Listener _listener;
     private readonly string _uds;
 
     /// <summary>One connection's result: whether the host got the guest's pattern, and how long each way took.</summary>
     public readonly record struct Exchange(bool Ok, TimeSpan ToHost, TimeSpan ToGuest);
 
-    /// <summary>Listens at <paramref name="uds"/>_52 before the VM starts, so that the guest's connect finds it.</summary>
-    public VsockHostPeer(string uds)
-    {
-        _uds = uds;
-        _listener.Bind(new UnixDomainSocketEndPoint(uds + "_52"));
-        _listener.Listen(1);
-    }
+    private VsockHostPeer(string uds, KvmHost.Listener listener) => (_uds, _listener) = (uds, listener);
+
+    /// <summary>Listens at <paramref name="uds"/>_52, where the VM runs (<see cref="KvmHost"/>), before the VM starts, so that the guest's connect finds it.</summary>
+    public static async Task<VsockHostPeer> ListenAsync(string uds) => new(uds, await KvmHost.ListenAsync(uds + "_52"));
 
     /// <summary>The guest's `glue.vsock=CID:52:1234` form: the ports this peer uses.</summary>
     public static string GuestKey(int cid) => $"glue.vsock={cid}:52:1234";
@@ -44,10 +41,9 @@ internal sealed class VsockHostPeer : IDisposable
     {
         while (true)
         {
-            using var client = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
             try
             {
-                await client.ConnectAsync(new UnixDomainSocketEndPoint(_uds), stop);
+                using var client = await KvmHost.ConnectAsync(_uds, stop);
                 await client.SendAsync("CONNECT 1234\n"u8.ToArray(), stop);
                 if ((await ReadLineAsync(client, stop)).StartsWith("OK ", StringComparison.Ordinal)) return await ExchangeAsync(client, stop);
             }

@@ -16,7 +16,7 @@ public class VsockTests(ITestOutputHelper output)
     {
         using var directory = new TempDirectory();
         string uds = Path.Combine(directory.Path, "v.sock");
-        using var peer = new VsockHostPeer(uds);
+        using var peer = await VsockHostPeer.ListenAsync(uds);
 
         // CIDs are unique per host: a random one, so that other runs on this host do not collide with it.
         int cid = Random.Shared.Next(100_000, 900_000);

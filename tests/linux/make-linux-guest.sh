@@ -105,39 +105,12 @@ install -m 0644 "$here/check-lib.sh" root/lib/glue-check.sh
 install -m 0755 "$here"/checks/* root/glue-checks.d/
 
 # Kernel modules: Debian builds virtio (PCI and MMIO transports, blk, net, rng, console, vsock) and ext4 as
-# modules, and its package has no modules.dep (depmod makes it on install). So each wanted module's
-# `depends=` (from its .modinfo section, what modinfo prints) is resolved here, recursively, into a load
-# order that /init follows with insmod. File names become the module names (virtio-rng.ko is virtio_rng).
-# crc32c_generic is listed because ext4 and jbd2 need crc32c only through a softdep (an alias that modprobe
-# would load); crc32c-intel would need SSE4.2, which QEMU's TCG CPU lacks.
+# modules. crc32c_generic is listed because ext4 and jbd2 need crc32c only through a softdep (an alias that
+# modprobe would load); crc32c-intel would need SSE4.2, which QEMU's TCG CPU lacks.
+source "$here/module-closure.sh"
 module_dir=(lib/modules/*)
-wanted_modules=(virtio_pci virtio_mmio virtio_blk virtio_net virtio_rng virtio_console vmw_vsock_virtio_transport
-    crc32c_generic ext4 virtio_gpu virtio_input evdev)
-declare -A module_files=()
-while IFS= read -r -d '' file; do
-    name="$(basename "$file" .ko)"
-    module_files[${name//-/_}]="$file"
-done < <(find "${module_dir[0]}/kernel" -name '*.ko' -print0)
-load_order=()
-declare -A placed=()
-place_module() {
-    local name="$1" file="${module_files[$1]:-}" dependency
-    [[ -n "${placed[$name]:-}" ]] && return
-    if [[ -z "$file" ]]; then
-        echo "$0: module $name is not in ${kernel_deb[0]}" >&2
-        exit 1
-    fi
-    placed[$name]=1
-    for dependency in $(tr '\0' '\n' <"$file" | sed -n 's/^depends=//p' | tr ',' ' '); do
-        place_module "${dependency//-/_}"
-    done
-    cp "$file" "root/lib/modules/$name.ko"
-    load_order+=("$name")
-}
-for module in "${wanted_modules[@]}"; do
-    place_module "$module"
-done
-printf '%s\n' "${load_order[@]}" >root/lib/modules/load-order
+module_closure root/lib/modules "${module_dir[0]}" virtio_pci virtio_mmio virtio_blk virtio_net virtio_rng virtio_console \
+    vmw_vsock_virtio_transport crc32c_generic ext4 virtio_gpu virtio_input evdev
 
 # The tools, at the paths their packages give them, with every shared library they need (their DT_NEEDED,
 # recursively, found in the unpacked packages) in /lib/x86_64-linux-gnu, where Debian's loader looks by default.
@@ -177,7 +150,7 @@ done
         deb=("$package"_*.deb)
         echo "tool $package $(dpkg-deb -f "${deb[0]}" Version)"
     done
-    echo "modules ${load_order[*]}"
+    echo "modules $(tr '\n' ' ' <root/lib/modules/load-order)"
     echo "inputs tests/linux $inputs"
 } >out/VERSION
 

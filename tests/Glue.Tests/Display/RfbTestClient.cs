@@ -88,6 +88,9 @@ internal sealed class RfbTestClient : IDisposable
         return new RfbTestClient(socket);
     }
 
+    /// <summary>A client on a socket already connected to the server (through another process's relay, say).</summary>
+    public static RfbTestClient Over(Socket connected) => new(connected);
+
     /// <summary>Connects and runs the opening; the SecurityResult's failure reason (3.8) or "failed", null on success.</summary>
     public string? Handshake(string version = "003.008", string? password = null)
     {

@@ -1,0 +1,185 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Glue.Build;
+
+/// <summary>
+/// The software KVM host (tests/host/README.md) for one build invocation: QEMU 10 boots it under TCG with
+/// -cpu max, and its agent, reached on a port of 127.0.0.1, runs what needs /dev/kvm. One boot serves every test
+/// run of the invocation. A watchdog restarts the host on the same port when QEMU ends (a panic reboots into
+/// -no-reboot's exit) or the agent stops answering; each restart is said, with the console's last lines.
+/// </summary>
+public sealed class SoftwareKvmHost : IDisposable
+{
+    private static readonly TimeSpan BootLimit = TimeSpan.FromMinutes(3);
+    private static readonly TimeSpan ProbeEvery = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan ProbeLimit = TimeSpan.FromMinutes(2);
+
+    private readonly string _directory;
+    private readonly string _qemu;
+    private readonly string _console;
+    private readonly int _port = FreePort();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Queue<string> _lastLines = new();
+    private Process? _process;
+    private Task? _watchdog;
+
+    /// <summary>How often the watchdog brought the host back.</summary>
+    public int Restarts { get; private set; }
+
+    /// <param name="directory">What tests/host/make-host.sh made: vmlinuz, initramfs.cpio.gz, host-exec.</param>
+    /// <param name="qemu">QEMU 10's folder (tests/linux/fetch-qemu-backports.sh).</param>
+    public SoftwareKvmHost(string directory, string qemu)
+    {
+        _directory = directory;
+        _qemu = qemu;
+        _console = Path.Combine(directory, "console.log");
+        File.WriteAllText(_console, "");
+        Boot();
+        _watchdog = Task.Run(WatchAsync);
+    }
+
+    /// <summary>The host-exec client: `host-exec PROGRAM ARGUMENTS...` runs a program in the host.</summary>
+    public string HostExec => Path.Combine(_directory, "host-exec");
+
+    /// <summary>What a process needs to reach the host: the agent's port and the client.</summary>
+    public IReadOnlyDictionary<string, string> Environment => new Dictionary<string, string>
+    {
+        ["GLUE_HOST_AGENT"] = _port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["GLUE_HOST_EXEC"] = HostExec,
+    };
+
+    private void Boot()
+    {
+        var clock = Stopwatch.StartNew();
+        var start = new ProcessStartInfo(Path.Combine(_qemu, "usr", "bin", "qemu-system-x86_64"))
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["QEMU_MODULE_DIR"] = Path.Combine(_qemu, "usr", "lib", "x86_64-linux-gnu", "qemu");
+        foreach (var argument in Arguments())
+            start.ArgumentList.Add(argument);
+        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var process = new Process { StartInfo = start };
+        DataReceivedEventHandler record = (_, line) =>
+        {
+            if (line.Data is null)
+                return;
+            lock (_lastLines)
+            {
+                File.AppendAllText(_console, line.Data + "\n");
+                _lastLines.Enqueue(line.Data);
+                if (_lastLines.Count > 30)
+                    _lastLines.Dequeue();
+            }
+            if (line.Data.StartsWith("glue-host-agent: listening", StringComparison.Ordinal))
+                ready.TrySetResult();
+        };
+        process.OutputDataReceived += record;
+        process.ErrorDataReceived += record;
+        process.Start();
+        process.StandardInput.Close();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _process = process;
+        var first = Task.WhenAny(ready.Task, process.WaitForExitAsync(), Task.Delay(BootLimit)).GetAwaiter().GetResult();
+        if (first != ready.Task)
+        {
+            Kill();
+            throw new BuildFailure($"the software KVM host did not come up within {BootLimit.TotalMinutes} min: {LastLines()}");
+        }
+        Console.WriteLine($"    the software KVM host is up in {clock.Elapsed.TotalSeconds:F1} s (agent on 127.0.0.1:{_port}, console {_console})");
+    }
+
+    /// <summary>
+    /// QEMU's TCG with -cpu max emulates SVM with nested paging; thread=multi gives each vCPU a thread (single-threaded
+    /// TCG hung at smpboot). The machine's root is shared read-write at tag "root", so every path is the same inside.
+    /// </summary>
+    private IEnumerable<string> Arguments() =>
+    [
+        "-L", Path.Combine(_qemu, "usr", "share", "qemu"), "-L", Path.Combine(_qemu, "usr", "share", "seabios"),
+        "-accel", "tcg,thread=multi", "-cpu", "max", "-smp", "2", "-m", "8G",
+        "-nographic", "-no-reboot", "-nodefaults", "-serial", "stdio",
+        "-kernel", Path.Combine(_directory, "vmlinuz"), "-initrd", Path.Combine(_directory, "initramfs.cpio.gz"),
+        "-append", "console=ttyS0 panic=-1 mitigations=off",
+        "-virtfs", "local,path=/,mount_tag=root,security_model=passthrough,multidevs=remap",
+        "-netdev", $"user,id=n0,hostfwd=tcp:127.0.0.1:{_port}-:7000", "-device", "virtio-net-pci,netdev=n0",
+    ];
+
+    private async Task WatchAsync()
+    {
+        while (!_stopping.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(ProbeEvery, _stopping.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            string? problem = _process!.HasExited ? $"QEMU exited with status {_process.ExitCode}"
+                : await AnswersAsync() ? null : $"the agent did not run `true` within {ProbeLimit.TotalMinutes} min";
+            if (problem is null || _stopping.IsCancellationRequested)
+                continue;
+            Console.WriteLine($"build: the software KVM host failed ({problem}); restarting it. Its console's last lines:\n{LastLines()}");
+            Kill();
+            Restarts++;
+            Boot();
+        }
+    }
+
+    private async Task<bool> AnswersAsync()
+    {
+        var start = new ProcessStartInfo(HostExec, ["true"]) { UseShellExecute = false };
+        foreach (var (name, value) in Environment)
+            start.Environment[name] = value;
+        using var probe = Process.Start(start)!;
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+        limit.CancelAfter(ProbeLimit);
+        try
+        {
+            await probe.WaitForExitAsync(limit.Token);
+            return probe.ExitCode == 0;
+        }
+        catch (OperationCanceledException)
+        {
+            probe.Kill();
+            return _stopping.IsCancellationRequested;
+        }
+    }
+
+    private string LastLines()
+    {
+        lock (_lastLines)
+            return string.Join('\n', _lastLines);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private void Kill()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill();
+            _process.WaitForExit();
+        }
+        _process?.Dispose();
+    }
+
+    public void Dispose()
+    {
+        _stopping.Cancel();
+        _watchdog?.Wait();
+        Kill();
+    }
+}
