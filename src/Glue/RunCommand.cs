@@ -75,12 +75,16 @@ internal static class RunCommand
             var stopping = new StopRequest();
             using var sigterm = StopOn(PosixSignal.SIGTERM, stopping);
             using var sigint = StopOn(PosixSignal.SIGINT, stopping);
+            // Every input is checked before anything is opened or bound (RunInputCheck); then the control socket and the
+            // devices that need no machine are made, and /dev/kvm is opened last, so bad input never reaches KVM.
             var transport = VirtioTransportOption.Choose(request.VirtioTransport, request.Transports);
+            var boot = RunInputCheck.Check(request.Machine, request.Boot, request.Devices);
             using var control = ControlServer.Bind(request.Name);
+            using var unattached = UnattachedDevices.Make(request.Devices);
             using var vm = VirtualMachine.Create(request.Machine, timeline);
             stopping.Machine = vm;
-            Attach(vm, request.Devices, transport);
-            if (vm.Boot(request.Boot).Linux && VirtualMachine.EmulatedKernelMode) Console.Error.WriteLine($"glue: {RunHelp.PvmLinuxWarning}");
+            Attach(vm, request.Devices, unattached, transport);
+            if (vm.Boot(boot).Linux && VirtualMachine.EmulatedKernelMode) Console.Error.WriteLine($"glue: {RunHelp.PvmLinuxWarning}");
             control.Serve(vm);
             if (stopping.Signal is { } early) vm.RequestExit(new VmExit(VmExitKind.Stopped, $"stopped by {early}"));
             var exit = vm.Run();
@@ -108,7 +112,8 @@ internal static class RunCommand
     /// Platform devices attach themselves; virtio devices are made from their options and placed by the build's
     /// virtio transport chosen for this VM, so neither side knows the other.
     /// </summary>
-    private static void Attach(VirtualMachine vm, (IDeviceFeature Feature, DeviceOptionValues Values)[] devices, IVirtioTransportFeature? transport)
+    private static void Attach(
+        VirtualMachine vm, (IDeviceFeature Feature, DeviceOptionValues Values)[] devices, UnattachedDevices unattached, IVirtioTransportFeature? transport)
     {
         foreach (var (feature, values) in devices) (feature as IMachineSetup)?.Setup(vm, values);
         foreach (var (feature, values) in devices)
@@ -119,7 +124,7 @@ internal static class RunCommand
                     platform.Attach(vm, values);
                     break;
                 case IVirtioDeviceFeature virtio:
-                    foreach (var device in virtio.Create(values))
+                    foreach (var device in unattached.Take(virtio, values))
                     {
                         if (transport is null) throw new DeviceConfigException($"this build has the {virtio.Name} device but no virtio transport to put it on (choose one with {VirtioTransportOption.Name})");
                         transport.Attach(vm, device);

@@ -35,48 +35,34 @@ public sealed record BootPlatform(
 }
 
 /// <summary>
-/// Puts a kernel, its initrd and command line into guest memory and says where the boot vCPU starts.
-/// A bzImage and a Linux vmlinux are entered at their 64-bit entry point with a Linux zero page
-/// (Documentation/arch/x86/boot.rst, "64-bit boot protocol"); another ELF with a PVH note starts through PVH.
-/// <see cref="BootProtocol"/> overrides the choice for an ELF.
+/// Puts a kernel, its initrd and command line into guest memory and says where the boot vCPU starts, at the places
+/// <see cref="BootImage"/> chose when it read and checked them. A bzImage and a Linux vmlinux are entered at their
+/// 64-bit entry point with a Linux zero page (Documentation/arch/x86/boot.rst, "64-bit boot protocol"); another ELF
+/// with a PVH note starts through PVH. <see cref="BootProtocol"/> overrides the choice for an ELF.
 /// </summary>
 public static class KernelLoader
 {
-    private const ulong PageSize = 0x1000;
-
     // boot.rst: the 64-bit entry point is 0x200 past the start of the loaded protected-mode kernel.
     private const ulong BzImage64BitEntryOffset = 0x200;
 
-    public static BootEntry Load(GuestMemory memory, BootRequest request, BootPlatform? platform = null)
-    {
-        platform ??= BootPlatform.None;
-        byte[] image = KernelFile.Read(request.KernelPath, "kernel", "-k", memory.Size);
-        if (SetupHeader.IsBzImage(image)) return LoadBzImage(memory, image, request, platform);
-        if (!ElfKernel.HasElfMagic(image))
-        {
-            throw new BootException($"{request.KernelPath} is not a kernel Glue can boot: neither a bzImage nor an ELF");
-        }
-        var elf = ElfKernel.Parse(image, request.KernelPath);
-        if (elf.PvhEntry is null && !elf.IsLinux && request.Protocol == BootProtocol.Auto)
-        {
-            throw new BootException(
-                $"{request.KernelPath} is an ELF with neither a PVH entry note (XEN_ELFNOTE_PHYS32_ENTRY) nor Linux notes, so Glue cannot tell how to enter it: " +
-                "boot a PVH kernel, a Linux vmlinux or bzImage, or say --boot linux64 for a kernel that takes the Linux 64-bit boot protocol");
-        }
-        bool pvh = request.Protocol switch
-        {
-            BootProtocol.Pvh => elf.PvhEntry is not null
-                ? true
-                : throw new BootException($"{request.KernelPath} has no PVH entry point (no Xen PHYS32_ENTRY note): boot it with --boot linux64"),
-            BootProtocol.Linux64 => false,
-            _ => elf.PvhEntry is not null && !elf.IsLinux,
-        };
-        GuestAddress kernelEnd = LoadSegments(memory, elf, image);
-        string commandLine = platform.CommandLine(request, elf.IsLinux);
-        WriteCommandLine(memory, commandLine, MemoryLayout.CommandLineMax - 1, "the limit");
-        LoadedInitrd? initrd = LoadInitrd(memory, request.InitrdPath, kernelEnd, LowMemoryTop(memory));
+    /// <summary>Reads, checks and loads in one step, for RAM that already exists (tests, the fuzzer).</summary>
+    public static BootEntry Load(GuestMemory memory, BootRequest request, BootPlatform? platform = null) =>
+        Load(memory, BootImage.Read(request, memory.Regions.Select(r => (r.Start, r.Size)).ToList()), platform);
 
-        if (pvh)
+    public static BootEntry Load(GuestMemory memory, BootImage image, BootPlatform? platform = null)
+    {
+        if (memory.Size != image.RamBytes)
+            throw new ArgumentException($"the boot image was placed in {image.RamBytes >> 20} MiB of RAM, not {memory.Size >> 20} MiB", nameof(memory));
+        platform ??= BootPlatform.None;
+        string commandLine = platform.CommandLine(image.Request, image.Linux);
+        image.CheckCommandLine(commandLine);
+        if (image.BzImage is { } header) return LoadBzImage(memory, image, header, commandLine, platform);
+
+        var elf = image.Elf!;
+        LoadSegments(memory, elf, image.Kernel);
+        WriteCommandLine(memory, commandLine);
+        LoadedInitrd? initrd = LoadInitrd(memory, image);
+        if (image.Pvh)
         {
             PvhStartInfo.Write(memory, platform.MemoryMapFor(memory), MemoryLayout.CommandLine, initrd, platform.Rsdp?.Value ?? 0);
             BootGdt.Write(memory, BootGdt.Descriptors(EntryMode.Protected32));
@@ -87,34 +73,14 @@ public static class KernelLoader
     }
 
     /// <summary>Loads a bzImage's protected-mode kernel at its preferred address; its setup code is not run.</summary>
-    private static BootEntry LoadBzImage(GuestMemory memory, byte[] image, BootRequest request, BootPlatform platform)
+    private static BootEntry LoadBzImage(GuestMemory memory, BootImage image, SetupHeader header, string commandLine, BootPlatform platform)
     {
-        if (request.Protocol == BootProtocol.Pvh)
-        {
-            throw new BootException($"{request.KernelPath} is a bzImage, which has no PVH entry point: boot its vmlinux, or use --boot linux64");
-        }
-        var header = SetupHeader.Parse(image);
-        if ((header.XLoadFlags & SetupHeader.XLF_KERNEL_64) == 0)
-        {
-            throw new BootException($"{request.KernelPath} has no 64-bit entry point (XLF_KERNEL_64 is not set)");
-        }
-        var load = new GuestAddress(header.PrefAddress != 0 ? header.PrefAddress : header.Code32Start);
-        var kernel = image.AsSpan(header.ProtectedModeOffset);
-        // init_size is what the kernel needs from its load address while it decompresses and sets up.
-        ulong needed = Math.Max((ulong)kernel.Length, header.InitSize);
-        if (needed > int.MaxValue || !memory.TryGetSpan(load, (int)needed, out var target))
-        {
-            throw new BootException($"kernel does not fit in guest memory: it needs {load}+0x{needed:x}, RAM is {memory.Size >> 20} MiB");
-        }
-        kernel.CopyTo(target);
-
-        string commandLine = platform.CommandLine(request, linux: true);
-        WriteCommandLine(memory, commandLine, header.CmdlineSize, "this kernel's cmdline_size");
-        ulong ceiling = Math.Min(LowMemoryTop(memory), (ulong)header.InitrdAddrMax + 1);
-        LoadedInitrd? initrd = LoadInitrd(memory, request.InitrdPath, load.Offset(needed), ceiling);
+        memory.Write(image.BzImageLoad, image.Kernel.AsSpan(header.ProtectedModeOffset));
+        WriteCommandLine(memory, commandLine);
+        LoadedInitrd? initrd = LoadInitrd(memory, image);
         ZeroPage.Write(
-            memory, platform.MemoryMapFor(memory), image.AsSpan(SetupHeader.SetupSectsOffset, header.HeaderEnd - SetupHeader.SetupSectsOffset), MemoryLayout.CommandLine, initrd, platform.Rsdp);
-        return EnterLongMode(memory, load.Offset(BzImage64BitEntryOffset), linux: true);
+            memory, platform.MemoryMapFor(memory), image.Kernel.AsSpan(SetupHeader.SetupSectsOffset, header.HeaderEnd - SetupHeader.SetupSectsOffset), MemoryLayout.CommandLine, initrd, platform.Rsdp);
+        return EnterLongMode(memory, image.BzImageLoad.Offset(BzImage64BitEntryOffset), linux: true);
     }
 
     private static BootEntry EnterLongMode(GuestMemory memory, GuestAddress entry, bool linux)
@@ -124,53 +90,25 @@ public static class KernelLoader
         return new BootEntry(EntryMode.Long64, entry, MemoryLayout.ZeroPage, linux);
     }
 
-    /// <summary>Copies every PT_LOAD segment to its physical address; returns the end of the highest one.</summary>
-    private static GuestAddress LoadSegments(GuestMemory memory, ElfKernel elf, byte[] image)
+    /// <summary>Copies every PT_LOAD segment to its physical address and zero-fills the rest of its memory size.</summary>
+    private static void LoadSegments(GuestMemory memory, ElfKernel elf, byte[] image)
     {
-        var end = new GuestAddress(0);
         foreach (var segment in elf.Segments)
         {
-            var start = new GuestAddress(segment.Address);
-            if (segment.MemorySize > int.MaxValue || !memory.TryGetSpan(start, (int)segment.MemorySize, out var target))
-            {
-                throw new BootException(
-                    $"kernel does not fit in guest memory: a segment needs {start}+0x{segment.MemorySize:x}, RAM is {memory.Size >> 20} MiB");
-            }
+            var target = memory.GetSpan(new GuestAddress(segment.Address), (int)segment.MemorySize);
             image.AsSpan((int)segment.Offset, (int)segment.FileSize).CopyTo(target);
             target[(int)segment.FileSize..].Clear();
-            var segmentEnd = start.Offset(segment.MemorySize);
-            if (segmentEnd > end) end = segmentEnd;
         }
-        return end;
     }
 
-    /// <summary>Writes the NUL-terminated command line; <paramref name="maxLength"/> excludes the NUL, as cmdline_size does.</summary>
-    private static void WriteCommandLine(GuestMemory memory, string commandLine, uint maxLength, string limitName)
-    {
-        byte[] bytes = System.Text.Encoding.ASCII.GetBytes(commandLine + "\0");
-        uint length = (uint)bytes.Length - 1;
-        if (length > Math.Min(maxLength, MemoryLayout.CommandLineMax - 1))
-        {
-            throw new BootException($"command line is {length} bytes, {limitName} is {Math.Min(maxLength, MemoryLayout.CommandLineMax - 1)}");
-        }
-        memory.Write(MemoryLayout.CommandLine, bytes);
-    }
+    /// <summary>Writes the NUL-terminated command line, which <see cref="BootImage.CheckCommandLine"/> found short enough.</summary>
+    private static void WriteCommandLine(GuestMemory memory, string commandLine) =>
+        memory.Write(MemoryLayout.CommandLine, System.Text.Encoding.ASCII.GetBytes(commandLine + "\0"));
 
-    /// <summary>The end of RAM below 4 GiB, page aligned: where initrds are placed from.</summary>
-    private static ulong LowMemoryTop(GuestMemory memory) => memory.Regions[0].End.Value & ~(PageSize - 1);
-
-    /// <summary>Places the initrd as high as it goes below <paramref name="ceiling"/>, page aligned, above <paramref name="floor"/>.</summary>
-    private static LoadedInitrd? LoadInitrd(GuestMemory memory, string? path, GuestAddress floor, ulong ceiling)
+    private static LoadedInitrd? LoadInitrd(GuestMemory memory, BootImage image)
     {
-        if (path is null) return null;
-        byte[] initrd = KernelFile.Read(path, "initrd", "-i", memory.Size);
-        ulong bottom = floor.AlignUp(PageSize).Value;
-        if ((ulong)initrd.Length > ceiling || ((ceiling - (ulong)initrd.Length) & ~(PageSize - 1)) < bottom)
-        {
-            throw new BootException($"initrd {path} ({initrd.Length >> 10} KiB) does not fit in guest memory above the kernel");
-        }
-        var address = new GuestAddress((ceiling - (ulong)initrd.Length) & ~(PageSize - 1));
-        memory.Write(address, initrd);
-        return new LoadedInitrd(address, (ulong)initrd.Length);
+        if (image.InitrdPlace is not { } place) return null;
+        memory.Write(place.Address, image.Initrd!);
+        return place;
     }
 }

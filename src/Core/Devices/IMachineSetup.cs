@@ -9,5 +9,11 @@ namespace Glue.Core.Devices;
 /// </summary>
 public interface IMachineSetup
 {
+    /// <summary>
+    /// Checks the option values without a machine and without opening anything, as <see cref="Setup"/> will find
+    /// them, so that `glue run` refuses bad input before it opens /dev/kvm; throws <see cref="DeviceConfigException"/>.
+    /// </summary>
+    void Check(DeviceOptionValues values);
+
     void Setup(VirtualMachine machine, DeviceOptionValues values);
 }

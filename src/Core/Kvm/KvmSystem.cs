@@ -14,14 +14,14 @@ public sealed unsafe class KvmSystem : IDisposable
 
     private KvmSystem(SafeFd fd) => _fd = fd;
 
-    /// <summary>Opens /dev/kvm and checks the API version; throws <see cref="KvmUnavailableException"/> if it cannot.</summary>
+    /// <summary>Opens /dev/kvm and checks the API version; throws <see cref="KvmUnavailableException"/>, naming the fix, if it cannot.</summary>
     public static KvmSystem Open()
     {
         int fd = Libc.Open(DevicePath, Libc.O_RDWR | Libc.O_CLOEXEC);
         if (fd < 0)
         {
             int errno = Marshal.GetLastPInvokeError();
-            throw new KvmUnavailableException($"cannot open {DevicePath}: {Libc.ErrorText(errno)}");
+            throw new KvmUnavailableException($"cannot open {DevicePath}: {Libc.ErrorText(errno)}; {OpenFix(errno)}");
         }
         var system = new KvmSystem(new SafeFd(fd));
         int version = Libc.Ioctl(fd, KVM_GET_API_VERSION, 0);
@@ -32,6 +32,15 @@ public sealed unsafe class KvmSystem : IDisposable
         }
         return system;
     }
+
+    private const int EPERM = 1, EACCES = 13;
+
+    /// <summary>What the user can do when /dev/kvm will not open: a user without access is let in; otherwise (missing: ENOENT, no driver: ENXIO) the host lacks KVM.</summary>
+    private static string OpenFix(int errno) => errno switch
+    {
+        EACCES or EPERM => $"ask for read-write access to {DevicePath} (on most distributions: join the kvm group, then log in again)",
+        _ => "load kvm-intel or kvm-amd (modprobe), or use ./build.sh run, which boots the test guest in an emulated KVM host",
+    };
 
     /// <summary>True when /dev/kvm is PVM (software virtualization), where guest CPL0 code is emulated.</summary>
     public static bool IsPvmHost => Directory.Exists("/sys/module/kvm_pvm");

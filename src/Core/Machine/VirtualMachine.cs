@@ -125,7 +125,8 @@ public sealed class VirtualMachine : IDevicePlatform, IDisposable
     public void AssignIrqFd(SafeHandle eventFd, uint gsi) => _vm.AssignIrqFd(eventFd, gsi);
 
     /// <summary>Writes the firmware tables, then loads the kernel, initrd and command line into guest memory; returns where it starts.</summary>
-    public BootEntry Boot(BootRequest request)
+    /// <param name="image">The kernel and initrd, read and checked against this VM's RAM before the VM was made.</param>
+    public BootEntry Boot(BootImage image)
     {
         // A machine with a PCI bus describes its host bridge and ECAM; one without tells Linux not to probe for one.
         var devices = _pci is null ? _platformDevices : [.. _pci.AcpiDevices(Resources), .. _platformDevices];
@@ -134,7 +135,7 @@ public sealed class VirtualMachine : IDevicePlatform, IDisposable
         IReadOnlyList<MemoryMapEntry> reserved = _pci is null ? [] : [new(_pci.Ecam.Base, _pci.Ecam.Size, MemoryType.Reserved)];
         // On PVM, leaf 1 still shows XSAVE to CPL0 whatever KVM_SET_CPUID2 says, so Linux is told as well.
         string[] linuxParameters = EmulatedKernelMode ? ["clearcpuid=xsave"] : [];
-        _entry = KernelLoader.Load(Memory, request, new BootPlatform(_kernelParameters, linuxParameters, rsdp, linuxDefaults, reserved));
+        _entry = KernelLoader.Load(Memory, image, new BootPlatform(_kernelParameters, linuxParameters, rsdp, linuxDefaults, reserved));
         Timeline.Mark("kernel loaded");
         return _entry;
     }

@@ -28,6 +28,8 @@ public sealed class GpuFeature : IVirtioDeviceFeature, IMachineSetup, IDisplayFe
         new(VncOption, "Serve the --gpu display over VNC: --vnc :N (127.0.0.1, port 5900+N), HOST:PORT or unix:PATH, with ,password-file=PATH for VNC authentication"),
     ];
 
+    public void Check(DeviceOptionValues values) => Parse(values, values.Single(Option));
+
     public void Setup(VirtualMachine machine, DeviceOptionValues values)
     {
         _setUp = true;
@@ -45,11 +47,10 @@ public sealed class GpuFeature : IVirtioDeviceFeature, IMachineSetup, IDisplayFe
     }
 
     /// <summary>
-    /// The device on <paramref name="displayOf"/>'s display with its VNC server, or null when --gpu is absent or off
-    /// (then no display is made). Every value is checked before the server binds its address, so a bad one leaves
-    /// nothing behind.
+    /// The device's settings and the VNC server's address, or null when --gpu is absent or off (then no display is
+    /// made). Every value is checked here, before the server binds its address, so a bad one leaves nothing behind.
     /// </summary>
-    private static GpuDevice? Make(Func<GuestDisplay> displayOf, DeviceOptionValues values, string? gpu)
+    private static (GpuOptions Options, VncEndpoint? Vnc)? Parse(DeviceOptionValues values, string? gpu)
     {
         string? vnc = values.Single(VncOption);
         if (gpu is null or "off")
@@ -58,7 +59,17 @@ public sealed class GpuFeature : IVirtioDeviceFeature, IMachineSetup, IDisplayFe
             return null;
         }
         var options = GpuOptions.Parse(Option, gpu);
-        var endpoint = vnc is null ? null : VncEndpoint.Parse(vnc);
+        if (vnc is null) return (options, null);
+        var endpoint = VncEndpoint.Parse(vnc);
+        // The password file is input too: read here to refuse a missing or empty one; the server reads it again as it starts.
+        endpoint.ReadPassword();
+        return (options, endpoint);
+    }
+
+    /// <summary>The device on <paramref name="displayOf"/>'s display with its VNC server, or null when --gpu is absent or off.</summary>
+    private static GpuDevice? Make(Func<GuestDisplay> displayOf, DeviceOptionValues values, string? gpu)
+    {
+        if (Parse(values, gpu) is not (var options, var endpoint)) return null;
         var display = displayOf();
         var device = new GpuDevice(display.Surface, options);
         if (endpoint is not null) device.Own(VncServer.Start(display, endpoint));

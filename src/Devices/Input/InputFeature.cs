@@ -22,6 +22,8 @@ public sealed class InputFeature : IVirtioDeviceFeature, IMachineSetup, IDisplay
     public IReadOnlyList<DeviceOption> Options { get; } =
         [new(Option, "A virtio keyboard and tablet fed by the display's clients: `--input` (both), or keyboard or tablet alone")];
 
+    public void Check(DeviceOptionValues values) => Wanted(values.Single(Option));
+
     public void Setup(VirtualMachine machine, DeviceOptionValues values)
     {
         _setUp = true;
@@ -31,28 +33,26 @@ public sealed class InputFeature : IVirtioDeviceFeature, IMachineSetup, IDisplay
     /// <summary>The devices Setup made, for `glue run`; without a machine, devices on the process's display.</summary>
     public IReadOnlyList<IVirtioDevice> Create(DeviceOptionValues values) => _setUp ? _devices : Make(() => GuestDisplay.OfProcess, values);
 
-    /// <summary>Both by default, or one of them alone.</summary>
-    private static InputDevice[]? Devices(string value) => value switch
+    /// <summary>Which devices --input asks for: both by default, one of them alone, or none.</summary>
+    private static (bool Keyboard, bool Tablet) Wanted(string? value) => value switch
     {
-        "" or "on" => [new KeyboardDevice(), new TabletDevice()],
-        "keyboard" => [new KeyboardDevice()],
-        "tablet" => [new TabletDevice()],
-        _ => null,
+        null or "off" => (false, false),
+        "" or "on" => (true, true),
+        "keyboard" => (true, false),
+        "tablet" => (false, true),
+        _ => throw new DeviceConfigException($"{Option} takes no value, on/off, keyboard or tablet, not '{value}'"),
     };
 
     /// <summary>The devices --input asks for, fed by <paramref name="displayOf"/>'s display; without --input no display is made.</summary>
     private static IReadOnlyList<InputDevice> Make(Func<GuestDisplay> displayOf, DeviceOptionValues values)
     {
-        switch (values.Single(Option))
-        {
-            case null or "off":
-                return [];
-            case var value when Devices(value) is { } devices:
-                var display = displayOf();
-                foreach (var device in devices) display.AddInput(device);
-                return devices;
-            case var other:
-                throw new DeviceConfigException($"{Option} takes no value, on/off, keyboard or tablet, not '{other}'");
-        }
+        var (keyboard, tablet) = Wanted(values.Single(Option));
+        if (!keyboard && !tablet) return [];
+        var devices = new List<InputDevice>();
+        if (keyboard) devices.Add(new KeyboardDevice());
+        if (tablet) devices.Add(new TabletDevice());
+        var display = displayOf();
+        foreach (var device in devices) display.AddInput(device);
+        return devices;
     }
 }

@@ -24,24 +24,18 @@ public sealed partial class VirtioConsoleFeature : IVirtioDeviceFeature, IMachin
     public IReadOnlyList<DeviceOption> Options { get; } =
         [new(ConsoleOption, "Which device is the interactive console: serial (default) or virtio (then the serial port writes to stderr)")];
 
+    public void Check(DeviceOptionValues values) => IsVirtio(values.Single(ConsoleOption));
+
     public void Setup(VirtualMachine machine, DeviceOptionValues values)
     {
         _setUp = true;
-        switch (values.Single(ConsoleOption))
-        {
-            case null or "serial":
-                return;
-            case "virtio":
-                HostTerminal.Claim(Name);
-                machine.AddKernelParameter("console=hvc0");
-                _device = new VirtioConsoleDevice(new HostOutput(HostOutput.Stdout,
-                    () => machine.RequestExit(new VmExit(VmExitKind.Stopped, "stopped: the console's reader went away (EPIPE on stdout)"))));
-                machine.Own(HostConsole.Start(_device.Receive,
-                    () => machine.RequestExit(new VmExit(VmExitKind.Stopped, "stopped from the console (Ctrl-A x)"))));
-                return;
-            case var other:
-                throw new DeviceConfigException($"--console {other}: expected serial or virtio");
-        }
+        if (!IsVirtio(values.Single(ConsoleOption))) return;
+        HostTerminal.Claim(Name);
+        machine.AddKernelParameter("console=hvc0");
+        _device = new VirtioConsoleDevice(new HostOutput(HostOutput.Stdout,
+            () => machine.RequestExit(new VmExit(VmExitKind.Stopped, "stopped: the console's reader went away (EPIPE on stdout)"))));
+        machine.Own(HostConsole.Start(_device.Receive,
+            () => machine.RequestExit(new VmExit(VmExitKind.Stopped, "stopped from the console (Ctrl-A x)"))));
     }
 
     /// <summary>
@@ -52,19 +46,22 @@ public sealed partial class VirtioConsoleFeature : IVirtioDeviceFeature, IMachin
     public IReadOnlyList<IVirtioDevice> Create(DeviceOptionValues values)
     {
         if (_setUp) return _device is null ? [] : [_device];
-        switch (values.Single(ConsoleOption))
-        {
-            case null or "serial":
-                return [];
-            case "" or "virtio":
-                HostTerminal.Claim(Name);
-                var device = new VirtioConsoleDevice(new HostOutput(HostOutput.Stdout, () => SignalSelf(SIGTERM)));
-                HostConsole.Start(device.Receive, () => SignalSelf(SIGTERM));
-                return [device];
-            case var other:
-                throw new DeviceConfigException($"--console {other}: expected serial or virtio");
-        }
+        // No value: `glue device console` asked for the device by its name.
+        string? value = values.Single(ConsoleOption);
+        if (!IsVirtio(value == "" ? "virtio" : value)) return [];
+        HostTerminal.Claim(Name);
+        var device = new VirtioConsoleDevice(new HostOutput(HostOutput.Stdout, () => SignalSelf(SIGTERM)));
+        HostConsole.Start(device.Receive, () => SignalSelf(SIGTERM));
+        return [device];
     }
+
+    /// <summary>True for `--console virtio`, false for `serial` or no --console; anything else is refused.</summary>
+    private static bool IsVirtio(string? value) => value switch
+    {
+        null or "serial" => false,
+        "virtio" => true,
+        _ => throw new DeviceConfigException($"--console {value}: expected serial or virtio"),
+    };
 
     private const int SIGTERM = 15;
 

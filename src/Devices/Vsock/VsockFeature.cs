@@ -26,6 +26,8 @@ public sealed class VsockFeature : IVirtioDeviceFeature, IMachineSetup
     public IReadOnlyList<DeviceOption> Options { get; } =
         [new(VsockOption, "A virtio-vsock device: cid=N (3 or more, unique on this host),uds=PATH (Glue listens there; a guest connect to port P goes to PATH_P)", Repeatable: true)];
 
+    public void Check(DeviceOptionValues values) => Specs(values);
+
     /// <summary>Made here rather than in Create, so that the machine owns them (and removes their sockets) even if attaching fails.</summary>
     public void Setup(VirtualMachine machine, DeviceOptionValues values)
     {
@@ -56,6 +58,17 @@ public sealed class VsockFeature : IVirtioDeviceFeature, IMachineSetup
 
     private void Open(DeviceOptionValues values, Action<VsockDevice> own)
     {
+        foreach (var (cid, uds) in Specs(values))
+        {
+            var device = Open(cid, uds);
+            own(device);
+            _devices.Add(device);
+        }
+    }
+
+    /// <summary>Every --vsock value, checked as far as it can be without taking its CID or binding its socket.</summary>
+    private static List<(ulong Cid, string Uds)> Specs(DeviceOptionValues values)
+    {
         var specs = values.All(VsockOption).Select(Parse).ToList();
         for (int i = 0; i < specs.Count; i++)
         {
@@ -65,12 +78,8 @@ public sealed class VsockFeature : IVirtioDeviceFeature, IMachineSetup
                 if (specs[j].Uds == specs[i].Uds) throw new DeviceConfigException($"{VsockOption}: uds {specs[i].Uds} is given twice");
             }
         }
-        foreach (var (cid, uds) in specs)
-        {
-            var device = Open(cid, uds);
-            own(device);
-            _devices.Add(device);
-        }
+        foreach (var (_, uds) in specs) CheckUds(uds);
+        return specs;
     }
 
     /// <summary>cid=N,uds=PATH, in either order.</summary>
@@ -105,12 +114,18 @@ public sealed class VsockFeature : IVirtioDeviceFeature, IMachineSetup
         return (cid.Value, uds);
     }
 
-    private static VsockDevice Open(ulong cid, string uds)
+    /// <summary>PATH's directory exists, PATH leaves room for the port suffix, and nothing but a killed VM's socket is there.</summary>
+    private static void CheckUds(string uds)
     {
         string? directory = Path.GetDirectoryName(uds);
         if (directory is null || !Directory.Exists(directory)) throw new DeviceConfigException($"{VsockOption}: directory {directory} of uds {uds} does not exist");
         // A guest connect to port P goes to PATH_P: room for "_4294967295".
         if (UnixSocketPath.Problem(uds, $"{VsockOption} uds", suffixBytes: 11) is { } problem) throw new DeviceConfigException(problem);
+        if ((File.Exists(uds) || Directory.Exists(uds)) && !IsStaleSocket(uds)) throw new DeviceConfigException($"{VsockOption}: uds {uds} already exists");
+    }
+
+    private static VsockDevice Open(ulong cid, string uds)
+    {
         var cidLock = CidLock.Acquire(cid);
         try
         {
@@ -123,14 +138,11 @@ public sealed class VsockFeature : IVirtioDeviceFeature, IMachineSetup
         }
     }
 
-    /// <summary>Binds PATH; a socket file there that nobody listens on (a killed VM's) is replaced, anything else refused.</summary>
+    /// <summary>Binds PATH, replacing the socket file a killed VM left there (<see cref="CheckUds"/> let nothing else by).</summary>
     private static Socket Listen(string path)
     {
-        if (File.Exists(path) || Directory.Exists(path))
-        {
-            if (!IsStaleSocket(path)) throw new DeviceConfigException($"{VsockOption}: uds {path} already exists");
-            File.Delete(path);
-        }
+        // Probed again rather than deleted on CheckUds' word: a file that appeared since is left alone, and bind refuses it.
+        if (IsStaleSocket(path)) File.Delete(path);
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {

@@ -28,6 +28,12 @@ public sealed record VncEndpoint(EndPoint Address, string? PasswordFile)
         _ => Address.ToString() ?? "",
     };
 
+    /// <summary>
+    /// The password <see cref="PasswordFile"/> holds, or null without one; a missing, unreadable, empty or too long
+    /// one throws <see cref="DeviceConfigException"/> naming the problem and the fix.
+    /// </summary>
+    public byte[]? ReadPassword() => PasswordFile is { } file ? VncPasswordFile.Read(file) : null;
+
     /// <summary>Parses the option's value; throws <see cref="DeviceConfigException"/> naming the problem and the fix.</summary>
     public static VncEndpoint Parse(string value)
     {

@@ -45,15 +45,15 @@ public sealed class VncServer : IDisposable
     internal static VncServer Start(GuestDisplay display, VncEndpoint endpoint, TimeSpan sendTimeout)
     {
         VncAuthentication? authentication = null;
-        if (endpoint.PasswordFile is { } file)
+        if (endpoint.ReadPassword() is { } password)
         {
             try
             {
-                authentication = new VncAuthentication(VncPasswordFile.Read(file));
+                authentication = new VncAuthentication(password);
             }
             catch (ArgumentException e)
             {
-                throw new DeviceConfigException($"--vnc password file {file}: {e.Message}");
+                throw new DeviceConfigException($"--vnc password file {endpoint.PasswordFile}: {e.Message}");
             }
         }
         var server = new VncServer(VncListener.Bind(endpoint), display, authentication, sendTimeout);
