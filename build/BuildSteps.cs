@@ -70,7 +70,7 @@ public sealed class BuildSteps(Repository repository)
     public SoftwareKvmHost StartSoftwareKvmHost()
     {
         string directory = BuildSoftwareKvmHost(), qemu = FetchQemu10();
-        return Timed("boot the software KVM host", null, () => new SoftwareKvmHost(directory, qemu));
+        return Timed("boot the software KVM host", null, () => new SoftwareKvmHost(directory, qemu, repository.Artifacts));
     }
 
     /// <summary>

@@ -19,6 +19,7 @@ public sealed class SoftwareKvmHost : IDisposable
     private readonly string _directory;
     private readonly string _qemu;
     private readonly string _console;
+    private readonly string _artifacts;
     private readonly int _port = FreePort();
     private readonly CancellationTokenSource _stopping = new();
     private readonly Queue<string> _lastLines = new();
@@ -30,12 +31,17 @@ public sealed class SoftwareKvmHost : IDisposable
 
     /// <param name="directory">What tests/host/make-host.sh made: vmlinuz, initramfs.cpio.gz, host-exec.</param>
     /// <param name="qemu">QEMU 10's folder (tests/linux/fetch-qemu-backports.sh).</param>
-    public SoftwareKvmHost(string directory, string qemu)
+    /// <param name="artifacts">The build's artifacts: glue binaries and test guests, made before the host reads them.</param>
+    public SoftwareKvmHost(string directory, string qemu, string artifacts)
     {
         _directory = directory;
         _qemu = qemu;
+        _artifacts = artifacts;
         _console = Path.Combine(directory, "console.log");
         File.WriteAllText(_console, "");
+        if (Directory.Exists(Pids))
+            Directory.Delete(Pids, recursive: true);
+        Directory.CreateDirectory(Pids);
         Boot();
         _watchdog = Task.Run(WatchAsync);
     }
@@ -43,11 +49,15 @@ public sealed class SoftwareKvmHost : IDisposable
     /// <summary>The host-exec client: `host-exec PROGRAM ARGUMENTS...` runs a program in the host.</summary>
     public string HostExec => Path.Combine(_directory, "host-exec");
 
-    /// <summary>What a process needs to reach the host: the agent's port and the client.</summary>
+    /// <summary>Where host-exec says which process id in the host each of its programs has (tests/host/host-exec.c).</summary>
+    private string Pids => Path.Combine(_directory, "pids");
+
+    /// <summary>What a process needs to reach the host: the agent's port, the client, and the folder of process ids.</summary>
     public IReadOnlyDictionary<string, string> Environment => new Dictionary<string, string>
     {
         ["GLUE_HOST_AGENT"] = _port.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["GLUE_HOST_EXEC"] = HostExec,
+        ["GLUE_HOST_PIDS"] = Pids,
     };
 
     private void Boot()
@@ -97,7 +107,8 @@ public sealed class SoftwareKvmHost : IDisposable
 
     /// <summary>
     /// QEMU's TCG with -cpu max emulates SVM with nested paging; thread=multi gives each vCPU a thread (single-threaded
-    /// TCG hung at smpboot). The machine's root is shared read-write at tag "root", so every path is the same inside.
+    /// TCG hung at smpboot). The machine's root is shared read-write at tag "root", so every path is the same inside;
+    /// /usr and the artifacts are shared again to be mounted cached (tests/host/init says why).
     /// </summary>
     private IEnumerable<string> Arguments() =>
     [
@@ -105,8 +116,10 @@ public sealed class SoftwareKvmHost : IDisposable
         "-accel", "tcg,thread=multi", "-cpu", "max", "-smp", "2", "-m", "8G",
         "-nographic", "-no-reboot", "-nodefaults", "-serial", "stdio",
         "-kernel", Path.Combine(_directory, "vmlinuz"), "-initrd", Path.Combine(_directory, "initramfs.cpio.gz"),
-        "-append", "console=ttyS0 panic=-1 mitigations=off",
+        "-append", $"console=ttyS0 panic=-1 mitigations=off glue.artifacts={_artifacts}",
         "-virtfs", "local,path=/,mount_tag=root,security_model=passthrough,multidevs=remap",
+        "-virtfs", "local,path=/usr,mount_tag=usr,security_model=passthrough,multidevs=remap,readonly=on",
+        "-virtfs", $"local,path={_artifacts},mount_tag=artifacts,security_model=passthrough,multidevs=remap",
         "-netdev", $"user,id=n0,hostfwd=tcp:127.0.0.1:{_port}-:7000", "-device", "virtio-net-pci,netdev=n0",
     ];
 

@@ -68,7 +68,9 @@ public sealed class BadInputFixture : IDisposable
 
     public ProcessStartInfo StartInfo(BadInputRow row)
     {
-        var start = GlueInvocation.StartInfo(Runtime, row.Arguments.Select(Expand));
+        // Here, whatever KVM is: glue must refuse the input before it opens /dev/kvm, so no row needs a VM.
+        var start = GlueInvocation.StartHere(row.Arguments.Select(Expand));
+        start.Environment["XDG_RUNTIME_DIR"] = Runtime;
         start.Environment["TMPDIR"] = Tmp;
         foreach (var (name, value) in row.Environment ?? [])
         {

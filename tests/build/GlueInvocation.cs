@@ -11,6 +11,13 @@ public static class GlueInvocation
     /// </summary>
     public static ProcessStartInfo Start(IEnumerable<string> arguments)
     {
+        var start = StartHere(arguments);
+        return start.ArgumentList.FirstOrDefault(a => !a.StartsWith('-')) == "device" ? start : KvmHost.InHost(start);
+    }
+
+    /// <summary>A start of glue on this machine whatever its KVM: for bad input, which glue refuses before it opens /dev/kvm.</summary>
+    public static ProcessStartInfo StartHere(IEnumerable<string> arguments)
+    {
         var start = new ProcessStartInfo(TestEnvironment.Binary)
         {
             UseShellExecute = false,
@@ -19,7 +26,7 @@ public static class GlueInvocation
             RedirectStandardError = true,
         };
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        return start.ArgumentList.FirstOrDefault(a => !a.StartsWith('-')) == "device" ? start : KvmHost.InHost(start);
+        return start;
     }
 
     public static ProcessStartInfo StartInfo(string runtimeDirectory, IEnumerable<string> arguments)

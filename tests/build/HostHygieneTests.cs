@@ -61,8 +61,9 @@ public sealed class HostHygieneTests(ITestOutputHelper output) : IDisposable
     {
         bool terminate = arguments[^1] == "--sigterm-after-1s";
         if (terminate) arguments = arguments[..^1];
-        var start = GlueInvocation.StartInfo(_runtime.Path, ["-c", $"exec \"$0\" \"$@\" {redirection}", TestEnvironment.Binary, .. arguments]);
-        start.FileName = "/bin/sh";
+        // The shell runs where glue's VMs run (KvmHost), so the stream it closes is glue's own.
+        var start = KvmHost.StartInfo("/bin/sh", ["-c", $"exec \"$0\" \"$@\" {redirection}", TestEnvironment.Binary, .. arguments]);
+        start.Environment["XDG_RUNTIME_DIR"] = _runtime.Path;
         if (!terminate) return await BoundedProcess.RunAsync(start, TimeSpan.FromSeconds(20), null, BoundedProcess.StopBy.Kill);
         using var process = Process.Start(start)!;
         process.StandardInput.Close();
@@ -165,11 +166,11 @@ public sealed class HostHygieneTests(ITestOutputHelper output) : IDisposable
         {
             var clash = await GlueInvocation.RunAsync(otherRuntime.Path, "run", "-k", TestEnvironment.Guest, "--vsock", $"cid={cid},uds={_directory.Path}/b");
             Assert.True(clash.ExitCode == 2 && clash.Stderr is [var c] && c.Contains($"cid {cid} is in use"), clash.Describe());
-            Assert.True(File.Exists(lockFile));
+            Assert.True(KvmHost.Exists(lockFile));
             Assert.Equal(0, (await GlueInvocation.RunAsync(_runtime.Path, "stop", "-n", "vsock")).ExitCode);
             Assert.Equal(0, await vm.WaitForExitAsync(TimeSpan.FromSeconds(5)));
         }
-        Assert.False(File.Exists(lockFile), "the CID lock file stayed after the VM ended");
+        Assert.False(KvmHost.Exists(lockFile), "the CID lock file stayed after the VM ended");
         Assert.Empty(Directory.EnumerateFileSystemEntries(_directory.Path));
         Assert.Empty(RuntimeFiles);
     }

@@ -47,6 +47,37 @@ public static class KvmHost
         return start;
     }
 
+    /// <summary>
+    /// The id of a started program where it runs: its own here, or for a program started through host-exec, the one
+    /// in the KVM host, which host-exec writes to GLUE_HOST_PIDS/&lt;its pid&gt; once the agent has started it.
+    /// </summary>
+    public static int PidOf(Process process)
+    {
+        var pids = Environment.GetEnvironmentVariable("GLUE_HOST_PIDS");
+        if (!IsSoftware || process.StartInfo.FileName != Environment.GetEnvironmentVariable("GLUE_HOST_EXEC") || string.IsNullOrEmpty(pids))
+            return process.Id;
+        var file = Path.Combine(pids, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var clock = Stopwatch.StartNew();
+        while (!File.Exists(file))
+        {
+            if (process.HasExited || clock.Elapsed > TimeSpan.FromSeconds(30))
+                throw new InvalidOperationException($"host-exec (pid {process.Id}) did not say where its program runs ({file})");
+            Thread.Sleep(5);
+        }
+        return int.Parse(File.ReadAllText(file).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Whether a path exists where glue's VMs run: the host has its own /run (glue's vsock CID locks are in /run/lock).</summary>
+    public static bool Exists(string path)
+    {
+        if (!IsSoftware)
+            return Path.Exists(path);
+        using var test = Process.Start(StartInfo("test", ["-e", path]))!;
+        test.StandardInput.Close();
+        test.WaitForExit();
+        return test.ExitCode == 0;
+    }
+
     /// <summary>Connects to a Unix socket of the KVM host (a VM's VNC, vsock or QEMU monitor socket).</summary>
     public static async Task<Socket> ConnectAsync(string path, CancellationToken cancel = default)
     {
@@ -87,17 +118,21 @@ public static class KvmHost
     /// <summary>One listening socket: here, or in the KVM host, where the agent's connection becomes the accepted one.</summary>
     public sealed class Listener(Socket socket, bool viaAgent) : IDisposable
     {
+        private bool _handedOut;
+
         public async Task<Socket> AcceptAsync(CancellationToken cancel)
         {
             if (!viaAgent)
                 return await socket.AcceptAsync(cancel);
             await ExpectAsync(socket, 'K', cancel);
+            _handedOut = true;
             return socket;
         }
 
+        /// <summary>Closes the listening socket; through the agent, that also removes its path in the host.</summary>
         public void Dispose()
         {
-            if (!viaAgent)
+            if (!_handedOut)
                 socket.Dispose();
         }
     }

@@ -49,7 +49,8 @@ public sealed class WatchedProcess : IDisposable
         }
     }
 
-    public int Pid => _process.Id;
+    /// <summary>The process id where the program runs: in the KVM host, what `glue list` shows (<see cref="KvmHost.PidOf"/>).</summary>
+    public int Pid => KvmHost.PidOf(_process);
 
     public bool HasExited => _process.HasExited;
 

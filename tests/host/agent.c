@@ -123,6 +123,9 @@ static void run_program(int client, char *payload, uint32_t length)
         error = err[0];
     }
     int process = (int)syscall(SYS_pidfd_open, pid, 0);
+    unsigned char pid_word[4];
+    put_u32(pid_word, (uint32_t)pid);
+    send_frame(client, FRAME_PID, pid_word, 4);
     int exited = 0, status = 0;
     for (;;) {
         struct pollfd watch[4] = {
@@ -180,8 +183,8 @@ static void run_program(int client, char *payload, uint32_t length)
         if (exited && output < 0 && error < 0)
             break;
     }
-    uint32_t code = WIFEXITED(status) ? (uint32_t)WEXITSTATUS(status) : 128u + (uint32_t)WTERMSIG(status);
-    unsigned char word[4] = { code & 0xff, (code >> 8) & 0xff, (code >> 16) & 0xff, code >> 24 };
+    unsigned char word[4];
+    put_u32(word, WIFEXITED(status) ? (uint32_t)WEXITSTATUS(status) : 128u + (uint32_t)WTERMSIG(status));
     send_frame(client, FRAME_EXIT, word, 4);
     _exit(0);
 }

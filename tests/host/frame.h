@@ -22,6 +22,7 @@ enum {
     /* agent to client */
     FRAME_STDOUT = 'O',
     FRAME_STDERR = 'E',
+    FRAME_PID = 'P',        /* u32: the program's process id in the host, sent once it runs */
     FRAME_EXIT = 'W',       /* u32: the exit status, or 128 + the signal that killed it */
     FRAME_CONNECTED = 'K',  /* CONNECT succeeded, or LISTEN accepted a connection: raw bytes follow */
     FRAME_LISTENING = 'l',  /* LISTEN's socket is bound and listening */
@@ -30,7 +31,7 @@ enum {
 
 #define FRAME_MAX (1u << 20)
 
-static int write_all(int fd, const void *buffer, size_t length)
+static inline int write_all(int fd, const void *buffer, size_t length)
 {
     const char *p = buffer;
     while (length > 0) {
@@ -45,7 +46,7 @@ static int write_all(int fd, const void *buffer, size_t length)
     return 0;
 }
 
-static int read_all(int fd, void *buffer, size_t length)
+static inline int read_all(int fd, void *buffer, size_t length)
 {
     char *p = buffer;
     while (length > 0) {
@@ -60,14 +61,27 @@ static int read_all(int fd, void *buffer, size_t length)
     return 0;
 }
 
-static int send_frame(int fd, char type, const void *payload, uint32_t length)
+static inline void put_u32(unsigned char *word, uint32_t value)
+{
+    word[0] = value & 0xff;
+    word[1] = (value >> 8) & 0xff;
+    word[2] = (value >> 16) & 0xff;
+    word[3] = value >> 24;
+}
+
+static inline uint32_t get_u32(const unsigned char *word)
+{
+    return word[0] | word[1] << 8 | word[2] << 16 | (uint32_t)word[3] << 24;
+}
+
+static inline int send_frame(int fd, char type, const void *payload, uint32_t length)
 {
     unsigned char header[5] = { (unsigned char)type, length & 0xff, (length >> 8) & 0xff, (length >> 16) & 0xff, length >> 24 };
     return write_all(fd, header, sizeof header) || (length > 0 && write_all(fd, payload, length)) ? -1 : 0;
 }
 
 /* Reads one frame into buffer (FRAME_MAX bytes); returns its type, or -1 at the end of the connection. */
-static int receive_frame(int fd, char *buffer, uint32_t *length)
+static inline int receive_frame(int fd, char *buffer, uint32_t *length)
 {
     unsigned char header[5];
     if (read_all(fd, header, sizeof header))

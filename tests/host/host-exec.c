@@ -3,7 +3,9 @@
  * this process's argv, working directory and environment; standard input, output and error are carried both
  * ways, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 are passed on, and this process exits with the
  * program's status (128 + N for a program killed by signal N). At a terminal, the program gets a terminal too. When this process is killed, the agent kills the
- * program, since the connection ends. Paths mean the same inside: the host shares this machine's root. */
+ * program, since the connection ends. Paths mean the same inside: the host shares this machine's root.
+ * With GLUE_HOST_PIDS set to a folder, the file there named by this process's pid holds the program's pid in the
+ * host while it runs (what `glue list` shows), for tests that compare the two. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -13,6 +15,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <termios.h>
@@ -27,6 +30,32 @@ static struct termios saved_terminal;
 static void restore_terminal(void)
 {
     tcsetattr(0, TCSANOW, &saved_terminal);
+}
+
+static char pid_file[4200];
+
+static void remove_pid_file(void)
+{
+    if (pid_file[0])
+        unlink(pid_file);
+}
+
+/* Says where the program runs, in GLUE_HOST_PIDS/<this pid>, written whole by a rename. */
+static void record_pid(uint32_t pid)
+{
+    const char *folder = getenv("GLUE_HOST_PIDS");
+    if (!folder || !*folder)
+        return;
+    char partial[4300];
+    snprintf(pid_file, sizeof pid_file, "%s/%d", folder, (int)getpid());
+    snprintf(partial, sizeof partial, "%s.partial", pid_file);
+    FILE *file = fopen(partial, "w");
+    if (!file)
+        return;
+    fprintf(file, "%u\n", pid);
+    fclose(file);
+    rename(partial, pid_file);
+    atexit(remove_pid_file);
 }
 
 static int forwarded[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
@@ -160,9 +189,10 @@ int main(int argc, char **argv)
                 write_all(2, buffer, size);
                 write_all(2, "\n", 1);
                 return 125;
+            } else if (type == FRAME_PID && size == 4) {
+                record_pid(get_u32((unsigned char *)buffer));
             } else if (type == FRAME_EXIT && size == 4) {
-                unsigned char *word = (unsigned char *)buffer;
-                exit((int)(word[0] | word[1] << 8 | word[2] << 16 | (uint32_t)word[3] << 24));
+                exit((int)get_u32((unsigned char *)buffer));
             }
         }
     }
