@@ -1,19 +1,17 @@
 using System.CommandLine;
-using System.CommandLine.Help;
 using Glue;
 using Glue.Core.Control;
 using Glue.Core.Terminal;
 
-// glue [-v] <command>: each `glue run` process is one VM.
+// glue [-h] [-V] [-v] <command>: each `glue run` process is one VM.
 StandardStream.Guard();
 RuntimeDiagnostics.Close();
 var verbose = new Option<bool>("--verbose", "-v") { Description = "Print start-up timings and how the VM ended", Recursive = true };
-var version = new Option<bool>("--version") { Description = "Print the version, the manifest and the devices compiled in" };
 
 var root = new RootCommand(ExitCodes.Describe("Glue: a KVM virtual machine monitor."));
 root.Options.Remove(root.Options.OfType<VersionOption>().Single());
 root.Options.Add(verbose);
-root.Options.Add(version);
+root.Options.Add(VersionFlag.Create());
 root.Subcommands.Add(RunCommand.Create(verbose));
 root.Subcommands.Add(ControlCommands.Create("pause", "Pause a running VM: its vCPUs stop until resume", ControlRequest.Pause));
 root.Subcommands.Add(ControlCommands.Create("resume", "Resume a paused VM", ControlRequest.Resume));
@@ -21,16 +19,10 @@ root.Subcommands.Add(ControlCommands.Create("stop", "Stop a VM cleanly: devices 
 root.Subcommands.Add(ListCommand.Create());
 root.Subcommands.Add(ScreenshotCommand.Create());
 if (DeviceCommand.Create(verbose) is { } device) root.Subcommands.Add(device);
-root.SetAction(parse =>
-{
-    if (!parse.GetValue(version)) return ErrorReport.Usage("a command is required (see glue --help)");
-    Console.WriteLine(VersionText.Build());
-    return ExitCodes.Success;
-});
+root.Subcommands.Add(HelpCommand.Create(root));
+root.Subcommands.Add(CompletionsCommand.Create(root));
+root.SetAction(_ => ErrorReport.Usage("a command is required (see glue --help)"));
 
-var result = root.Parse(args);
-if (result.Errors.Count > 0 && result.Action is not HelpAction)
-{
-    return ErrorReport.Usage($"{result.Errors[0].Message} (see glue --help)");
-}
+var (result, error) = ArgumentReading.Read(root, args);
+if (error is not null) return ErrorReport.Usage($"{error} (see glue --help)");
 return result.Invoke();

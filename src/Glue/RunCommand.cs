@@ -29,6 +29,9 @@ internal static class RunCommand
             HelpName = "auto|linux64|pvh",
             Description = "How to enter the kernel: linux64 (64-bit boot protocol with the zero page) or pvh (the PVH note's 32-bit entry); auto (the default) picks linux64 for Linux kernels",
         };
+        // Completion offers the names --boot takes, not BootProtocol's member names.
+        boot.CompletionSources.Clear();
+        boot.CompletionSources.Add("auto", "linux64", "pvh");
         var cpus = new Option<int>("--cpus", "-c") { Description = "Number of vCPUs", DefaultValueFactory = _ => 1, CustomParser = RunArguments.Cpus };
         var memory = new Option<ulong?>("--mem", "-m")
         {

@@ -13,12 +13,17 @@ internal static class VirtioTransportOption
     public const string Name = "--virtio-transport";
     private const string Preferred = "pci";
 
-    public static Option<string?> Create(IReadOnlyList<IVirtioTransportFeature> transports) => new(Name)
+    public static Option<string?> Create(IReadOnlyList<IVirtioTransportFeature> transports)
     {
-        Description = transports.Count == 0
-            ? "The transport for virtio devices; this build has none"
-            : $"The transport for virtio devices: {string.Join(" or ", transports.Select(t => t.TransportName))} (default {Default(transports)?.TransportName ?? "none: choose one"})",
-    };
+        var option = new Option<string?>(Name)
+        {
+            Description = transports.Count == 0
+                ? "The transport for virtio devices; this build has none"
+                : $"The transport for virtio devices: {string.Join(" or ", transports.Select(t => t.TransportName))} (default {Default(transports)?.TransportName ?? "none: choose one"})",
+        };
+        option.CompletionSources.Add(transports.Select(t => t.TransportName).ToArray());
+        return option;
+    }
 
     /// <summary>The transport <paramref name="value"/> names, or the default; throws <see cref="DeviceConfigException"/> for one the build lacks.</summary>
     public static IVirtioTransportFeature? Choose(string? value, IReadOnlyList<IVirtioTransportFeature> transports)

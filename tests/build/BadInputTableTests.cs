@@ -25,6 +25,15 @@ public sealed class BadInputTableTests
         Row("unknown command", 2, "frobnicate", "frobnicate"),
         Row("run without -k", 2, "--kernel", "run"),
         Row("unknown option", 2, "--no-such-option", "run", "-k", "{guest}", "--no-such-option"),
+        Row("help of an unknown command", 2, "glue has no command 'frobnicate'; its commands are run, ", "help", "frobnicate"),
+        Row("help of an unknown subcommand", 2, "glue run has no command 'frobnicate'", "help", "run", "frobnicate"),
+        Row("completions for an unknown shell", 2, "completions powershell: no such shell; glue writes completions for bash, zsh or fish", "completions", "powershell"),
+        Row("completions without a shell", 2, "argument 'bash|zsh|fish' missing", "completions"),
+        // The first -V or -h ends the reading, as in clap: what comes before it must be right, what comes after is not read.
+        Row("-V after an unknown command", 2, "'frobnicate'", "frobnicate", "-V"),
+        Row("-V after an unknown option", 2, "'--no-such-option'", "run", "--no-such-option", "-V"),
+        Row("-V after a bad value", 2, "--mem 'abc': expected a size", "run", "-m", "abc", "-V"),
+        Row("--help after an unknown command", 2, "'frobnicate'", "frobnicate", "--help"),
         // The kernel: what it is, then what is in it.
         Row("-k empty path", 2, "the path is empty", "run", "-k", ""),
         Row("-k missing file", 2, "no such file", "run", "-k", "{missing}"),
@@ -132,6 +141,7 @@ public sealed class BadInputTableTests
     {
         Row("device without a device", 2, "glue device needs a device", "device"),
         Row("device of a kind no build has", 2, "no device 'sound' in this build", "device", "sound"),
+        Row("-V after a device no build has", 2, "'sound'", "device", "sound", "-V"),
         Row("device blk without --disk", 2, "give --disk", "device", "blk", "--socket", "{root}/b.sock"),
         Row("device rng --socket empty", 2, "--socket: the path is empty", "device", "rng", "--socket", ""),
         Row("device rng without --socket", 2, "--socket", "device", "rng"),

@@ -10,6 +10,12 @@ public sealed class GlueFactAttribute : FactAttribute
     public GlueFactAttribute() => Skip = TestEnvironment.MissingForGlue;
 }
 
+/// <summary>A theory of the glue binary alone.</summary>
+public sealed class GlueTheoryAttribute : TheoryAttribute
+{
+    public GlueTheoryAttribute() => Skip = TestEnvironment.MissingForGlue;
+}
+
 /// <summary>A test that boots the test guest in glue, and so needs /dev/kvm.</summary>
 public sealed class KvmFactAttribute : FactAttribute
 {
