@@ -4,6 +4,7 @@
 #define GLUE_HOST_FRAME_H
 
 #include <errno.h>
+#include <poll.h>
 #include <stdint.h>
 #include <string.h>
 #include <unistd.h>
@@ -31,6 +32,8 @@ enum {
 
 #define FRAME_MAX (1u << 20)
 
+/* Writes all of it. A descriptor the other side made non-blocking (a reader's pipe can be) is waited on, not
+ * taken for a reader that went away: only EPIPE and other errors end the write. */
 static inline int write_all(int fd, const void *buffer, size_t length)
 {
     const char *p = buffer;
@@ -38,6 +41,11 @@ static inline int write_all(int fd, const void *buffer, size_t length)
         ssize_t n = write(fd, p, length);
         if (n < 0 && errno == EINTR)
             continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            struct pollfd writable = { .fd = fd, .events = POLLOUT };
+            poll(&writable, 1, -1);
+            continue;
+        }
         if (n <= 0)
             return -1;
         p += n;

@@ -17,30 +17,15 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 outdir="$(realpath -m "$1")"
 outputs=(vmlinuz initramfs.cpio.gz host-exec VERSION)
 
-# Cached while every output is there and VERSION was made from this tests/host (the hash covers every file here).
-inputs="$(cd "$here" && find . ../linux/module-closure.sh -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)"
-missing=0
-for output in "${outputs[@]}"; do
-    [[ -f "$outdir/$output" ]] || missing=1
-done
-if ((missing == 0)) && grep -qx "inputs tests/host $inputs" "$outdir/VERSION"; then
+source "$here/../linux/debian-build.sh"
+# The hash covers every file here and the scripts of tests/linux this one sources.
+inputs="inputs tests/host $(inputs_hash "$here" "$here/../linux/debian-build.sh" "$here/../linux/module-closure.sh")"
+if up_to_date "$outdir" "$inputs" "${outputs[@]}"; then
     echo "$outdir is up to date ($(head -n 1 "$outdir/VERSION"))"
     exit 0
 fi
-
-mkdir -p "$(dirname "$outdir")"
-work="$(mktemp -d "$(dirname "$outdir")/.host.XXXXXX")"
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-
-if ! apt-cache show linux-image-amd64 >/dev/null 2>&1; then
-    apt-get update -qq
-fi
-kernel_package="$(apt-cache depends linux-image-amd64 | awk '$1 == "Depends:" && $2 ~ /^linux-image-/ { print $2; exit }')"
-if [[ -z "$kernel_package" ]]; then
-    echo "$0: linux-image-amd64 depends on no linux-image-* package" >&2
-    exit 1
-fi
+enter_work_directory "$outdir"
+kernel_package="$(debian_kernel_package)"
 apt-get download -q -o APT::Sandbox::User=root "$kernel_package" busybox-static
 kernel_deb=("$kernel_package"_*.deb)
 busybox_deb=(busybox-static_*.deb)
@@ -71,11 +56,6 @@ module_closure root/lib/modules "${module_dir[0]}" virtio_pci virtio_net kvm_amd
     echo "kernel $(dpkg-deb -f "${kernel_deb[0]}" Package) $(dpkg-deb -f "${kernel_deb[0]}" Version)"
     echo "busybox $(dpkg-deb -f "${busybox_deb[0]}" Package) $(dpkg-deb -f "${busybox_deb[0]}" Version)"
     echo "modules $(tr '\n' ' ' <root/lib/modules/load-order)"
-    echo "inputs tests/host $inputs"
+    echo "$inputs"
 } >out/VERSION
-
-mkdir -p "$outdir"
-for output in "${outputs[@]}"; do
-    mv -f "out/$output" "$outdir/$output"
-done
-echo "$outdir: $(head -n 1 "$outdir/VERSION")"
+move_outputs "$outdir" "${outputs[@]}"

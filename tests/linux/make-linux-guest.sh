@@ -17,36 +17,15 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 outdir="$(realpath -m "$1")"
 outputs=(vmlinuz vmlinux initramfs.cpio.gz VERSION)
 
-# The cache is "every output is there, and VERSION was made from this tests/linux": the hash covers every
-# file in this folder (this script, init, the checks), so a change to any of them rebuilds the guest. A newer
-# Debian kernel is picked up only after OUTDIR is removed, so a test run never changes kernels by surprise.
-inputs="$(cd "$here" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)"
-missing=0
-for output in "${outputs[@]}"; do
-    [[ -f "$outdir/$output" ]] || missing=1
-done
-if ((missing == 0)) && grep -qx "inputs tests/linux $inputs" "$outdir/VERSION"; then
+source "$here/debian-build.sh"
+# The hash covers every file in this folder (this script, init, the checks), so a change to any of them rebuilds the guest.
+inputs="inputs tests/linux $(inputs_hash "$here")"
+if up_to_date "$outdir" "$inputs" "${outputs[@]}"; then
     echo "$outdir is up to date ($(head -n 1 "$outdir/VERSION"))"
     exit 0
 fi
-
-# Everything is made in a work directory beside OUTDIR (the same file system, so the final mv is a rename)
-# and moved into place at the end: an interrupted run leaves no half-written output.
-mkdir -p "$(dirname "$outdir")"
-work="$(mktemp -d "$(dirname "$outdir")/.linux-guest.XXXXXX")"
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-
-# apt-get download needs the package lists, which a fresh container may not have yet.
-if ! apt-cache show linux-image-amd64 >/dev/null 2>&1; then
-    apt-get update -qq
-fi
-# linux-image-amd64 is only a metapackage; the kernel is in the versioned package it depends on.
-kernel_package="$(apt-cache depends linux-image-amd64 | awk '$1 == "Depends:" && $2 ~ /^linux-image-/ { print $2; exit }')"
-if [[ -z "$kernel_package" ]]; then
-    echo "$0: linux-image-amd64 depends on no linux-image-* package" >&2
-    exit 1
-fi
+enter_work_directory "$outdir"
+kernel_package="$(debian_kernel_package)"
 # The checks' tools: e2fsprogs (mke2fs, e2fsck) and socat (busybox has no AF_VSOCK client), and the
 # libraries they link against, directly or not (Debian 12's names; one missing is reported below, when the
 # links are resolved). socat's libwrap brings libnsl, libtirpc and Kerberos' GSS-API libraries.
@@ -151,12 +130,6 @@ done
         echo "tool $package $(dpkg-deb -f "${deb[0]}" Version)"
     done
     echo "modules $(tr '\n' ' ' <root/lib/modules/load-order)"
-    echo "inputs tests/linux $inputs"
+    echo "$inputs"
 } >out/VERSION
-
-# VERSION goes last, so that an interruption during the moves leaves an incomplete set the next run redoes.
-mkdir -p "$outdir"
-for output in "${outputs[@]}"; do
-    mv -f "out/$output" "$outdir/$output"
-done
-echo "$outdir: $(head -n 1 "$outdir/VERSION")"
+move_outputs "$outdir" "${outputs[@]}"
