@@ -27,19 +27,8 @@ public static class BoundedProcess
     /// Runs the program to its end, or, given <paramref name="stopAtLine"/>, only until it prints a line that
     /// contains it. A run that outlasts <paramref name="limit"/> throws, with what the program printed so far.
     /// </summary>
-    public static Task<ProcessResult> RunAsync(string program, IEnumerable<string> arguments, TimeSpan? limit = null, string? stopAtLine = null)
-    {
-        var start = new ProcessStartInfo(program)
-        {
-            UseShellExecute = false,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var argument in arguments)
-            start.ArgumentList.Add(argument);
-        return RunAsync(start, limit ?? DefaultLimit, stopAtLine, StopBy.Kill);
-    }
+    public static Task<ProcessResult> RunAsync(string program, IEnumerable<string> arguments, TimeSpan? limit = null, string? stopAtLine = null) =>
+        RunAsync(KvmHost.StartHere(program, arguments), limit ?? DefaultLimit, stopAtLine, StopBy.Kill);
 
     /// <summary>The same for a prepared start (its standard streams redirected), stopped at the line as <paramref name="stop"/> says.</summary>
     public static async Task<ProcessResult> RunAsync(ProcessStartInfo start, TimeSpan limit, string? stopAtLine, StopBy stop)

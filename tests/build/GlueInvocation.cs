@@ -16,18 +16,7 @@ public static class GlueInvocation
     }
 
     /// <summary>A start of glue on this machine whatever its KVM: for bad input, which glue refuses before it opens /dev/kvm.</summary>
-    public static ProcessStartInfo StartHere(IEnumerable<string> arguments)
-    {
-        var start = new ProcessStartInfo(TestEnvironment.Binary)
-        {
-            UseShellExecute = false,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        return start;
-    }
+    public static ProcessStartInfo StartHere(IEnumerable<string> arguments) => KvmHost.StartHere(TestEnvironment.Binary, arguments);
 
     public static ProcessStartInfo StartInfo(string runtimeDirectory, IEnumerable<string> arguments)
     {

@@ -195,7 +195,7 @@ public sealed class HostHygieneTests(ITestOutputHelper output) : IDisposable
         Assert.False(File.Exists(dead), "glue list left a dead socket");
     }
 
-    [KvmFact]
+    [KvmFact, Trait("Category", "Soak")]
     public async Task Run_and_stop_cycles_leave_nothing_behind()
     {
         int cycles = int.TryParse(Environment.GetEnvironmentVariable("GLUE_SOAK_RUN_CYCLES"), out int n) ? n : 5;

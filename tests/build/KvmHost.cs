@@ -21,7 +21,10 @@ public static class KvmHost
     public static bool IsSoftware => Agent is not null;
 
     /// <summary>A start of the program in the KVM host, its standard streams redirected.</summary>
-    public static ProcessStartInfo StartInfo(string program, IEnumerable<string> arguments)
+    public static ProcessStartInfo StartInfo(string program, IEnumerable<string> arguments) => InHost(StartHere(program, arguments));
+
+    /// <summary>A start of the program on this machine, whatever KVM is, its standard streams redirected.</summary>
+    public static ProcessStartInfo StartHere(string program, IEnumerable<string> arguments)
     {
         var start = new ProcessStartInfo(program)
         {
@@ -32,7 +35,7 @@ public static class KvmHost
         };
         foreach (var argument in arguments)
             start.ArgumentList.Add(argument);
-        return InHost(start);
+        return start;
     }
 
     /// <summary>The same start, run in the KVM host: host-exec with the program as its first argument.</summary>
@@ -68,14 +71,16 @@ public static class KvmHost
     }
 
     /// <summary>Whether a path exists where glue's VMs run: the host has its own /run (glue's vsock CID locks are in /run/lock).</summary>
-    public static bool Exists(string path)
+    public static bool Exists(string path) => IsSoftware ? Run("test", "-e", path) == 0 : Path.Exists(path);
+
+    /// <summary>Runs a short command in the KVM host to its end; returns its exit status.</summary>
+    public static int Run(string program, params string[] arguments)
     {
-        if (!IsSoftware)
-            return Path.Exists(path);
-        using var test = Process.Start(StartInfo("test", ["-e", path]))!;
-        test.StandardInput.Close();
-        test.WaitForExit();
-        return test.ExitCode == 0;
+        using var process = Process.Start(StartInfo(program, arguments))!;
+        process.StandardInput.Close();
+        process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        return process.ExitCode;
     }
 
     /// <summary>Connects to a Unix socket of the KVM host (a VM's VNC, vsock or QEMU monitor socket).</summary>
@@ -98,6 +103,23 @@ public static class KvmHost
         var agent = await OpenAsync('C', $"unix:{path}", cancel);
         await ExpectAsync(agent, 'K', cancel);
         return agent;
+    }
+
+    /// <summary>Connects once something listens at the path (a VMM that is starting), retrying until the limit.</summary>
+    public static async Task<Socket> ConnectWhenListeningAsync(string path, TimeSpan limit)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                return await ConnectAsync(path);
+            }
+            catch (SocketException) when (clock.Elapsed < limit)
+            {
+                await Task.Delay(20);
+            }
+        }
     }
 
     /// <summary>Listens at a Unix socket path of the KVM host, for one connection (a VM's vsock host port).</summary>

@@ -142,7 +142,7 @@ public sealed class LifecycleTests : IDisposable
     }
 
     /// <summary>Many pause/resume cycles (GLUE_PAUSE_CYCLES, 100 by default; the stress run uses 1000) leave the VM running and its count whole.</summary>
-    [KvmFact]
+    [KvmFact, Trait("Category", "Soak")]
     public async Task Repeated_pause_and_resume_leave_the_vm_running_with_a_consistent_count()
     {
         int cycles = int.TryParse(Environment.GetEnvironmentVariable("GLUE_PAUSE_CYCLES"), out int n) ? n : 100;
@@ -151,7 +151,7 @@ public sealed class LifecycleTests : IDisposable
         {
             var pause = await Glue("pause", "-n", "cycled");
             var resume = await Glue("resume", "-n", "cycled");
-            Assert.True(pause.ExitCode == 0 && resume.ExitCode == 0, $"cycle {i}: {pause.Describe()} {resume.Describe()}");
+            Assert.True(pause.ExitCode == 0 && resume.ExitCode == 0, $"cycle {i}: {pause.Describe()} {resume.Describe()}; the VM: {vm.Describe()}");
         }
         long after = vm.Counter;
         await vm.WaitForCounterAsync(after + 20, TimeSpan.FromSeconds(10));

@@ -64,19 +64,7 @@ public sealed partial class NetworkNamespace : IDisposable
     public Task<ProcessResult> RunAsync(TimeSpan limit, params string[] command) =>
         BoundedProcess.RunAsync(StartInfo(command), limit, null, BoundedProcess.StopBy.Kill);
 
-    private ProcessStartInfo Ip(string[] arguments)
-    {
-        var start = new ProcessStartInfo("ip")
-        {
-            UseShellExecute = false,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var argument in arguments)
-            start.ArgumentList.Add(argument);
-        return _inKvmHost ? KvmHost.InHost(start) : start;
-    }
+    private ProcessStartInfo Ip(string[] arguments) => _inKvmHost ? KvmHost.StartInfo("ip", arguments) : KvmHost.StartHere("ip", arguments);
 
     /// <summary>The names of the namespace's network interfaces.</summary>
     public async Task<IReadOnlyList<string>> LinksAsync()

@@ -46,7 +46,7 @@ public sealed class NothingLostTests(ITestOutputHelper output) : IDisposable
         Assert.Empty(Directory.EnumerateFiles(_runtime.Path, "*", SearchOption.AllDirectories));
     }
 
-    [KvmFact]
+    [KvmFact, Trait("Category", "Soak")]
     public async Task Pause_and_resume_during_verified_block_io_lose_and_corrupt_nothing()
     {
         int cycles = int.TryParse(Environment.GetEnvironmentVariable("GLUE_SOAK_PAUSE_CYCLES"), out int n) ? n : 50;
@@ -56,7 +56,7 @@ public sealed class NothingLostTests(ITestOutputHelper output) : IDisposable
         {
             var pause = await GlueInvocation.RunAsync(_runtime.Path, "pause", "-n", "soaked");
             var resume = await GlueInvocation.RunAsync(_runtime.Path, "resume", "-n", "soaked");
-            Assert.True(pause.ExitCode == 0 && resume.ExitCode == 0, $"cycle {i}: {pause.Describe()} {resume.Describe()}");
+            Assert.True(pause.ExitCode == 0 && resume.ExitCode == 0, $"cycle {i}: {pause.Describe()} {resume.Describe()}; the VM: {vm.Describe()}");
             Assert.True(vm.GuestProblem is null, $"cycle {i}: {vm.GuestProblem}");
         }
         long atEnd = vm.LastRound;

@@ -26,23 +26,22 @@ public class QemuPciReferenceTests(ITestOutputHelper output)
         using var directory = new TempDirectory();
         var writable = TestDisk.Write(directory, "writable.img", 2048, 0x12345678);
         var readOnly = TestDisk.Write(directory, "read-only.img", 128, 7);
-        var console = Path.Combine(directory.Path, "console");
-        foreach (var fifo in new[] { console + ".in", console + ".out" })
-            Assert.Equal(0, (await BoundedProcess.RunAsync("mkfifo", [fifo])).ExitCode);
-        // Both ends open read-write, so neither this test nor QEMU blocks opening them; the input waits in the pipe.
+        var console = Path.Combine(directory.Path, "console.sock");
         var input = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Range(0, EchoBytes).Select(i => (char)('!' + i * 7 % 94))));
-        using var toGuest = new FileStream(console + ".in", FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite, 1);
-        using var fromGuest = new FileStream(console + ".out", FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite, 1);
-        toGuest.Write(input);
 
         var blk0 = writable.GuestAttributes($"write:{WriteFirst}:{WriteCount}:{WriteSeed}", "id:glue-disk-0");
         var blk1 = readOnly.GuestAttributes("ro", "id:glue-disk-1");
-        var run = await QemuQ35.BootAsync($"glue.cpus=2 glue.pci=1 glue.blk0={blk0} glue.blk1={blk1} glue.rng=1 glue.console=echo:{EchoBytes}",
+        var vm = QemuQ35.BootAsync($"glue.cpus=2 glue.pci=1 glue.blk0={blk0} glue.blk1={blk1} glue.rng=1 glue.console=echo:{EchoBytes}",
             "-drive", $"id=rw,file={writable.Path},format=raw,if=none", "-device", "virtio-blk-pci,drive=rw,serial=glue-disk-0,disable-legacy=on",
             "-drive", $"id=ro,file={readOnly.Path},format=raw,if=none,readonly=on", "-device", "virtio-blk-pci,drive=ro,serial=glue-disk-1,disable-legacy=on",
             "-device", "virtio-rng-pci,disable-legacy=on",
             // Two queues and the config vector: QEMU's default of 2 entries would make the queues share one.
-            "-device", "virtio-serial-pci,disable-legacy=on,vectors=3", "-chardev", $"pipe,id=c0,path={console}", "-device", "virtconsole,chardev=c0");
+            "-device", "virtio-serial-pci,disable-legacy=on,vectors=3",
+            // The console on a socket where QEMU runs (KvmHost): the input waits in it until the guest takes it.
+            "-chardev", $"socket,id=c0,path={console},server=on,wait=off", "-device", "virtconsole,chardev=c0");
+        using var consoleSocket = await KvmHost.ConnectWhenListeningAsync(console, TimeSpan.FromSeconds(30));
+        await consoleSocket.SendAsync(input);
+        var run = await vm;
 
         var report = GuestAssert.AllPassed(run, QemuMicrovm.AllPassedExitStatus, ["pci", "virtio", "blk0", "blk1", "rng", "console", .. PciChecks]);
         Assert.True(report.Tests["pci"].Detail.Contains("mechanism #1 finds the same"), run.Describe());
@@ -51,8 +50,11 @@ public class QemuPciReferenceTests(ITestOutputHelper output)
             Assert.True(report.Tests[test].Detail.Contains("config 0x") && report.Tests[test].Detail.Contains(", q0 0x"), $"{test}: no vector per queue; {run.Describe()}");
         // Receives interrupt on queue 0's vector, transmits on queue 1's: both vectors must have had some.
         Assert.Matches(@"q0 0x[0-9a-f]+ [1-9][0-9]*, q1 0x[0-9a-f]+ [1-9]", report.Tests["console"].Detail);
+        // What the guest echoed waits in the socket, read after QEMU ended.
         var echoed = new byte[EchoBytes];
-        fromGuest.ReadExactly(echoed);
+        using (var stream = new System.Net.Sockets.NetworkStream(consoleSocket, ownsSocket: false))
+        using (var limit = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
+            await stream.ReadExactlyAsync(echoed, limit.Token);
         Assert.True(input.AsSpan().SequenceEqual(echoed), "the console's output is not the input");
         Assert.Null(writable.DifferenceAfterWrite(WriteFirst, WriteCount, WriteSeed));
         Assert.Null(readOnly.DifferenceFromPattern());

@@ -27,12 +27,7 @@ public sealed class WatchedProcess : IDisposable
         return watched;
     }
 
-    public static WatchedProcess Start(string program, IEnumerable<string> arguments)
-    {
-        var start = new ProcessStartInfo(program) { UseShellExecute = false, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        return Start(start);
-    }
+    public static WatchedProcess Start(string program, IEnumerable<string> arguments) => Start(KvmHost.StartHere(program, arguments));
 
     /// <summary>Waits for a line that starts with <paramref name="prefix"/>; throws, with the output so far, when it does not come.</summary>
     public async Task<string> WaitForLineAsync(string prefix, TimeSpan limit)
@@ -88,7 +83,7 @@ public sealed class WatchedProcess : IDisposable
     public string Describe()
     {
         lock (_stdout) lock (_stderr)
-            return $"stdout tail: {string.Join(" | ", _stdout.TakeLast(5))}; stderr: {string.Join(" | ", _stderr)}";
+            return $"{(_process.HasExited ? $"ended with status {_process.ExitCode}" : "running")}; stdout tail: {string.Join(" | ", _stdout.TakeLast(5))}; stderr: {string.Join(" | ", _stderr)}";
     }
 
     /// <summary>Whether a line starting with <paramref name="prefix"/> has come yet.</summary>
