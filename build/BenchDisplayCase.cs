@@ -1,3 +1,4 @@
+using Glue.BuildTests;
 using System.Diagnostics;
 using System.Net.Sockets;
 using Glue.Tests.Display;
@@ -70,7 +71,7 @@ public sealed class BenchDisplayCase(BenchSettings settings) : BenchCase
 
     private static RfbTestClient Connect(string vnc, int encoding)
     {
-        var client = RfbTestClient.Connect(new UnixDomainSocketEndPoint(vnc));
+        var client = RfbTestClient.Over(KvmHost.ConnectAsync(vnc).GetAwaiter().GetResult());
         if (client.Handshake() is { } failure) throw new BuildFailure($"the VNC handshake failed: {failure}");
         client.SetEncodings(encoding);
         return client;

@@ -1,3 +1,4 @@
+using Glue.BuildTests;
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Net.Sockets;
@@ -78,8 +79,7 @@ public sealed class BenchLifecycleCase(BenchSettings settings) : BenchCase
     /// <summary>One request on glue's control socket: an 8-byte header (version, type, payload length), then the reply.</summary>
     private static void Control(string path, ushort request)
     {
-        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        socket.Connect(new UnixDomainSocketEndPoint(path));
+        using var socket = KvmHost.ConnectAsync(path).GetAwaiter().GetResult();
         var header = new byte[8];
         BinaryPrimitives.WriteUInt16LittleEndian(header, ControlVersion);
         BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(2), request);
@@ -115,8 +115,7 @@ public sealed class BenchLifecycleCase(BenchSettings settings) : BenchCase
 
         public static Qmp Connect(string path)
         {
-            var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            socket.Connect(new UnixDomainSocketEndPoint(path));
+            var socket = KvmHost.ConnectAsync(path).GetAwaiter().GetResult();
             var qmp = new Qmp(socket);
             qmp.ReadUntil("\"QMP\"");
             qmp.Execute("qmp_capabilities");

@@ -1,3 +1,4 @@
+using Glue.BuildTests;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -31,7 +32,9 @@ public sealed class BenchProcess : IDisposable
     private readonly StringBuilder _partial = new();                   // the line being received
     private long _firstOutputTicks = -1;
 
-    private BenchProcess(string program, IEnumerable<string> arguments)
+    private readonly bool _inKvmHost;
+
+    private BenchProcess(string program, IEnumerable<string> arguments, bool inKvmHost)
     {
         var start = new ProcessStartInfo("/usr/bin/time")
         {
@@ -41,6 +44,10 @@ public sealed class BenchProcess : IDisposable
             UseShellExecute = false,
         };
         foreach (var argument in (string[])["-f", "%M", "-o", _rssFile, program, .. arguments]) start.ArgumentList.Add(argument);
+        // time(1) runs beside the VMM, in the software KVM host where there is one: its -o file is on the shared /tmp.
+        _inKvmHost = inKvmHost && KvmHost.IsSoftware;
+        if (_inKvmHost)
+            start = KvmHost.InHost(start);
         _clock = Stopwatch.StartNew();
         _process = Process.Start(start) ?? throw new BuildFailure($"{program} did not start");
         _process.StandardInput.Close();
@@ -48,12 +55,23 @@ public sealed class BenchProcess : IDisposable
         _errors = _process.StandardError.ReadToEndAsync();
     }
 
-    public static BenchProcess Start(string program, IEnumerable<string> arguments) => new(program, arguments);
+    /// <summary>Starts a VMM, or what must meet one, where KVM is: here, or in the software KVM host.</summary>
+    public static BenchProcess Start(string program, IEnumerable<string> arguments) => new(program, arguments, inKvmHost: true);
 
-    /// <summary>Runs the program to its end (killed after <paramref name="timeout"/>, which fails the run).</summary>
+    /// <summary>Starts what needs no KVM here, whatever KVM is: a vhost-user backend and its QEMU under TCG.</summary>
+    public static BenchProcess StartHere(string program, IEnumerable<string> arguments) => new(program, arguments, inKvmHost: false);
+
+    /// <summary>Runs the program to its end where KVM is (killed after <paramref name="timeout"/>, which fails the run).</summary>
     public static ProcessSample Run(string program, IEnumerable<string> arguments, TimeSpan timeout)
     {
         using var process = Start(program, arguments);
+        return process.Finish(timeout);
+    }
+
+    /// <summary>The same, here whatever KVM is.</summary>
+    public static ProcessSample RunHere(string program, IEnumerable<string> arguments, TimeSpan timeout)
+    {
+        using var process = StartHere(program, arguments);
         return process.Finish(timeout);
     }
 
@@ -84,6 +102,11 @@ public sealed class BenchProcess : IDisposable
     /// <summary>Ends what /usr/bin/time runs, so that time itself lives to report the peak memory.</summary>
     public void KillVmm()
     {
+        if (_inKvmHost)
+        {
+            KvmHost.Run("pkill", "-KILL", "-P", KvmHost.PidOf(_process).ToString(CultureInfo.InvariantCulture));
+            return;
+        }
         if (VmmPid is int pid)
         {
             try { Process.GetProcessById(pid).Kill(entireProcessTree: true); }

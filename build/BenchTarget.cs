@@ -26,6 +26,14 @@ public sealed class BenchTarget(Repository repository)
         Directory.CreateDirectory(directory);
         string floor = BenchFloor.Build(repository, directory);
         var settings = new BenchSettings(quick, rounds ?? (quick ? 3 : 10), glue, guest, floor, directory, repository);
+        // The VMMs run where KVM is: without hardware KVM, in the software KVM host, where QEMU runs with -enable-kvm too.
+        var kvm = KvmChoice.Make();
+        Console.WriteLine($"==> {kvm}");
+        using var host = kvm.InSoftwareHost ? steps.StartSoftwareKvmHost() : null;
+        foreach (var (name, value) in host?.Environment ?? new Dictionary<string, string>())
+            Environment.SetEnvironmentVariable(name, value);
+        if (host is not null)
+            Console.WriteLine("    every figure below was measured inside the software KVM host (QEMU TCG): compare ratios, not times");
         // glue's control sockets (and vsock locks) go to a runtime directory of the bench's own.
         var runtime = Directory.CreateTempSubdirectory("glue-bench-run-");
         Environment.SetEnvironmentVariable("XDG_RUNTIME_DIR", runtime.FullName);

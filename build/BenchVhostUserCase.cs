@@ -44,8 +44,8 @@ public sealed partial class BenchVhostUserCase(BenchSettings settings) : BenchCa
         var directory = Directory.CreateTempSubdirectory("glue-bench-vhost-user-");
         string socket = Path.Combine(directory.FullName, "blk.sock");
         using var backend = contestant == Glue
-            ? BenchProcess.Start(settings.Glue, ["device", "blk", "--socket", socket, "--disk", $"{_disk},ro"])
-            : BenchProcess.Start(StorageDaemon, ["--blockdev", $"driver=file,node-name=disk,filename={_disk}",
+            ? BenchProcess.StartHere(settings.Glue, ["device", "blk", "--socket", socket, "--disk", $"{_disk},ro"])
+            : BenchProcess.StartHere(StorageDaemon, ["--blockdev", $"driver=file,node-name=disk,filename={_disk}",
                 "--export", $"type=vhost-user-blk,id=export,node-name=disk,addr.type=unix,addr.path={socket},writable=off"]);
         try
         {
@@ -55,7 +55,7 @@ public sealed partial class BenchVhostUserCase(BenchSettings settings) : BenchCa
                 if (clock.Elapsed > TimeSpan.FromSeconds(20)) throw new BuildFailure($"{contestant} did not listen on {socket}");
                 Thread.Sleep(20);
             }
-            var sample = BenchProcess.Run(BenchQemu.Program, LinuxUnderTcg(socket), TimeSpan.FromMinutes(3));
+            var sample = BenchProcess.RunHere(BenchQemu.Program, LinuxUnderTcg(socket), TimeSpan.FromMinutes(3));
             var result = ReadLine().Match(sample.Line("GLUE-LINUX blk.bench "));
             if (!result.Success) throw new BuildFailure($"the guest's read failed: {sample.Line("GLUE-LINUX blk.bench ")}");
             double mib = double.Parse(result.Groups[1].Value), seconds = double.Parse(result.Groups[2].Value) / 100;

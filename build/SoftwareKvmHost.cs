@@ -1,3 +1,4 @@
+using Glue.BuildTests;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -30,7 +31,7 @@ public sealed class SoftwareKvmHost : IDisposable
     public int Restarts { get; private set; }
 
     /// <param name="directory">What tests/host/make-host.sh made: vmlinuz, initramfs.cpio.gz, host-exec.</param>
-    /// <param name="qemu">QEMU 10's folder (tests/linux/fetch-qemu-backports.sh).</param>
+    /// <param name="qemu">Where QEMU's usr/ is: QEMU 10's folder (tests/linux/fetch-qemu-backports.sh), or / for the system's.</param>
     /// <param name="artifacts">The build's artifacts: glue binaries and test guests, made before the host reads them.</param>
     public SoftwareKvmHost(string directory, string qemu, string artifacts)
     {
@@ -63,16 +64,8 @@ public sealed class SoftwareKvmHost : IDisposable
     private void Boot()
     {
         var clock = Stopwatch.StartNew();
-        var start = new ProcessStartInfo(Path.Combine(_qemu, "usr", "bin", "qemu-system-x86_64"))
-        {
-            UseShellExecute = false,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
+        var start = KvmHost.StartHere(Path.Combine(_qemu, "usr", "bin", "qemu-system-x86_64"), Arguments());
         start.Environment["QEMU_MODULE_DIR"] = Path.Combine(_qemu, "usr", "lib", "x86_64-linux-gnu", "qemu");
-        foreach (var argument in Arguments())
-            start.ArgumentList.Add(argument);
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var process = new Process { StartInfo = start };
         DataReceivedEventHandler record = (_, line) =>

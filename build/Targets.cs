@@ -63,6 +63,28 @@ public static class Targets
                     }
                     return () => new BenchTarget(repository).Run(quick, rounds, only);
                 }),
+            new Target("soak", "how often the software KVM host fails stock Linux in glue: BOOTS runs in one host boot (default 20)")
+                .Executes("[BOOTS] [--qemu system]", arguments =>
+                {
+                    int boots = 20;
+                    bool systemQemu = false;
+                    for (int i = 0; i < arguments.Count; i++)
+                    {
+                        switch (arguments[i])
+                        {
+                            case "--qemu" when i + 1 < arguments.Count && arguments[i + 1] == "system":
+                                systemQemu = true;
+                                i++;
+                                break;
+                            case var text when int.TryParse(text, out int n) && n > 0:
+                                boots = n;
+                                break;
+                            default:
+                                throw new UsageError("soak takes the number of boots and --qemu system, both optional");
+                        }
+                    }
+                    return () => new HostSoak(repository).Run(boots, systemQemu);
+                }),
             new Target("fuzz", "an AFL++ campaign on a tests/fuzz target (default 5 minutes each)")
                 .Executes("TARGET|all [--minutes N]", arguments => () => FuzzTarget.Run(repository, [.. arguments])),
         ];

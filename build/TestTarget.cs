@@ -63,6 +63,6 @@ public sealed class TestTarget(Repository repository)
             ["GLUE_BINARY"] = glue,
             ["GLUE_MANIFEST"] = manifest.Path,
         };
-        return retries.Test(runName, TestFilter.For(manifest, withLinux: manifest.Name == Repository.DefaultManifestName), environment);
+        return retries.Test(runName, TestFilter.For(manifest, isDefaultManifest: manifest.Name == Repository.DefaultManifestName), environment);
     }
 }

@@ -14,7 +14,7 @@ internal static class RunHelp
           glue run -k guest.elf --boot pvh
         """;
 
-    /// <summary>PVM emulates guest CPL0 code: a stock Linux gets through its early boot, then stops (README "Booting Linux").</summary>
+    /// <summary>PVM emulates guest CPL0 code: a stock Linux gets through its early boot, then stops (docs/booting-linux.md).</summary>
     public const string PvmLinuxWarning =
         "note: this host's /dev/kvm is PVM, where KVM emulates a kernel's privileged code and cannot run its INT/IRET: " +
         "Linux will print its early boot and then stop, without reaching user space (a host with hardware virtualization boots it fully)";
