@@ -9,7 +9,8 @@ namespace Glue.Build;
 /// The software KVM host (tests/host/README.md) for one build invocation: QEMU 10 boots it under TCG with
 /// -cpu max, and its agent, reached on a port of 127.0.0.1, runs what needs /dev/kvm. One boot serves every test
 /// run of the invocation. A watchdog restarts the host on the same port when QEMU ends (a panic reboots into
-/// -no-reboot's exit) or the agent stops answering; each restart is said, with the console's last lines.
+/// -no-reboot's exit) or the agent stops answering; each restart is said, with the console's last lines. What was
+/// running in the host then fails (and is retried, see TestRetries); host-exec waits for the new boot's agent.
 /// </summary>
 public sealed class SoftwareKvmHost : IDisposable
 {
@@ -120,14 +121,10 @@ public sealed class SoftwareKvmHost : IDisposable
     {
         while (!_stopping.IsCancellationRequested)
         {
-            try
-            {
-                await Task.Delay(ProbeEvery, _stopping.Token);
-            }
-            catch (OperationCanceledException)
-            {
+            // QEMU's end (a panic) is seen at once, so that commands waiting for the agent get a host again soon.
+            await Task.WhenAny(Task.Delay(ProbeEvery, _stopping.Token), _process!.WaitForExitAsync(_stopping.Token));
+            if (_stopping.IsCancellationRequested)
                 return;
-            }
             string? problem = _process!.HasExited ? $"QEMU exited with status {_process.ExitCode}"
                 : await AnswersAsync() ? null : $"the agent did not run `true` within {ProbeLimit.TotalMinutes} min";
             if (problem is null || _stopping.IsCancellationRequested)

@@ -24,6 +24,7 @@
 
 extern char **environ;
 static char buffer[FRAME_MAX];
+static char payload[FRAME_MAX];
 
 static struct termios saved_terminal;
 
@@ -90,23 +91,57 @@ static size_t exec_payload(char *payload, size_t room, int argc, char **argv, in
     return used;
 }
 
-static int connect_agent(void)
+/* One connection to the agent, or -1 when nothing answers on its port (QEMU is not running). */
+static int connect_agent(const char *port)
+{
+    struct sockaddr_in address = { .sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(port)) };
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int agent = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (connect(agent, (struct sockaddr *)&address, sizeof address)) {
+        close(agent);
+        return -1;
+    }
+    int on = 1;
+    setsockopt(agent, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+    return agent;
+}
+
+/* Has the agent start the program; returns the connection once the program runs. The host may be booting again
+ * (the build program restarts it after a panic or a stall): until the program has started, a refused connection,
+ * or one QEMU accepts and then closes because nothing listens inside yet, is tried again for up to three minutes
+ * (900 tries, 200 ms apart). */
+static int start_program(const char *payload, uint32_t length, int signal_fd)
 {
     const char *port = getenv("GLUE_HOST_AGENT");
     if (!port || atoi(port) <= 0) {
         fprintf(stderr, "host-exec: GLUE_HOST_AGENT is not set to the agent's port (tests/host/README.md)\n");
         exit(125);
     }
-    struct sockaddr_in address = { .sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(port)) };
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    int agent = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (connect(agent, (struct sockaddr *)&address, sizeof address)) {
-        fprintf(stderr, "host-exec: cannot reach the host agent on port %s: %s\n", port, strerror(errno));
-        exit(125);
+    for (int tries = 0; tries < 900; tries++) {
+        int agent = connect_agent(port);
+        if (agent >= 0 && send_frame(agent, FRAME_EXEC, payload, length) == 0) {
+            uint32_t size;
+            int type = receive_frame(agent, buffer, &size);
+            if (type == FRAME_PID && size == 4) {
+                record_pid(get_u32((unsigned char *)buffer));
+                return agent;
+            }
+            if (type == FRAME_ERROR) {
+                write_all(2, buffer, size);
+                write_all(2, "\n", 1);
+                exit(125);
+            }
+        }
+        if (agent >= 0)
+            close(agent);
+        /* A signal before the program runs ends this process as it would have ended the program. */
+        struct pollfd signalled = { .fd = signal_fd, .events = POLLIN };
+        struct signalfd_siginfo info;
+        if (poll(&signalled, 1, 200) > 0 && read(signal_fd, &info, sizeof info) == sizeof info)
+            exit(128 + (int)info.ssi_signo);
     }
-    int on = 1;
-    setsockopt(agent, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
-    return agent;
+    fprintf(stderr, "host-exec: the host agent on port %s did not start the program within three minutes\n", port);
+    exit(125);
 }
 
 int main(int argc, char **argv)
@@ -123,9 +158,14 @@ int main(int argc, char **argv)
     int signal_fd = signalfd(-1, &signals, SFD_CLOEXEC);
     signal(SIGPIPE, SIG_IGN);
 
-    int agent = connect_agent();
     /* At a terminal the program gets one inside too, and this one passes every key through (Ctrl-A x included). */
     int terminal = isatty(0) && isatty(1);
+    size_t length = exec_payload(payload, sizeof payload, argc - 1, argv + 1, terminal);
+    if (length == 0) {
+        fprintf(stderr, "host-exec: the command and environment do not fit one frame (%u bytes)\n", FRAME_MAX);
+        return 125;
+    }
+    int agent = start_program(payload, (uint32_t)length, signal_fd);
     if (terminal) {
         struct termios raw;
         tcgetattr(0, &saved_terminal);
@@ -133,11 +173,6 @@ int main(int argc, char **argv)
         cfmakeraw(&raw);
         tcsetattr(0, TCSANOW, &raw);
         atexit(restore_terminal);
-    }
-    size_t length = exec_payload(buffer, sizeof buffer, argc - 1, argv + 1, terminal);
-    if (length == 0 || send_frame(agent, FRAME_EXEC, buffer, (uint32_t)length)) {
-        fprintf(stderr, "host-exec: the command and environment do not fit one frame, or the agent went away\n");
-        return 125;
     }
     int input = fcntl(0, F_GETFD) < 0 ? -1 : 0;
     if (input < 0)
@@ -189,8 +224,6 @@ int main(int argc, char **argv)
                 write_all(2, buffer, size);
                 write_all(2, "\n", 1);
                 return 125;
-            } else if (type == FRAME_PID && size == 4) {
-                record_pid(get_u32((unsigned char *)buffer));
             } else if (type == FRAME_EXIT && size == 4) {
                 exit((int)get_u32((unsigned char *)buffer));
             }
