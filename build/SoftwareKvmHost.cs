@@ -14,7 +14,8 @@ namespace Glue.Build;
 /// </summary>
 public sealed class SoftwareKvmHost : IDisposable
 {
-    private static readonly TimeSpan BootLimit = TimeSpan.FromMinutes(3);
+    private static readonly TimeSpan BootLimit = TimeSpan.FromSeconds(90);
+    private const int BootAttempts = 3;
     private static readonly TimeSpan ProbeEvery = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan ProbeLimit = TimeSpan.FromMinutes(2);
 
@@ -62,7 +63,25 @@ public sealed class SoftwareKvmHost : IDisposable
         ["GLUE_HOST_PIDS"] = Pids,
     };
 
+    /// <summary>
+    /// Boots the host and waits for its agent. A boot takes about 10 s; the emulated CPUs now and then stall the
+    /// kernel before that (an RCU stall while loading modules was seen), so a boot that does not come up within
+    /// <see cref="BootLimit"/> is killed and tried again, up to <see cref="BootAttempts"/> times, each said.
+    /// </summary>
     private void Boot()
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            if (TryBoot())
+                return;
+            Kill();
+            if (attempt == BootAttempts)
+                throw new BuildFailure($"the software KVM host did not come up in {BootAttempts} boots of {BootLimit.TotalSeconds} s: {LastLines()}");
+            Console.WriteLine($"build: the software KVM host did not come up within {BootLimit.TotalSeconds} s (boot {attempt}); booting it again. Its console's last lines:\n{LastLines()}");
+        }
+    }
+
+    private bool TryBoot()
     {
         var clock = Stopwatch.StartNew();
         var start = KvmHost.StartHere(Path.Combine(_qemu, "usr", "bin", "qemu-system-x86_64"), Arguments());
@@ -90,13 +109,10 @@ public sealed class SoftwareKvmHost : IDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _process = process;
-        var first = Task.WhenAny(ready.Task, process.WaitForExitAsync(), Task.Delay(BootLimit)).GetAwaiter().GetResult();
-        if (first != ready.Task)
-        {
-            Kill();
-            throw new BuildFailure($"the software KVM host did not come up within {BootLimit.TotalMinutes} min: {LastLines()}");
-        }
+        if (Task.WhenAny(ready.Task, process.WaitForExitAsync(), Task.Delay(BootLimit)).GetAwaiter().GetResult() != ready.Task)
+            return false;
         Console.WriteLine($"    the software KVM host is up in {clock.Elapsed.TotalSeconds:F1} s (agent on 127.0.0.1:{_port}, console {_console})");
+        return true;
     }
 
     /// <summary>
