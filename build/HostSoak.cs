@@ -1,4 +1,3 @@
-using Glue.BuildTests;
 using System.Diagnostics;
 
 namespace Glue.Build;
@@ -51,10 +50,8 @@ public sealed class HostSoak(Repository repository)
 
     private static (int? Status, string Output) RunOnce(SoftwareKvmHost host, string glue, string linux)
     {
-        var start = KvmHost.StartHere(host.HostExec, [glue, "run", "-k", Path.Combine(linux, "vmlinuz"), "-i", Path.Combine(linux, "initramfs.cpio.gz"),
+        var start = host.StartInfo(glue, ["run", "-k", Path.Combine(linux, "vmlinuz"), "-i", Path.Combine(linux, "initramfs.cpio.gz"),
             "-c", "2", "-m", "512", "--rng", "-p", "glue.rng=1"]);
-        foreach (var (name, value) in host.Environment)
-            start.Environment[name] = value;
         using var process = Process.Start(start)!;
         process.StandardInput.Close();
         var output = process.StandardOutput.ReadToEndAsync();

@@ -63,6 +63,15 @@ public sealed class SoftwareKvmHost : IDisposable
         ["GLUE_HOST_PIDS"] = Pids,
     };
 
+    /// <summary>A start of the program in the host through host-exec, its standard streams redirected.</summary>
+    public ProcessStartInfo StartInfo(string program, IEnumerable<string> arguments)
+    {
+        var start = KvmHost.StartHere(HostExec, [program, .. arguments]);
+        foreach (var (name, value) in Environment)
+            start.Environment[name] = value;
+        return start;
+    }
+
     /// <summary>
     /// Boots the host and waits for its agent. A boot takes about 10 s; the emulated CPUs now and then stall the
     /// kernel before that (an RCU stall while loading modules was seen), so a boot that does not come up within
@@ -154,10 +163,8 @@ public sealed class SoftwareKvmHost : IDisposable
 
     private async Task<bool> AnswersAsync()
     {
-        var start = new ProcessStartInfo(HostExec, ["true"]) { UseShellExecute = false };
-        foreach (var (name, value) in Environment)
-            start.Environment[name] = value;
-        using var probe = Process.Start(start)!;
+        using var probe = Process.Start(StartInfo("true", []))!;
+        probe.StandardInput.Close();
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
         limit.CancelAfter(ProbeLimit);
         try

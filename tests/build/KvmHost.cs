@@ -87,22 +87,26 @@ public static class KvmHost
     public static async Task<Socket> ConnectAsync(string path, CancellationToken cancel = default)
     {
         if (!IsSoftware)
-        {
-            var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            try
-            {
-                await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), cancel);
-                return socket;
-            }
-            catch
-            {
-                socket.Dispose();
-                throw;
-            }
-        }
+            return await ConnectHereAsync(path, cancel);
         var agent = await OpenAsync('C', $"unix:{path}", cancel);
         await ExpectAsync(agent, 'K', cancel);
         return agent;
+    }
+
+    /// <summary>Connects to a Unix socket on this machine, whatever KVM is (a QEMU under TCG runs here).</summary>
+    public static async Task<Socket> ConnectHereAsync(string path, CancellationToken cancel = default)
+    {
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), cancel);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Connects once something listens at the path (a VMM that is starting), retrying until the limit.</summary>

@@ -32,7 +32,7 @@ public sealed class QmpMonitor : IDisposable
             Socket? socket = null;
             try
             {
-                socket = inKvmHost ? await KvmHost.ConnectAsync(path) : await ConnectHereAsync(path);
+                socket = inKvmHost ? await KvmHost.ConnectAsync(path) : await KvmHost.ConnectHereAsync(path);
                 var monitor = new QmpMonitor(socket);
                 await monitor._reader.ReadLineAsync();   // the greeting
                 await monitor.ExecuteAsync("qmp_capabilities");
@@ -43,21 +43,6 @@ public sealed class QmpMonitor : IDisposable
                 socket?.Dispose();
                 await Task.Delay(20);
             }
-        }
-    }
-
-    private static async Task<Socket> ConnectHereAsync(string path)
-    {
-        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        try
-        {
-            await socket.ConnectAsync(new UnixDomainSocketEndPoint(path));
-            return socket;
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
         }
     }
 
