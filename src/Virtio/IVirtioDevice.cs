@@ -11,8 +11,19 @@ namespace Glue.Virtio;
 /// </summary>
 public interface IVirtioDevice
 {
+    // What the device is, declared by the device itself; a transport asks, and names no device type.
+
     /// <summary>The device ID (§5), one of <see cref="VirtioIds"/>.</summary>
     uint DeviceId { get; }
+
+    /// <summary>Its short name ("blk"): in messages about it and in the names of its transport's threads.</summary>
+    string Name { get; }
+
+    /// <summary>
+    /// The PCI class code virtio-pci reports for it, one of <see cref="Glue.Core.Pci.PciClassCodes"/> (QEMU's
+    /// choice for the same device type), or PCI_CLASS_OTHERS when no class fits.
+    /// </summary>
+    uint PciClass { get; }
 
     /// <summary>
     /// The device-type feature bits it offers (§5.x "Feature bits"). <see cref="VirtioFeatures.Core"/> (version 1,

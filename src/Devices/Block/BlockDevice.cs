@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using Glue.Core.Pci;
 using Glue.Virtio;
 using Glue.Virtio.Split;
 using Microsoft.Win32.SafeHandles;
@@ -45,6 +46,10 @@ public sealed class BlockDevice : IVirtioDevice, IDisposable
     public ulong Sectors => (ulong)_bytes / SectorSize;
 
     public uint DeviceId => VirtioIds.VIRTIO_ID_BLOCK;
+
+    public string Name => "blk";
+
+    public uint PciClass => PciClassCodes.PCI_CLASS_STORAGE_OTHER;
 
     public ulong Features { get; }
 

@@ -30,7 +30,7 @@ public sealed class GpuFeature : IVirtioDeviceFeature, IMachineSetup, IDisplayFe
 
     public void Check(DeviceOptionValues values) => Parse(values, values.Single(Option));
 
-    public void Setup(VirtualMachine machine, DeviceOptionValues values)
+    public void Setup(IVmServices machine, DeviceOptionValues values)
     {
         _setUp = true;
         _device = Make(() => GuestDisplay.Of(machine), values, values.Single(Option));

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using Glue.Core.Pci;
 using Glue.Virtio;
 using Glue.Virtio.Events;
 using Glue.Virtio.Split;
@@ -77,6 +78,10 @@ public sealed unsafe class VirtioNetDevice : IVirtioDevice, IVirtioDeviceTraits,
     public bool WaitingForReceiveBuffers => _activation is not null && _tapReadable is null;
 
     public uint DeviceId => VirtioIds.VIRTIO_ID_NET;
+
+    public string Name => "net";
+
+    public uint PciClass => PciClassCodes.PCI_CLASS_NETWORK_ETHERNET;
 
     /// <summary>One receive and one transmit queue: a pair (§5.1.2).</summary>
     public bool QueuesInPairs => true;

@@ -29,7 +29,7 @@ public sealed class VsockFeature : IVirtioDeviceFeature, IMachineSetup
     public void Check(DeviceOptionValues values) => Specs(values);
 
     /// <summary>Made here rather than in Create, so that the machine owns them (and removes their sockets) even if attaching fails.</summary>
-    public void Setup(VirtualMachine machine, DeviceOptionValues values)
+    public void Setup(IVmServices machine, DeviceOptionValues values)
     {
         _setUp = true;
         Open(values, machine.Own);
