@@ -53,8 +53,8 @@ public sealed unsafe class BlockDevice : IVirtioDevice, IDisposable
         _blockSize = blockSize;
         Encoding.ASCII.GetBytes(id.AsSpan(0, Math.Min(id.Length, VIRTIO_BLK_ID_BYTES)), _id);
         int threads = workers ?? BlockWorkers.DefaultCount;
-        // Enough requests for a full ring, and one for each thread that may still hold a used one (BlockQueue).
-        _queues = Enumerable.Range(0, queues).Select(i => new BlockQueue(i, QueueSize + threads + 1, QueueSize)).ToArray();
+        _queues = Enumerable.Range(0, queues).Select(i => new BlockQueue(i, QueueSize)).ToArray();
+        // Room for every request that can be in flight: a ring's worth per queue, plus one per worker (BlockQueue.Take).
         if (threads > 0) _workers = new BlockWorkers("blk-io", threads, queues * (QueueSize + threads + 1), Serve);
         Features = VirtioFeatures.Bit(VIRTIO_BLK_F_SEG_MAX) | VirtioFeatures.Bit(VIRTIO_BLK_F_BLK_SIZE) | VirtioFeatures.Bit(VIRTIO_BLK_F_FLUSH)
             | (ReadOnly ? VirtioFeatures.Bit(VIRTIO_BLK_F_RO) : VirtioFeatures.Bit(VIRTIO_BLK_F_DISCARD) | VirtioFeatures.Bit(VIRTIO_BLK_F_WRITE_ZEROES))

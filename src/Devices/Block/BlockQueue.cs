@@ -12,21 +12,18 @@ namespace Glue.Devices.Block;
 internal sealed class BlockQueue
 {
     private readonly object _gate = new();
-    private readonly Stack<BlockRequest> _free;
+    private readonly Stack<BlockRequest> _free = new();
     private readonly int _index;
+    private readonly int _maxBuffers;
     private SplitQueue? _queue;
     private IVirtioInterrupts? _interrupts;
     private int _inFlight;
 
-    /// <param name="requests">
-    /// How many requests to make: the queue's maximum size (no more chains can be in flight), plus one for each
-    /// thread that may hold a finished request between its used element and its return here.
-    /// </param>
-    public BlockQueue(int index, int requests, int maxBuffers)
+    /// <param name="maxBuffers">The most data buffers one request can have: the longest chain the queue hands out.</param>
+    public BlockQueue(int index, int maxBuffers)
     {
         _index = index;
-        _free = new Stack<BlockRequest>(requests);
-        for (int i = 0; i < requests; i++) _free.Push(new BlockRequest(this, maxBuffers));
+        _maxBuffers = maxBuffers;
     }
 
     /// <summary>Requests taken and not yet returned.</summary>
@@ -80,12 +77,16 @@ internal sealed class BlockQueue
         }
     }
 
-    /// <summary>A request for a chain just popped, counted in flight until <see cref="Complete"/>.</summary>
+    /// <summary>
+    /// A request for a chain just popped, counted in flight until <see cref="Complete"/>. Requests are made when none
+    /// is free, so there are as many as were ever in flight at once (a ring's worth at most, plus one per worker
+    /// between its used element and its return), and reused: the steady state allocates nothing.
+    /// </summary>
     public BlockRequest Take(ushort head)
     {
         lock (_gate)
         {
-            var request = _free.Pop();   // never empty: see the constructor
+            if (!_free.TryPop(out var request)) request = new BlockRequest(this, _maxBuffers);
             request.Head = head;
             _inFlight++;
             return request;

@@ -5,12 +5,16 @@ namespace Glue.Devices.Block;
 /// <summary>A disk image's format: named with `format=`, or probed from its first bytes.</summary>
 internal enum DiskFormat { Raw, Qcow2 }
 
-/// <summary>One `--disk` value: PATH, then comma-separated attributes `ro`, `id=STRING`, `format=raw|qcow2` and `cache=writeback|none`.</summary>
-internal sealed record DiskSpec(string Path, bool ReadOnly, string Id, DiskFormat? Format, bool CacheNone)
+/// <summary>One `--disk` value: PATH, then comma-separated attributes `ro`, `id=STRING`, `format=raw|qcow2`, `cache=writeback|none` and `queues=N`.</summary>
+internal sealed record DiskSpec(string Path, bool ReadOnly, string Id, DiskFormat? Format, bool CacheNone, int Queues)
 {
-    public const string Syntax = "PATH[,ro][,id=STRING][,format=raw|qcow2][,cache=writeback|none]";
+    public const string Syntax = "PATH[,ro][,id=STRING][,format=raw|qcow2][,cache=writeback|none][,queues=N]";
 
-    public static DiskSpec Parse(string value, int index)
+    /// <summary>The most request queues a disk takes: Linux uses one per CPU at most, and each costs a ring's requests.</summary>
+    public const int MaxQueues = 64;
+
+    /// <param name="defaultQueues">One per vCPU of the VM (capped at <see cref="MaxQueues"/>).</param>
+    public static DiskSpec Parse(string value, int index, int defaultQueues)
     {
         var parts = value.Split(',');
         string path = parts[0];
@@ -18,6 +22,7 @@ internal sealed record DiskSpec(string Path, bool ReadOnly, string Id, DiskForma
         bool readOnly = false, cacheNone = false;
         string id = $"glue-disk-{index}";
         DiskFormat? format = null;
+        int queues = Math.Clamp(defaultQueues, 1, MaxQueues);
         foreach (var attribute in parts.AsSpan(1))
         {
             if (attribute == "ro")
@@ -48,11 +53,17 @@ internal sealed record DiskSpec(string Path, bool ReadOnly, string Id, DiskForma
                     var other => throw new DeviceConfigException($"--disk {path}: cache '{other}' is not writeback or none"),
                 };
             }
+            else if (attribute.StartsWith("queues=", StringComparison.Ordinal))
+            {
+                if (!int.TryParse(attribute["queues=".Length..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out queues)
+                    || queues is < 1 or > MaxQueues)
+                    throw new DeviceConfigException($"--disk {path}: queues '{attribute["queues=".Length..]}' must be a number from 1 to {MaxQueues}");
+            }
             else
             {
-                throw new DeviceConfigException($"--disk {path}: unknown attribute '{attribute}' (expected ro, id=STRING, format=raw|qcow2 or cache=writeback|none)");
+                throw new DeviceConfigException($"--disk {path}: unknown attribute '{attribute}' (expected ro, id=STRING, format=raw|qcow2, cache=writeback|none or queues=N)");
             }
         }
-        return new DiskSpec(path, readOnly, id, format, cacheNone);
+        return new DiskSpec(path, readOnly, id, format, cacheNone, queues);
     }
 }

@@ -141,6 +141,29 @@ public sealed class BlockConcurrencyTests : VirtioTestBase
         Assert.Equal(4, _driver.UsedIdx);
     }
 
+    [Fact]
+    public void With_several_queues_each_completes_on_its_own_ring_and_interrupt()
+    {
+        var image = new GatedDiskImage(1 << 20);
+        var second = new MockSplitQueue(Memory, 64, baseAddress: 0x8000);
+        var device = new BlockDevice(image, "test", queues: 2, workers: 4);
+        _devices.Add(device);
+        Assert.True(VirtioFeatures.Has(device.Features, VIRTIO_BLK_F_MQ));
+        Span<byte> config = stackalloc byte[ConfigSize];
+        device.ReadConfig(0, config);
+        Assert.Equal(2, BitConverter.ToUInt16(config[ConfigNumQueues..]));
+        device.Activate(new VirtioActivation(Memory, VirtioFeatures.Core, [_driver.CreateQueue(), second.CreateQueue()], _interrupts, _loop, _ => { }));
+
+        Memory.Write(new GuestAddress(Headers), new VirtioBlkRequestHeader { Type = VIRTIO_BLK_T_IN, Sector = 8 });
+        ushort head = second.AddChain((Headers, 16, false), (Data, 4096, true), (Statuses, 1, true));
+        image.Release(8 * SectorSize);
+        device.QueueNotify(1);
+        Assert.True(SpinWait.SpinUntil(() => second.UsedIdx == 1, TimeSpan.FromSeconds(10)));
+        Assert.Equal(((uint)head, 4097u), second.UsedElement(0));
+        Assert.Equal(0, _driver.UsedIdx);
+        lock (_interrupts.UsedBuffers) Assert.Equal([1], _interrupts.UsedBuffers);
+    }
+
     private static Thread Started(Action action)
     {
         var thread = new Thread(() => action()) { IsBackground = true };
