@@ -31,6 +31,10 @@ internal static class DeviceOptions
     /// An option given without a value (a flag such as `--rng`) counts as one occurrence whose value is "", and so
     /// does the <paramref name="implied"/> option when it is absent.
     /// </summary>
-    public static DeviceOptionValues Values(ParseResult parse, Option<string[]>[] options, string? implied = null) =>
-        new(options.ToDictionary(o => o.Name, o => parse.GetValue(o) is { Length: > 0 } given ? given : parse.GetResult(o) is null && o.Name != implied ? [] : [""]));
+    /// <param name="cpus">The VM's vCPUs (<see cref="DeviceOptionValues.Cpus"/>).</param>
+    public static DeviceOptionValues Values(ParseResult parse, Option<string[]>[] options, string? implied = null, int cpus = 1) =>
+        new(options.ToDictionary(o => o.Name, o => parse.GetValue(o) is { Length: > 0 } given ? given : parse.GetResult(o) is null && o.Name != implied ? [] : [""]))
+        {
+            Cpus = cpus,
+        };
 }

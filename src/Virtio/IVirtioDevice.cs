@@ -53,6 +53,15 @@ public interface IVirtioDevice
     void QueueNotify(int queue);
 
     /// <summary>
+    /// The transport is about to stop using queue <paramref name="queue"/> without a device reset (vhost-user's
+    /// GET_VRING_BASE, a disabled ring). A device that completes requests off its I/O thread finishes those in flight
+    /// on it first, so that the used ring is final when this returns; others have nothing to do.
+    /// </summary>
+    void StopQueue(int queue)
+    {
+    }
+
+    /// <summary>
     /// The driver reset the device (status 0): stop using the queues, unregister the fds it registered, and
     /// forget the activation. Called on every reset, activated or not; the queues are reset after it returns.
     /// </summary>

@@ -76,7 +76,7 @@ mkdir -p root/bin root/sbin root/usr/bin root/etc root/dev root/proc root/sys ro
 cp bin/busybox root/bin/busybox
 # /init needs sh, mount, insmod and poweroff; the rest are for the checks in /glue-checks.d and for debugging.
 for applet in sh mount umount poweroff insmod cat echo ls mkdir sleep grep dmesg uname \
-    awk xxd dd cmp od tr sort uniq wc head tail cut sed basename readlink blockdev sync rm ip ping kill lsmod date printf; do
+    awk xxd dd cmp od tr sort uniq wc head tail cut sed basename readlink blockdev sync rm ip ping kill lsmod date printf fstrim; do
     ln -s busybox "root/bin/$applet"
 done
 install -m 0755 "$here/init" root/init
