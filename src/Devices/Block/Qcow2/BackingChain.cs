@@ -14,14 +14,22 @@ internal sealed class BackingChain
     public const int MaxDepth = 16;
 
     private readonly List<(ulong Device, ulong Inode)> _files = [];
+    private readonly string _top;
 
-    /// <summary>Records the next file down the chain; throws when it is already in the chain or the chain is too deep.</summary>
-    public void Enter(HostFile file, string role)
+    /// <summary>A chain whose top image is <paramref name="top"/>.</summary>
+    public BackingChain(string top)
     {
-        if (FileStatus.Of(file.Handle, out var status) != 0) return;
+        _top = top;
+        Enter(top, top);
+    }
+
+    /// <summary>Records the next file down the chain before it is opened (or locked); throws when it is already in the chain or the chain is too deep.</summary>
+    private void Enter(string path, string role)
+    {
+        if (FileStatus.Of(path, out var status) != 0) return;   // opening it says why
         if (_files.Contains((status.Device, status.Inode)))
-            throw new DiskImageError($"{role}: the backing chain loops back to a file already in it");
-        if (_files.Count > MaxDepth) throw new DiskImageError($"{role}: the backing chain is deeper than {MaxDepth} files");
+            throw new DiskImageError($"{role}: the backing chain of {_top} loops back to a file already in it");
+        if (_files.Count > MaxDepth) throw new DiskImageError($"{role}: the backing chain of {_top} is deeper than {MaxDepth} files");
         _files.Add((status.Device, status.Inode));
     }
 
@@ -36,10 +44,10 @@ internal sealed class BackingChain
         string? format = header.BackingFormat;
         if (format is not (null or "raw" or "qcow2"))
             throw new DiskImageError($"{imagePath}: its backing file {path} is in format '{format}'; Glue reads raw and qcow2 backing files");
+        Enter(path, role);
         var file = ImageFile.Open(path, readOnly: true, role);
         try
         {
-            Enter(file, role);
             if (format is null)
             {
                 Span<byte> magic = stackalloc byte[4];

@@ -62,11 +62,10 @@ public sealed partial class Qcow2Image : IDiskImage
     /// </summary>
     public static Qcow2Image Open(string path, bool readOnly, bool formatNamed)
     {
+        var chain = new BackingChain(path);
         var file = ImageFile.Open(path, readOnly, path);
         try
         {
-            var chain = new BackingChain();
-            chain.Enter(file, path);
             return Open(file, path, path, readOnly, formatNamed, chain);
         }
         catch
