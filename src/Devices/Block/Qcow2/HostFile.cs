@@ -8,7 +8,7 @@ namespace Glue.Devices.Block.Qcow2;
 /// The image file under a qcow2 image: whole-transfer positional reads and writes (preadv/pwritev, retried on
 /// EINTR and short transfers) returning 0 or a negative errno, and fdatasync. It owns the descriptor.
 /// </summary>
-internal sealed unsafe partial class HostFile(SafeFileHandle handle) : IDisposable
+internal sealed unsafe class HostFile(SafeFileHandle handle) : IDisposable
 {
     public const int EIO = 5, EINTR = 4;
 
@@ -24,7 +24,7 @@ internal sealed unsafe partial class HostFile(SafeFileHandle handle) : IDisposab
         while (buffers.Length > 0)
         {
             nint got;
-            fixed (Libc.IoVec* iov = buffers) got = PReadV(_fd, iov, buffers.Length, offset);
+            fixed (Libc.IoVec* iov = buffers) got = DiskLibc.Preadv(_fd, iov, buffers.Length, offset);
             if (got < 0)
             {
                 int errno = Marshal.GetLastPInvokeError();
@@ -47,7 +47,7 @@ internal sealed unsafe partial class HostFile(SafeFileHandle handle) : IDisposab
         while (buffers.Length > 0)
         {
             nint put;
-            fixed (Libc.IoVec* iov = buffers) put = PWriteV(_fd, iov, buffers.Length, offset);
+            fixed (Libc.IoVec* iov = buffers) put = DiskLibc.Pwritev(_fd, iov, buffers.Length, offset);
             if (put < 0)
             {
                 int errno = Marshal.GetLastPInvokeError();
@@ -87,15 +87,15 @@ internal sealed unsafe partial class HostFile(SafeFileHandle handle) : IDisposab
     }
 
     /// <summary>fdatasync: everything written so far is on stable storage.</summary>
-    public int Sync() => FileSync.DataSync(Handle) ? 0 : -EIO;
+    public int Sync()
+    {
+        while (DiskLibc.Fdatasync(_fd) != 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno != EINTR) return -errno;
+        }
+        return 0;
+    }
 
     public void Dispose() => Handle.Dispose();
-
-    /// <summary>Bytes read, 0 at end of file, -1 with errno.</summary>
-    [LibraryImport("libc", EntryPoint = "preadv", SetLastError = true)]
-    private static partial nint PReadV(int fd, Libc.IoVec* iov, int iovcnt, long offset);
-
-    /// <summary>Bytes written, -1 with errno.</summary>
-    [LibraryImport("libc", EntryPoint = "pwritev", SetLastError = true)]
-    private static partial nint PWriteV(int fd, Libc.IoVec* iov, int iovcnt, long offset);
 }
