@@ -40,14 +40,14 @@ public sealed class BlockFeature : IVirtioDeviceFeature
     private static BlockDevice Open(DiskSpec spec)
     {
         int errno = FileStatus.Of(spec.Path, out var status);
-        if (errno != 0) throw new DeviceConfigException($"--disk {spec.Path}: {Reason(errno)}");
+        if (errno != 0) throw new DeviceConfigException($"--disk {spec.Path}: {FileStatus.Reason(errno)}");
         CheckKind(spec.Path, status);
         int fd = Libc.Open(spec.Path, (spec.ReadOnly ? Libc.O_RDONLY : Libc.O_RDWR) | Libc.O_NONBLOCK | Libc.O_CLOEXEC);
         if (fd < 0)
         {
             errno = Marshal.GetLastPInvokeError();
             string fix = errno == EROFS || (errno == EACCES && !spec.ReadOnly) ? " (give ,ro to open it read-only)" : "";
-            throw new DeviceConfigException($"--disk {spec.Path}: cannot open: {Reason(errno)}{fix}");
+            throw new DeviceConfigException($"--disk {spec.Path}: cannot open: {FileStatus.Reason(errno)}{fix}");
         }
         var file = new SafeFileHandle(fd, ownsHandle: true);
         try
@@ -74,8 +74,6 @@ public sealed class BlockFeature : IVirtioDeviceFeature
         if (status.Kind is not (FileKind.Regular or FileKind.BlockDevice))
             throw new DeviceConfigException($"--disk {path}: is {status.KindText}; a disk must be a regular file or a block device");
     }
-
-    private static string Reason(int errno) => FileStatus.IsMissing(errno) ? "no such file" : Libc.ErrorText(errno).ToLowerInvariant();
 }
 
 /// <summary>One `--disk` value: PATH, then comma-separated attributes `ro` and `id=STRING`.</summary>

@@ -1,3 +1,4 @@
+using Glue.Core.Interop;
 using Glue.Virtio;
 
 namespace Glue.Devices.Rng;
