@@ -58,7 +58,7 @@ internal static class RunCommand
                 new MachineConfig(parse.GetValue(cpus), parse.GetValue(memory) ?? 512 * MemoryLayout.MiB),
                 new BootRequest(parse.GetValue(kernel)!, parse.GetValue(initrd), parse.GetValue(parameters) ?? "", parse.GetValue(boot), LinuxDefaults: true),
                 parse.GetValue(name) ?? $"guest-{Environment.ProcessId}",
-                devices.Select(d => (d, DeviceOptions.Values(parse, deviceOptions[d], cpus: parse.GetValue(cpus)))).ToArray(),
+                devices.Select(d => (d, DeviceOptions.Values(parse, deviceOptions[d], parse.GetValue(verbose), cpus: parse.GetValue(cpus)))).ToArray(),
                 parse.GetValue(transport), transports);
             return Execute(request, timeline);
         });

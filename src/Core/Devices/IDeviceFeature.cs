@@ -32,6 +32,9 @@ public sealed class DeviceOptionValues(IReadOnlyDictionary<string, string[]> val
 {
     public static readonly DeviceOptionValues None = new(new Dictionary<string, string[]>());
 
+    /// <summary>Where a device reports what glue's -v shows (a VNC client's wrong password), one line each; null without -v.</summary>
+    public Action<string>? VerboseLog { get; init; }
+
     public IReadOnlyList<string> All(string option) => values.TryGetValue(option, out var v) ? v : [];
 
     public string? Single(string option) => values.TryGetValue(option, out var v) && v.Length > 0 ? v[^1] : null;

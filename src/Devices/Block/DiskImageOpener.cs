@@ -23,7 +23,7 @@ internal static class DiskImageOpener
     public static (IDiskImage Image, uint BlockSize) Open(DiskSpec spec)
     {
         int errno = FileStatus.Of(spec.Path, out var status);
-        if (errno != 0) throw new DeviceConfigException($"--disk {spec.Path}: {Reason(errno)}");
+        if (errno != 0) throw new DeviceConfigException($"--disk {spec.Path}: {FileStatus.Reason(errno)}");
         CheckKind(spec.Path, status);
         var file = OpenFile(spec);
         try
@@ -69,7 +69,7 @@ internal static class DiskImageOpener
         if (fd >= 0) return new SafeFileHandle(fd, ownsHandle: true);
         int errno = Marshal.GetLastPInvokeError();
         string fix = errno == EROFS || (errno == EACCES && !spec.ReadOnly) ? " (give ,ro to open it read-only)" : "";
-        throw new DeviceConfigException($"--disk {spec.Path}: cannot open: {Reason(errno)}{fix}");
+        throw new DeviceConfigException($"--disk {spec.Path}: cannot open: {FileStatus.Reason(errno)}{fix}");
     }
 
     /// <summary>qcow2 when the file starts with its magic; raw otherwise (a file shorter than the magic included).</summary>
@@ -105,6 +105,4 @@ internal static class DiskImageOpener
         if (status.Kind is not (FileKind.Regular or FileKind.BlockDevice))
             throw new DeviceConfigException($"--disk {path}: is {status.KindText}; a disk must be a regular file or a block device");
     }
-
-    private static string Reason(int errno) => FileStatus.IsMissing(errno) ? "no such file" : Libc.ErrorText(errno).ToLowerInvariant();
 }

@@ -1,3 +1,4 @@
+using Glue.Core.Interop;
 using Glue.Core.Pci;
 using Glue.Virtio;
 

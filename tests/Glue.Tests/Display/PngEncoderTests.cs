@@ -96,7 +96,7 @@ public class PngEncoderTests
     [Theory]
     [InlineData("relative.png", "is not an absolute path")]
     [InlineData("", "is not an absolute path")]
-    [InlineData("/nonexistent-glue-dir/shot.png", "cannot write /nonexistent-glue-dir/shot.png")]
+    [InlineData("/nonexistent-glue-dir/shot.png", "cannot write /nonexistent-glue-dir/shot.png: directory /nonexistent-glue-dir does not exist: create it or give a path in one that does")]
     public void AnUnusablePathIsRefusedAndLeavesNothing(string path, string reason)
     {
         var reply = ScreenshotRequest.Handle(new DisplaySurface(8, 8), Encoding.UTF8.GetBytes(path));
@@ -115,6 +115,7 @@ public class PngEncoderTests
             Directory.CreateDirectory(path);
             var reply = ScreenshotRequest.Handle(new DisplaySurface(8, 8), Encoding.UTF8.GetBytes(path));
             Assert.Equal(ControlStatus.Refused, reply.Status);
+            Assert.Equal($"cannot write {path}: it is a directory: give a file name", Encoding.UTF8.GetString(reply.Payload));
             Assert.Equal(["taken"], Directory.GetFileSystemEntries(directory.FullName).Select(Path.GetFileName));
         }
         finally

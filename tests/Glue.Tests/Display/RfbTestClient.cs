@@ -92,7 +92,11 @@ internal sealed class RfbTestClient : IDisposable
     public static RfbTestClient Over(Socket connected) => new(connected);
 
     /// <summary>Connects and runs the opening; the SecurityResult's failure reason (3.8) or "failed", null on success.</summary>
-    public string? Handshake(string version = "003.008", string? password = null)
+    public string? Handshake(string version = "003.008", string? password = null) =>
+        Handshake(version, password is null ? null : Encoding.UTF8.GetBytes(password));
+
+    /// <summary>The opening with a password of any bytes (RFC 6143 passwords are bytes).</summary>
+    public string? Handshake(string version, byte[]? password)
     {
         var offer = new byte[12];
         _stream.ReadExactly(offer);
@@ -119,7 +123,7 @@ internal sealed class RfbTestClient : IDisposable
         {
             var challenge = new byte[16];
             _stream.ReadExactly(challenge);
-            _stream.Write(VncResponse(challenge, password ?? ""));
+            _stream.Write(VncResponse(challenge, password ?? []));
         }
         if (security == 2 || v38)
         {
@@ -141,10 +145,9 @@ internal sealed class RfbTestClient : IDisposable
     }
 
     /// <summary>§7.2.2, written here from the RFC: DES-ECB of the challenge, the key the password's bytes each bit-reversed.</summary>
-    private static byte[] VncResponse(byte[] challenge, string password)
+    private static byte[] VncResponse(byte[] challenge, byte[] bytes)
     {
         var key = new byte[8];
-        var bytes = Encoding.UTF8.GetBytes(password);
         for (int i = 0; i < Math.Min(8, bytes.Length); i++)
         {
             byte b = bytes[i], reversed = 0;

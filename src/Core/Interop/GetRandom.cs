@@ -1,8 +1,12 @@
 using System.Runtime.InteropServices;
 
-namespace Glue.Devices.Rng;
+namespace Glue.Core.Interop;
 
-internal static unsafe partial class GetRandom
+/// <summary>
+/// Random bytes from the kernel's getrandom(2): the rng device's entropy, random MAC addresses, VNC challenges. Glue
+/// takes none from .NET's RandomNumberGenerator, which loads libssl at run time.
+/// </summary>
+public static unsafe partial class GetRandom
 {
     private const int EINTR = 4;
 
@@ -10,7 +14,7 @@ internal static unsafe partial class GetRandom
     [LibraryImport("libc", EntryPoint = "getrandom", SetLastError = true)]
     private static partial nint Native(byte* buffer, nuint length, uint flags);
 
-    /// <summary>Fills <paramref name="buffer"/> (guest memory, directly) with random bytes; a signal may cut a large read short, so it loops.</summary>
+    /// <summary>Fills <paramref name="buffer"/> (guest memory too, directly) with random bytes; a signal may cut a large read short, so it loops.</summary>
     public static void Fill(Span<byte> buffer)
     {
         fixed (byte* start = buffer)
