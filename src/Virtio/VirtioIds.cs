@@ -25,6 +25,7 @@ public static class VirtioIds
         VIRTIO_ID_GPU => "gpu",
         VIRTIO_ID_INPUT => "input",
         VIRTIO_ID_VSOCK => "vsock",
+        VIRTIO_ID_FS => "fs",
         _ => $"type {id}",
     };
 }

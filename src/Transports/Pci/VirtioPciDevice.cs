@@ -86,6 +86,7 @@ internal sealed class VirtioPciDevice : IPciFunction, IBusDevice, IVirtioInterru
         VirtioIds.VIRTIO_ID_CONSOLE => 0x078000,  // communication, other
         VirtioIds.VIRTIO_ID_GPU => 0x038000,      // display, other
         VirtioIds.VIRTIO_ID_INPUT => 0x098000,    // input, other
+        VirtioIds.VIRTIO_ID_FS => 0x018000,       // mass storage, other
         _ => 0xff0000,                            // a device that fits no class
     };
 
