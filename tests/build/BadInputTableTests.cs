@@ -135,6 +135,19 @@ public sealed class BadInputTableTests
         Row("--vsock the same cid twice", 2, "given twice", "run", "-k", "{guest}", "--vsock", "cid=981234,uds={root}/a", "--vsock", "cid=981234,uds={root}/b"),
     };
 
+    public static TheoryData<BadInputRow> Fs => new()
+    {
+        Row("--fs without a tag", 2, "no tag", "run", "-k", "{guest}", "--fs", "path={dir}"),
+        Row("--fs without a path", 2, "no path", "run", "-k", "{guest}", "--fs", "tag=t"),
+        Row("--fs tag of 37 bytes", 2, "must be 1 to 36 bytes", "run", "-k", "{guest}", "--fs", "tag=" + new string('t', 37) + ",path={dir}"),
+        Row("--fs unknown attribute", 2, "unknown attribute 'rw'", "run", "-k", "{guest}", "--fs", "tag=t,path={dir},rw"),
+        Row("--fs max-fds not a number", 2, "max-fds must be a number of 16 or more", "run", "-k", "{guest}", "--fs", "tag=t,path={dir},max-fds=lots"),
+        Row("--fs max-fds below 16", 2, "max-fds must be a number of 16 or more", "run", "-k", "{guest}", "--fs", "tag=t,path={dir},max-fds=3"),
+        Row("--fs missing directory", 2, "no such directory", "run", "-k", "{guest}", "--fs", "tag=t,path={missing}"),
+        Row("--fs a regular file", 2, "is a regular file, not a directory", "run", "-k", "{guest}", "--fs", "tag=t,path={text}"),
+        Row("--fs the same tag twice", 2, "tag 't' is given twice", "run", "-k", "{guest}", "--fs", "tag=t,path={dir}", "--fs", "tag=t,path={files}"),
+    };
+
     public static TheoryData<BadInputRow> Other => new()
     {
         Row("--rng bogus", 2, "--rng", "run", "-k", "{guest}", "--rng", "bogus"),
@@ -172,6 +185,11 @@ public sealed class BadInputTableTests
     [MemberData(nameof(Vsock))]
     [Trait("Device", "vsock")]
     public Task VsockRow(BadInputRow row) => AssertRowAsync(row);
+
+    [BadInputTheory]
+    [MemberData(nameof(Fs))]
+    [Trait("Device", "fs")]
+    public Task FsRow(BadInputRow row) => AssertRowAsync(row);
 
     [BadInputTheory]
     [MemberData(nameof(Other))]
