@@ -58,7 +58,8 @@ public sealed class LinuxDiskScenario
     public async Task AssertTheGuestTrimmedAsync()
     {
         var stat = await BoundedProcess.RunAsync("stat", ["-c", "%b", FileSystem], TimeSpan.FromSeconds(30));
-        Assert.True(stat.ExitCode == 0 && long.TryParse(stat.Stdout.FirstOrDefault(), out long blocks), $"stat -c %b {FileSystem}; {stat.Describe()}");
+        long blocks = 0;
+        Assert.True(stat.ExitCode == 0 && long.TryParse(stat.Stdout.FirstOrDefault(), out blocks), $"stat -c %b {FileSystem}; {stat.Describe()}");
         Assert.True(blocks * 512 < TrimMiB << 20,
             $"expected the trimmed file system image to hold less than the {TrimMiB} MiB the guest wrote and removed; it has {blocks * 512} bytes allocated");
     }
