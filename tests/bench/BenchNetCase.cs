@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace Glue.Build;
+namespace Glue.Bench;
 
 /// <summary>
 /// virtio-net, guest to host (tests/guest/mode_netbench.c): the VMM on a TAP in a network namespace of the bench's
@@ -87,7 +87,7 @@ public sealed partial class BenchNetCase(BenchSettings settings) : BenchCase
             var clock = Stopwatch.StartNew();
             while (!Ip("netns", "exec", ns, "ip", "-o", "link", "show").Contains($": {Tap}:", StringComparison.Ordinal))
             {
-                if (clock.Elapsed > TimeSpan.FromSeconds(30)) throw new BuildFailure($"{Tap} did not appear: {ProcessSample.Tail(vm.OutputSoFar)}");
+                if (clock.Elapsed > TimeSpan.FromSeconds(30)) throw new BenchFailure($"{Tap} did not appear: {ProcessSample.Tail(vm.OutputSoFar)}");
                 Thread.Sleep(20);
             }
             Ip("netns", "exec", ns, "ip", "link", "set", Tap, "up");
@@ -99,7 +99,7 @@ public sealed partial class BenchNetCase(BenchSettings settings) : BenchCase
             var line = sample.Line("GLUE-BENCH net");
             var guest = Result().Match(line);
             var received = Received().Match(host.Line("RECEIVED"));
-            if (!guest.Success || !received.Success) throw new BuildFailure($"{line} / {host.Output.Trim()}");
+            if (!guest.Success || !received.Success) throw new BenchFailure($"{line} / {host.Output.Trim()}");
             double Value(Match m, string group) => double.Parse(m.Groups[group].Value, CultureInfo.InvariantCulture);
             return new Dictionary<string, double>
             {
@@ -118,7 +118,7 @@ public sealed partial class BenchNetCase(BenchSettings settings) : BenchCase
     private static string Ip(params string[] arguments)
     {
         var run = BenchProcess.Run("ip", arguments, TimeSpan.FromSeconds(20));
-        if (run.ExitCode != 0) throw new BuildFailure($"ip {string.Join(' ', arguments)}: {run.Errors.Trim()}");
+        if (run.ExitCode != 0) throw new BenchFailure($"ip {string.Join(' ', arguments)}: {run.Errors.Trim()}");
         return run.Output;
     }
 
