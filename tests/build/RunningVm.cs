@@ -57,6 +57,30 @@ public sealed partial class RunningVm : IDisposable
         }
     }
 
+    /// <summary>
+    /// Waits until the counter has held still for <paramref name="still"/>, and returns it: a paused guest's last lines
+    /// have come through the pipe, however slowly a loaded machine passes them on, and no more follow. A guest that
+    /// keeps counting never holds still, which fails after <paramref name="limit"/>.
+    /// </summary>
+    public async Task<long> WaitForCounterToHoldAsync(TimeSpan still, TimeSpan limit)
+    {
+        var clock = Stopwatch.StartNew();
+        var held = Stopwatch.StartNew();
+        long counter = Counter;
+        while (held.Elapsed < still)
+        {
+            if (_process.HasExited || clock.Elapsed > limit)
+                throw new TimeoutException($"the counter did not hold still for {still.TotalSeconds} s within {limit.TotalSeconds} s; {Describe()}");
+            await Task.Delay(10);
+            if (Counter is var now && now != counter)
+            {
+                counter = now;
+                held.Restart();
+            }
+        }
+        return counter;
+    }
+
     /// <summary>Waits for glue to exit; returns its status, or null if it is still running after the limit.</summary>
     public Task<int?> WaitForExitAsync(TimeSpan limit) => _process.TryWaitForExitAsync(limit);
 
