@@ -18,7 +18,7 @@ public class VncEndpointTests
     [InlineData("0.0.0.0:5900", "0.0.0.0:5900")]
     [InlineData("[::1]:5901", "[::1]:5901")]
     [InlineData("unix:/tmp/x/vnc.sock", "unix:/tmp/x/vnc.sock")]
-    public void AnAddressParsesToWhereTheServerListens(string value, string described)
+    public void An_address_parses_to_where_the_server_listens(string value, string described)
     {
         var endpoint = VncEndpoint.Parse(value);
         Assert.Equal(described, endpoint.Describe());
@@ -26,7 +26,7 @@ public class VncEndpointTests
     }
 
     [Fact]
-    public void APasswordFileSettingFollowsTheAddress()
+    public void A_password_file_setting_follows_the_address()
     {
         var endpoint = VncEndpoint.Parse(":3,password-file=/etc/glue/vnc-pass");
         Assert.Equal("/etc/glue/vnc-pass", endpoint.PasswordFile);
@@ -46,7 +46,7 @@ public class VncEndpointTests
     [InlineData(":1,pasword-file=/x", "unknown setting 'pasword-file=/x'")]
     [InlineData(":1,password-file=", "unknown setting 'password-file='")]
     [InlineData(":1,password-file=/a,password-file=/b", "password-file is given twice")]
-    public void AMalformedAddressIsRefusedWithItsReason(string value, string reason)
+    public void A_malformed_address_is_refused_with_its_reason(string value, string reason)
     {
         var error = Assert.Throws<DeviceConfigException>(() => VncEndpoint.Parse(value));
         Assert.StartsWith($"--vnc {value}: ", error.Message);
@@ -55,7 +55,7 @@ public class VncEndpointTests
     }
 
     [Fact]
-    public void AUnixPathLongerThanSunPathIsRefused()
+    public void A_unix_path_longer_than_sun_path_is_refused()
     {
         string path = "/tmp/" + new string('p', 103);
         Assert.NotNull(VncEndpoint.Parse("unix:" + path[..^1]));
@@ -64,7 +64,7 @@ public class VncEndpointTests
     }
 
     [Fact]
-    public void AnAddressInUseIsRefused()
+    public void An_address_in_use_is_refused()
     {
         using var taken = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         taken.Bind(new IPEndPoint(IPAddress.Loopback, 0));
@@ -76,7 +76,7 @@ public class VncEndpointTests
     }
 
     [Fact]
-    public void AUnixPathAlreadyPresentIsRefusedAndLeftAlone()
+    public void A_unix_path_already_present_is_refused_and_left_alone()
     {
         var directory = Directory.CreateTempSubdirectory("glue-vnc-test-");
         try
@@ -94,7 +94,7 @@ public class VncEndpointTests
     }
 
     [Fact]
-    public void AUnixSocketFileIsRemovedWhenTheServerEnds()
+    public void A_unix_socket_file_is_removed_when_the_server_ends()
     {
         var directory = Directory.CreateTempSubdirectory("glue-vnc-test-");
         try
@@ -118,7 +118,7 @@ public class VncEndpointTests
     [InlineData("", "is empty: put the password on its first line")]
     [InlineData("\nsecond-line", "is empty")]
     [InlineData("123456789", "VNC passwords are at most 8 bytes; this one is 9")]
-    public void ABadPasswordFileIsRefused(string? content, string reason)
+    public void A_bad_password_file_is_refused(string? content, string reason)
     {
         var directory = Directory.CreateTempSubdirectory("glue-vnc-test-");
         try
