@@ -99,15 +99,16 @@ public sealed unsafe class VirtioNetDevice : IVirtioDevice, IVirtioDeviceTraits,
     public void Activate(VirtioActivation activation)
     {
         _activation = activation;
+        // A frame already waiting in the TAP is reported at once: epoll_ctl ADD looks.
         _tapEvents = activation.IoThread.Register(_tap.Handle, _onTapReady, EventKinds.Readable | EventKinds.EdgeTriggered);
-        StartReceiving();
+        StartReceiving(readNow: false);
     }
 
     public void QueueNotify(int queue)
     {
         if (_activation is null) return;
         if (queue == VirtioNet.TransmitQueue) Transmit();
-        else if (queue == VirtioNet.ReceiveQueue && _receiveStopped) StartReceiving();
+        else if (queue == VirtioNet.ReceiveQueue && _receiveStopped) StartReceiving(readNow: true);
     }
 
     public void Reset()
@@ -133,14 +134,18 @@ public sealed unsafe class VirtioNetDevice : IVirtioDevice, IVirtioDeviceTraits,
 
     // ---- Receive.
 
-    /// <summary>Reads the TAP (at activation, and on the kick after the driver ran out of buffers); meanwhile its receive kicks are not needed.</summary>
-    private void StartReceiving()
+    /// <summary>
+    /// Receives from now on; meanwhile the driver's receive kicks are not needed. On activation the TAP's next frame
+    /// starts the reading; on the kick after the driver ran out of buffers it starts at once, since the frames left
+    /// in the TAP make no new edge.
+    /// </summary>
+    private void StartReceiving(bool readNow)
     {
         var queue = _activation!.Queues[VirtioNet.ReceiveQueue];
         _receiveStopped = !queue.IsReady || queue.IsBroken;
         if (_receiveStopped) return;
         queue.DisableNotification();
-        Receive();
+        if (readNow) Receive();
     }
 
     /// <summary>The TAP is readable: moves frames into receive buffers until either runs out.</summary>

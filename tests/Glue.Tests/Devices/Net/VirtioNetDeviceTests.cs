@@ -226,6 +226,7 @@ public sealed partial class VirtioNetDeviceTests : VirtioTestBase
         var received = new byte[65536];
         for (int i = 0; i < Frames; i++)
         {
+            Assert.True(_pair.HostHasFrame(30_000), $"frame {i} did not come");
             int n = _pair.Host.Receive(received);
             Assert.Equal(12 + 1 + Body, n);
             Assert.Equal((byte)i, received[12]);
