@@ -1,3 +1,4 @@
+using Glue.TestSupport;
 using Xunit;
 
 namespace Glue.Tests.Display;
