@@ -15,14 +15,17 @@ public sealed partial class RunningVm : IDisposable
 
     public int Pid => _process.Pid;
 
-    /// <summary>Starts `glue run -n name` with the guest printing GLUE-COUNTER lines, and waits for the first.</summary>
+    /// <summary>
+    /// Starts `glue run -n name` with the guest printing GLUE-COUNTER lines, and waits for the first: up to two minutes,
+    /// which a loaded software KVM host has been seen to need more than 30 s of.
+    /// </summary>
     public static async Task<RunningVm> StartAsync(string runtimeDirectory, string? name, params string[] options)
     {
         var vm = new RunningVm(WatchedProcess.Start(GlueInvocation.StartInfo(runtimeDirectory,
             ["run", "-k", TestEnvironment.Guest, "-p", "glue.mode=counter", .. name is null ? Array.Empty<string>() : ["-n", name], .. options])));
         try
         {
-            await vm.WaitForCounterAsync(0, TimeSpan.FromSeconds(30));
+            await vm.WaitForCounterAsync(0, TimeSpan.FromMinutes(2));
             return vm;
         }
         catch
