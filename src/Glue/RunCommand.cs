@@ -32,7 +32,7 @@ internal static class RunCommand
         // Completion offers the names --boot takes, not BootProtocol's member names.
         boot.CompletionSources.Clear();
         boot.CompletionSources.Add("auto", "linux64", "pvh");
-        var cpus = new Option<int>("--cpus", "-c") { Description = "Number of vCPUs", DefaultValueFactory = _ => 1, CustomParser = RunArguments.Cpus };
+        var cpus = new Option<int>("--cpus", "-c") { Description = $"Number of vCPUs: at most {FirmwareTables.MaxCpus} (what the MP table holds) and what KVM allows", DefaultValueFactory = _ => 1, CustomParser = RunArguments.Cpus };
         var memory = new Option<ulong?>("--mem", "-m")
         {
             Description = "Guest RAM: MiB, or with a suffix K, M, G, T (512M, 2G); default 512M", HelpName = "SIZE", CustomParser = RunArguments.Memory,

@@ -174,17 +174,17 @@ public sealed class BadInputTableTests
     [BadInputTheory]
     [MemberData(nameof(Core))]
     [Trait("Device", "serial")]
-    public Task CoreRow(BadInputRow row) => AssertRowAsync(row);
+    public Task Core_row(BadInputRow row) => AssertRowAsync(row);
 
     [BadInputTheory]
     [MemberData(nameof(Block))]
     [Trait("Device", "blk")]
-    public Task BlockRow(BadInputRow row) => AssertRowAsync(row);
+    public Task Block_row(BadInputRow row) => AssertRowAsync(row);
 
     [BadInputTheory]
     [MemberData(nameof(Vsock))]
     [Trait("Device", "vsock")]
-    public Task VsockRow(BadInputRow row) => AssertRowAsync(row);
+    public Task Vsock_row(BadInputRow row) => AssertRowAsync(row);
 
     [BadInputTheory]
     [MemberData(nameof(Fs))]
@@ -194,12 +194,12 @@ public sealed class BadInputTableTests
     [BadInputTheory]
     [MemberData(nameof(Other))]
     [Trait("Device", "rng"), Trait("Device", "virtio-console")]
-    public Task OtherDeviceRow(BadInputRow row) => AssertRowAsync(row);
+    public Task Other_device_row(BadInputRow row) => AssertRowAsync(row);
 
     [BadInputTheory]
     [MemberData(nameof(Device))]
     [Trait("Transport", "vhost-user"), Trait("Device", "blk"), Trait("Device", "rng"), Trait("Device", "vsock")]
-    public Task DeviceRow(BadInputRow row) => AssertRowAsync(row);
+    public Task Device_row(BadInputRow row) => AssertRowAsync(row);
 
     /// <summary>`glue device` takes one --socket per device its options make: the input feature makes two by default.</summary>
     public static TheoryData<BadInputRow> DisplayDevice => new()
@@ -243,7 +243,7 @@ public sealed class BadInputTableTests
     [BadInputTheory]
     [MemberData(nameof(DisplayDevice))]
     [Trait("Transport", "vhost-user"), Trait("Device", "gpu"), Trait("Device", "input")]
-    public Task DisplayDeviceRow(BadInputRow row) => AssertRowAsync(row);
+    public Task Display_device_row(BadInputRow row) => AssertRowAsync(row);
 
     private static async Task AssertRowAsync(BadInputRow row)
     {

@@ -24,7 +24,7 @@ public sealed class GpuFeature : IVirtioDeviceFeature, IMachineSetup, IDisplayFe
 
     public IReadOnlyList<DeviceOption> Options { get; } =
     [
-        new(Option, "A virtio-gpu display (2D): `--gpu` or --gpu width=W,height=H (default 1280x800),max-memory=SIZE (host memory for the guest's resources, default 256M)"),
+        new(Option, "A virtio-gpu display (2D): --gpu, or --gpu width=W,height=H (default 1280x800),max-memory=SIZE (host memory for the guest's resources, default 256M)"),
         new(VncOption, "Serve the --gpu display over VNC: --vnc :N (127.0.0.1, port 5900+N), HOST:PORT or unix:PATH, with ,password-file=PATH for VNC authentication (required off loopback unless ,insecure), ,connections=N (default 16)"),
     ];
 

@@ -19,7 +19,7 @@ public class VncEndpointTests
     [InlineData("[::]:5900,password-file=/etc/glue/vnc-pass", "[::]:5900")]
     [InlineData("[::1]:5901", "[::1]:5901")]
     [InlineData("unix:/tmp/vnc.sock", "unix:/tmp/vnc.sock")]
-    public void AnAddressParsesToWhereTheServerListens(string value, string described)
+    public void An_address_parses_to_where_the_server_listens(string value, string described)
     {
         var endpoint = VncEndpoint.Parse(value);
         Assert.Equal(described, endpoint.Describe());
@@ -34,7 +34,7 @@ public class VncEndpointTests
     }
 
     [Fact]
-    public void APasswordFileSettingFollowsTheAddress()
+    public void A_password_file_setting_follows_the_address()
     {
         var endpoint = VncEndpoint.Parse(":3,password-file=/etc/glue/vnc-pass");
         Assert.Equal("/etc/glue/vnc-pass", endpoint.PasswordFile);
@@ -63,7 +63,7 @@ public class VncEndpointTests
     [InlineData("unix:/", "is a directory")]
     [InlineData(":1,password-file=", "unknown setting 'password-file='")]
     [InlineData(":1,password-file=/a,password-file=/b", "password-file is given twice")]
-    public void AMalformedAddressIsRefusedWithItsReason(string value, string reason)
+    public void A_malformed_address_is_refused_with_its_reason(string value, string reason)
     {
         var error = Assert.Throws<DeviceConfigException>(() => VncEndpoint.Parse(value));
         Assert.StartsWith($"--vnc {value}: ", error.Message);
@@ -72,7 +72,7 @@ public class VncEndpointTests
     }
 
     [Fact]
-    public void AUnixPathLongerThanSunPathIsRefused()
+    public void A_unix_path_longer_than_sun_path_is_refused()
     {
         string path = "/tmp/" + new string('p', 103);
         Assert.NotNull(VncEndpoint.Parse("unix:" + path[..^1]));
@@ -81,7 +81,7 @@ public class VncEndpointTests
     }
 
     [Fact]
-    public void AnAddressInUseIsRefused()
+    public void An_address_in_use_is_refused()
     {
         using var taken = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         taken.Bind(new IPEndPoint(IPAddress.Loopback, 0));
@@ -93,7 +93,7 @@ public class VncEndpointTests
     }
 
     [Fact]
-    public void AUnixPathAlreadyPresentIsRefusedAndLeftAlone()
+    public void A_unix_path_already_present_is_refused_and_left_alone()
     {
         var directory = Directory.CreateTempSubdirectory("glue-vnc-test-");
         try
@@ -111,7 +111,7 @@ public class VncEndpointTests
     }
 
     [Fact]
-    public void AUnixSocketFileIsRemovedWhenTheServerEnds()
+    public void A_unix_socket_file_is_removed_when_the_server_ends()
     {
         var directory = Directory.CreateTempSubdirectory("glue-vnc-test-");
         try
@@ -135,7 +135,7 @@ public class VncEndpointTests
     [InlineData("", "the password is empty: put it on the file's first line")]
     [InlineData("\nsecond-line", "the password is empty: put it on the file's first line")]
     [InlineData("123456789", "VNC passwords are at most 8 bytes; this one is 9")]
-    public void ABadPasswordFileIsRefused(string? content, string reason)
+    public void A_bad_password_file_is_refused(string? content, string reason)
     {
         using var directory = new PasswordDirectory();
         if (content is not null) File.WriteAllText(directory.File, content);

@@ -1,6 +1,7 @@
 using System.Net;
 using Glue.Display;
 using Glue.Display.Vnc;
+using Glue.TestSupport;
 using Xunit;
 
 namespace Glue.Tests.Display;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Glue.Build;
+namespace Glue.Bench;
 
 /// <summary>
 /// Density: 50 VMs (the test guest's tests on one vCPU each) started at once on this machine: all must finish

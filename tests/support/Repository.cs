@@ -1,4 +1,4 @@
-namespace Glue.Build;
+namespace Glue.TestSupport;
 
 /// <summary>Where things are in the Glue repository, as absolute paths.</summary>
 public sealed record Repository(string Root)
@@ -17,6 +17,7 @@ public sealed record Repository(string Root)
     public string GlueProject => Path.Combine(Root, "src", "Glue", "Glue.csproj");
     public string UnitTestProject => Path.Combine(Root, "tests", "Glue.Tests", "Glue.Tests.csproj");
     public string BuildTestProject => Path.Combine(Root, "tests", "build", "Glue.BuildTests.csproj");
+    public string BenchProject => Path.Combine(Root, "tests", "bench", "Glue.Bench.csproj");
 
     public string PublishDirectory(Manifest manifest) => Path.Combine(Artifacts, manifest.Name);
 
@@ -32,8 +33,8 @@ public sealed record Repository(string Root)
         Manifest.Load(Path.Combine(ManifestsDirectory, DefaultManifestName + ".props"), Root);
 
     /// <summary>
-    /// The root is found from the program's own location rather than the current directory, so that
-    /// ./build.sh works from any directory and a relative --manifest path keeps meaning what the user typed.
+    /// The root is found from the program's own location (the build program's, the bench's) rather than the current
+    /// directory, so that ./build.sh works from any directory and a relative --manifest path keeps meaning what the user typed.
     /// </summary>
     public static Repository Locate()
     {
@@ -42,6 +43,6 @@ public sealed record Repository(string Root)
             if (File.Exists(Path.Combine(directory.FullName, "build", "Glue.Build.csproj")))
                 return new Repository(directory.FullName);
         }
-        throw new BuildFailure($"no Glue repository above {AppContext.BaseDirectory}");
+        throw new DirectoryNotFoundException($"no Glue repository above {AppContext.BaseDirectory}");
     }
 }

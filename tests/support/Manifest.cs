@@ -1,7 +1,7 @@
 using System.Xml;
 using System.Xml.Linq;
 
-namespace Glue.Build;
+namespace Glue.TestSupport;
 
 /// <summary>
 /// A manifests/&lt;name&gt;.props file: which devices and transports one glue binary has, as MSBuild items named by

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace Glue.Build;
+namespace Glue.Bench;
 
 /// <summary>
 /// Exit round trip: the test guest's exits mode (tests/guest/mode_exits.c) writes to a port and to an MMIO
@@ -39,7 +39,7 @@ public sealed partial class BenchExitsCase(BenchSettings settings) : BenchCase
             _ => BenchProcess.Run(BenchQemu.Program, BenchQemu.Guest(settings.Guest, commandLine), timeout),
         };
         var match = Result().Match(sample.Line("GLUE-BENCH exits"));
-        if (!match.Success) throw new BuildFailure($"unexpected line: {sample.Line("GLUE-BENCH exits")}");
+        if (!match.Success) throw new BenchFailure($"unexpected line: {sample.Line("GLUE-BENCH exits")}");
         double Value(string group) => double.Parse(match.Groups[group].Value, CultureInfo.InvariantCulture);
         return new Dictionary<string, double>
         {

@@ -1,4 +1,4 @@
-namespace Glue.Build;
+namespace Glue.Bench;
 
 /// <summary>The values of one metric over a case's rounds.</summary>
 public sealed record Series(IReadOnlyList<double> Values)

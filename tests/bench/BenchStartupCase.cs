@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace Glue.Build;
+namespace Glue.Bench;
 
 /// <summary>
 /// Start-up: the test guest's own tests on one vCPU (tests/guest/README.md), from just before the process is
@@ -43,7 +43,7 @@ public sealed partial class BenchStartupCase(BenchSettings settings) : BenchCase
     public static void ExpectAllPassed(ProcessSample sample)
     {
         var done = sample.Line("GLUE-TEST-DONE");
-        if (!AllPassed().IsMatch(done)) throw new BuildFailure($"the guest's tests failed: {ProcessSample.Tail(sample.Output)}");
+        if (!AllPassed().IsMatch(done)) throw new BenchFailure($"the guest's tests failed: {ProcessSample.Tail(sample.Output)}");
     }
 
     [GeneratedRegex(@"^GLUE-TEST-DONE [1-9]\d* 0\s*$")]

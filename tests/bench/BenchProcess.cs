@@ -1,9 +1,8 @@
-using Glue.BuildTests;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 
-namespace Glue.Build;
+namespace Glue.Bench;
 
 /// <summary>What one run of a VMM process gave: its status, its output, and the times and memory the bench reads.</summary>
 public sealed record ProcessSample(int ExitCode, string Output, string Errors, TimeSpan FirstOutput, TimeSpan Exit, long PeakKiB)
@@ -11,7 +10,7 @@ public sealed record ProcessSample(int ExitCode, string Output, string Errors, T
     /// <summary>The first output line that starts with <paramref name="prefix"/>, or a failure naming what the run did.</summary>
     public string Line(string prefix) =>
         Output.Split('\n').FirstOrDefault(line => line.StartsWith(prefix, StringComparison.Ordinal))
-        ?? throw new BuildFailure($"no '{prefix}' line (status {ExitCode}): {Tail(Output)} {Tail(Errors)}");
+        ?? throw new BenchFailure($"no '{prefix}' line (status {ExitCode}): {Tail(Output)} {Tail(Errors)}");
 
     public static string Tail(string text) => text.Length <= 300 ? text.Trim() : "..." + text[^300..].Trim();
 }
@@ -49,7 +48,7 @@ public sealed class BenchProcess : IDisposable
         if (_inKvmHost)
             start = KvmHost.InHost(start);
         _clock = Stopwatch.StartNew();
-        _process = Process.Start(start) ?? throw new BuildFailure($"{program} did not start");
+        _process = Process.Start(start) ?? throw new BenchFailure($"{program} did not start");
         _process.StandardInput.Close();
         _output = ReadOutput(_process.StandardOutput.BaseStream);
         _errors = _process.StandardError.ReadToEndAsync();
@@ -92,7 +91,7 @@ public sealed class BenchProcess : IDisposable
         var exit = _clock.Elapsed;
         _process.WaitForExit(); // the stream readers are done too
         string output = _output.Result, errors = _errors.Result;
-        if (!ended) throw new BuildFailure($"still running after {timeout.TotalSeconds:F0} s: {ProcessSample.Tail(output)} {ProcessSample.Tail(errors)}");
+        if (!ended) throw new BenchFailure($"still running after {timeout.TotalSeconds:F0} s: {ProcessSample.Tail(output)} {ProcessSample.Tail(errors)}");
         // time(1) prints "Command exited with non-zero status N" before the figure: the figure is the last line.
         long.TryParse(File.ReadAllText(_rssFile).Trim().Split('\n')[^1], out long peak);
         var first = _firstOutputTicks < 0 ? exit : TimeSpan.FromTicks(_firstOutputTicks);
@@ -141,7 +140,7 @@ public sealed class BenchProcess : IDisposable
         var clock = Stopwatch.StartNew();
         while (!condition())
         {
-            if (clock.Elapsed > limit) throw new BuildFailure($"no {what} within {limit.TotalSeconds:F0} s: {ProcessSample.Tail(OutputSoFar)}");
+            if (clock.Elapsed > limit) throw new BenchFailure($"no {what} within {limit.TotalSeconds:F0} s: {ProcessSample.Tail(OutputSoFar)}");
             Thread.Sleep(2);
         }
     }

@@ -1,9 +1,9 @@
-namespace Glue.Build;
+namespace Glue.Bench;
 
 /// <summary>
 /// The size of the binary `publish` makes for each manifest (whatever form it has: single file or native), beside
-/// QEMU's executable (its shared libraries not counted). The full bench publishes every manifest; --quick measures
-/// the ones already published.
+/// QEMU's executable (its shared libraries not counted), for the manifests published: `./build.sh bench` publishes
+/// every manifest for a full run of every case; with --quick or --case it measures the ones already published.
 /// </summary>
 public sealed class BenchSizeCase : BenchCase
 {
@@ -27,13 +27,6 @@ public sealed class BenchSizeCase : BenchCase
     public override string? Missing(string contestant) => contestant == QemuBinary ? BenchQemu.Missing : null;
 
     public override int Rounds(int rounds) => 1;
-
-    public override void Prepare()
-    {
-        if (_settings.Quick) return;
-        var steps = new BuildSteps(_settings.Repository);
-        foreach (var manifest in _manifests) steps.Publish(manifest);
-    }
 
     public override IReadOnlyDictionary<string, double> Run(string contestant)
     {

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 
-namespace Glue.Build;
+namespace Glue.Bench;
 
 /// <summary>The bench's figures as a table on the console and as artifacts/bench/results.json.</summary>
 public static class BenchReport

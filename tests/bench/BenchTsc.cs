@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Glue.Build;
+namespace Glue.Bench;
 
 /// <summary>
 /// The guests' TSC rate, from KVM itself (KVM_GET_TSC_KHZ on a throwaway vCPU): the test guest counts TSC ticks,
@@ -18,9 +18,9 @@ public static class BenchTsc
         try
         {
             if (kvm < 0 || (vm = ioctl(kvm, KVM_CREATE_VM, 0)) < 0 || (vcpu = ioctl(vm, KVM_CREATE_VCPU, 0)) < 0)
-                throw new BuildFailure($"/dev/kvm: cannot make a vCPU to ask its TSC rate (errno {Marshal.GetLastPInvokeError()})");
+                throw new BenchFailure($"/dev/kvm: cannot make a vCPU to ask its TSC rate (errno {Marshal.GetLastPInvokeError()})");
             int khz = ioctl(vcpu, KVM_GET_TSC_KHZ, 0);
-            if (khz <= 0) throw new BuildFailure($"KVM_GET_TSC_KHZ failed (errno {Marshal.GetLastPInvokeError()})");
+            if (khz <= 0) throw new BenchFailure($"KVM_GET_TSC_KHZ failed (errno {Marshal.GetLastPInvokeError()})");
             return khz * 1000.0;
         }
         finally

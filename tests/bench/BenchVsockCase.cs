@@ -1,6 +1,5 @@
-using Glue.BuildTests;
 
-namespace Glue.Build;
+namespace Glue.Bench;
 
 /// <summary>
 /// virtio-vsock (the test guest's `vsock` test, glue's Firecracker-style host side): 1 MiB each way, both at once,
@@ -50,11 +49,11 @@ public sealed class BenchVsockCase(BenchSettings settings) : BenchCase
             }
             catch (AggregateException error)
             {
-                throw new BuildFailure($"vsock: {error.InnerException?.Message}; {ProcessSample.Tail(sample.Output)}");
+                throw new BenchFailure($"vsock: {error.InnerException?.Message}; {ProcessSample.Tail(sample.Output)}");
             }
             BenchStartupCase.ExpectAllPassed(sample);
             var (fromGuest, toGuest) = (guestConnect.Result, hostConnect.Result);
-            if (!fromGuest.Ok || !toGuest.Ok) throw new BuildFailure("vsock: the host got other bytes than the guest's pattern");
+            if (!fromGuest.Ok || !toGuest.Ok) throw new BenchFailure("vsock: the host got other bytes than the guest's pattern");
             return new Dictionary<string, double>
             {
                 [GuestConnectToHost] = Rate(fromGuest.ToHost),

@@ -1,9 +1,7 @@
-using Glue.BuildTests;
 using System.Diagnostics;
 using System.Net.Sockets;
-using Glue.Tests.Display;
 
-namespace Glue.Build;
+namespace Glue.Bench;
 
 /// <summary>
 /// The display: the test guest draws its 1280x800 picture on virtio-gpu, then redraws a rectangle
@@ -72,7 +70,7 @@ public sealed class BenchDisplayCase(BenchSettings settings) : BenchCase
     private static RfbTestClient Connect(string vnc, int encoding)
     {
         var client = RfbTestClient.Over(KvmHost.ConnectAsync(vnc).GetAwaiter().GetResult());
-        if (client.Handshake() is { } failure) throw new BuildFailure($"the VNC handshake failed: {failure}");
+        if (client.Handshake() is { } failure) throw new BenchFailure($"the VNC handshake failed: {failure}");
         client.SetEncodings(encoding);
         return client;
     }
@@ -94,12 +92,12 @@ public sealed class BenchDisplayCase(BenchSettings settings) : BenchCase
             catch (Exception e) when (e is IOException or InvalidDataException)
             {
                 if (delays.Count >= MinimumUpdates) break;
-                throw new BuildFailure($"the VNC client got {delays.Count} updates, then: {e.Message}");
+                throw new BenchFailure($"the VNC client got {delays.Count} updates, then: {e.Message}");
             }
             if (vm.LineArrived("GLUE-GPU-FLUSH ", client.UpdateArrived) is { } flushed)
                 delays.Add(Stopwatch.GetElapsedTime(flushed, client.UpdateArrived).TotalMilliseconds);
         }
-        if (delays.Count < MinimumUpdates) throw new BuildFailure($"the VNC client got {delays.Count} updates for {Flushes} flushes");
+        if (delays.Count < MinimumUpdates) throw new BenchFailure($"the VNC client got {delays.Count} updates for {Flushes} flushes");
         return new Series(delays).Median;
     }
 }

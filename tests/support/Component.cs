@@ -1,6 +1,6 @@
 using System.Xml.Linq;
 
-namespace Glue.Build;
+namespace Glue.TestSupport;
 
 /// <summary>
 /// A kind of optional part of Glue: its projects live in src/&lt;Folder&gt;/&lt;DirName&gt;/Glue.&lt;Folder&gt;.&lt;DirName&gt;.csproj,

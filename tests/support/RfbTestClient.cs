@@ -6,13 +6,13 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Glue.Tests.Display;
+namespace Glue.TestSupport;
 
 /// <summary>A rectangle of a FramebufferUpdate as the client read it.</summary>
-internal readonly record struct RfbRectangle(int X, int Y, int Width, int Height, int Encoding);
+public readonly record struct RfbRectangle(int X, int Y, int Width, int Height, int Encoding);
 
 /// <summary>A client's PIXEL_FORMAT (RFC 6143 §7.4), true colour.</summary>
-internal sealed record RfbPixelFormat(int BitsPerPixel, int Depth, bool BigEndian, int RedMax, int GreenMax, int BlueMax, int RedShift, int GreenShift, int BlueShift)
+public sealed record RfbPixelFormat(int BitsPerPixel, int Depth, bool BigEndian, int RedMax, int GreenMax, int BlueMax, int RedShift, int GreenShift, int BlueShift)
 {
     public static readonly RfbPixelFormat Native = new(32, 24, false, 255, 255, 255, 16, 8, 0);
 
@@ -47,7 +47,7 @@ internal sealed record RfbPixelFormat(int BitsPerPixel, int Depth, bool BigEndia
 /// Authentication, SetPixelFormat, SetEncodings, update requests, and Raw, ZRLE (with its own persistent inflater),
 /// DesktopSize and Cursor decoded into a framebuffer of 0x00RRGGBB; key and pointer events.
 /// </summary>
-internal sealed class RfbTestClient : IDisposable
+public sealed class RfbTestClient : IDisposable
 {
     private readonly Socket _socket;
     private readonly NetworkStream _stream;

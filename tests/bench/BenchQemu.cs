@@ -1,4 +1,4 @@
-namespace Glue.Build;
+namespace Glue.Bench;
 
 /// <summary>QEMU as the bench runs it: microvm on KVM, as tests/guest/README.md's "Under QEMU" does.</summary>
 public static class BenchQemu

@@ -1,4 +1,4 @@
-namespace Glue.Build;
+namespace Glue.Bench;
 
 /// <summary>
 /// A figure a case compares: glue's median for <see cref="Metric"/> against <see cref="Peer"/>'s (another

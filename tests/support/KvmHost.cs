@@ -4,7 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Glue.BuildTests;
+namespace Glue.TestSupport;
 
 /// <summary>
 /// Where what needs KVM runs: here, when this machine's /dev/kvm is hardware-backed, or inside the software KVM

@@ -1,10 +1,9 @@
-using Glue.BuildTests;
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Glue.Build;
+namespace Glue.Bench;
 
 /// <summary>
 /// Pause, resume and stop latency of a running VM (the test guest's counter mode, which prints a line every
@@ -47,7 +46,7 @@ public sealed class BenchLifecycleCase(BenchSettings settings) : BenchCase
             Thread.Sleep(30); // a line the UART had already taken may still come out
             int held = Counted(vm);
             Thread.Sleep(200);
-            if (Counted(vm) != held) throw new BuildFailure("the guest kept printing while paused");
+            if (Counted(vm) != held) throw new BenchFailure("the guest kept printing while paused");
             var resume = Time(() => { if (qmp is null) Control(socket, ResumeRequest); else qmp.Execute("cont"); });
             vm.WaitFor(() => Counted(vm) > held, "a counter line after the resume", TimeSpan.FromSeconds(30));
             var clock = Stopwatch.StartNew();
@@ -88,7 +87,7 @@ public sealed class BenchLifecycleCase(BenchSettings settings) : BenchCase
         ushort status = BinaryPrimitives.ReadUInt16LittleEndian(header.AsSpan(2));
         var payload = new byte[BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(4))];
         ReceiveExactly(socket, payload);
-        if (status != 0) throw new BuildFailure($"control request {request}: status {status} ({Encoding.UTF8.GetString(payload)})");
+        if (status != 0) throw new BenchFailure($"control request {request}: status {status} ({Encoding.UTF8.GetString(payload)})");
     }
 
     private static void ReceiveExactly(Socket socket, byte[] buffer)
@@ -96,7 +95,7 @@ public sealed class BenchLifecycleCase(BenchSettings settings) : BenchCase
         for (int got = 0; got < buffer.Length;)
         {
             int n = socket.Receive(buffer, got, buffer.Length - got, SocketFlags.None);
-            if (n == 0) throw new BuildFailure("the control socket closed before the reply");
+            if (n == 0) throw new BenchFailure("the control socket closed before the reply");
             got += n;
         }
     }
@@ -133,10 +132,10 @@ public sealed class BenchLifecycleCase(BenchSettings settings) : BenchCase
         {
             while (_reader.ReadLine() is { } line)
             {
-                if (line.Contains("\"error\"", StringComparison.Ordinal)) throw new BuildFailure($"QMP: {line}");
+                if (line.Contains("\"error\"", StringComparison.Ordinal)) throw new BenchFailure($"QMP: {line}");
                 if (line.Contains(marker, StringComparison.Ordinal)) return;
             }
-            throw new BuildFailure($"QMP closed before {marker}");
+            throw new BenchFailure($"QMP closed before {marker}");
         }
 
         public void Dispose()

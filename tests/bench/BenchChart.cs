@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 
-namespace Glue.Build;
+namespace Glue.Bench;
 
 /// <summary>
 /// artifacts/bench/ratios.svg: one bar per figure with a ratio, glue / peer on a log scale from 1x, green where

@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Glue.BuildTests;
+namespace Glue.TestSupport;
 
 /// <summary>
 /// The host's side of the test guest's `vsock` test over glue's Unix-socket host side (Firecracker's scheme): a
@@ -11,7 +11,7 @@ namespace Glue.BuildTests;
 /// listener. On each, 1 MiB goes each way at once, the received bytes checked against the guest's pattern. The
 /// build tests and the bench share it.
 /// </summary>
-internal sealed class VsockHostPeer : IDisposable
+public sealed class VsockHostPeer : IDisposable
 {
     public const int Total = 1 << 20;
     private const uint SeedToHost = 0x686f7374, SeedToGuest = 0x67756573;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 
-namespace Glue.Build;
+namespace Glue.Bench;
 
 /// <summary>
 /// vhost-user: the Linux test guest under QEMU's TCG (q35, vhost-user-blk-pci) reads a disk through a backend, in
@@ -52,12 +52,12 @@ public sealed partial class BenchVhostUserCase(BenchSettings settings) : BenchCa
             var clock = Stopwatch.StartNew();
             while (!File.Exists(socket))
             {
-                if (clock.Elapsed > TimeSpan.FromSeconds(20)) throw new BuildFailure($"{contestant} did not listen on {socket}");
+                if (clock.Elapsed > TimeSpan.FromSeconds(20)) throw new BenchFailure($"{contestant} did not listen on {socket}");
                 Thread.Sleep(20);
             }
             var sample = BenchProcess.RunHere(BenchQemu.Program, LinuxUnderTcg(socket), TimeSpan.FromMinutes(3));
             var result = ReadLine().Match(sample.Line("GLUE-LINUX blk.bench "));
-            if (!result.Success) throw new BuildFailure($"the guest's read failed: {sample.Line("GLUE-LINUX blk.bench ")}");
+            if (!result.Success) throw new BenchFailure($"the guest's read failed: {sample.Line("GLUE-LINUX blk.bench ")}");
             double mib = double.Parse(result.Groups[1].Value), seconds = double.Parse(result.Groups[2].Value) / 100;
             return new Dictionary<string, double> { [Read] = mib * 1048576 / seconds / 1e6 };
         }
@@ -72,7 +72,7 @@ public sealed partial class BenchVhostUserCase(BenchSettings settings) : BenchCa
     /// <summary>tests/linux/'s guest on q35 under TCG, its RAM a shared memfd (vhost-user maps it), the disk on vhost-user-blk-pci.</summary>
     private string[] LinuxUnderTcg(string socket)
     {
-        string linux = Path.Combine(settings.Repository.Artifacts, "linux");
+        string linux = settings.Repository.LinuxGuestDirectory;
         return
         [
             "-accel", "tcg", "-M", "q35", "-m", "512", "-nographic", "-no-reboot", "-nic", "none",
