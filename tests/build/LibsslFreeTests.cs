@@ -1,3 +1,4 @@
+using Glue.TestSupport;
 using System.Net.Sockets;
 using System.Text;
 using Xunit;
@@ -36,9 +37,9 @@ public class LibsslFreeTests
         await File.WriteAllBytesAsync(password, [0xc3, 0x28, (byte)'p', (byte)'w', (byte)'\n']); // bytes, not UTF-8
         using var device = await GlueDevice.StartAsync(socket, ["gpu", "--socket", socket, "--vnc", $"unix:{vnc},password-file={password}"], wrapper: WithoutLibssl);
 
-        using (var good = Glue.Tests.Display.RfbTestClient.Connect(new UnixDomainSocketEndPoint(vnc)))
+        using (var good = RfbTestClient.Connect(new UnixDomainSocketEndPoint(vnc)))
             Assert.Null(good.Handshake("003.008", [0xc3, 0x28, (byte)'p', (byte)'w']));
-        using (var wrong = Glue.Tests.Display.RfbTestClient.Connect(new UnixDomainSocketEndPoint(vnc)))
+        using (var wrong = RfbTestClient.Connect(new UnixDomainSocketEndPoint(vnc)))
             Assert.Equal("authentication failed", wrong.Handshake("003.008", "guess"u8.ToArray()));
         var run = await device.StopAsync();
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using Glue.Display.Vnc;
+using Glue.TestSupport;
 using Xunit;
 
 namespace Glue.Tests.Display;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Glue.Display.Vnc;
+using Glue.TestSupport;
 using Xunit;
 
 namespace Glue.Tests.Display;
