@@ -189,7 +189,7 @@ public sealed class BadInputTableTests
     [BadInputTheory]
     [MemberData(nameof(Fs))]
     [Trait("Device", "fs")]
-    public Task FsRow(BadInputRow row) => AssertRowAsync(row);
+    public Task Fs_row(BadInputRow row) => AssertRowAsync(row);
 
     [BadInputTheory]
     [MemberData(nameof(Other))]
@@ -238,7 +238,7 @@ public sealed class BadInputTableTests
     [BadInputTheory]
     [MemberData(nameof(Vnc))]
     [Trait("Transport", "vhost-user"), Trait("Device", "gpu")]
-    public Task VncRow(BadInputRow row) => AssertRowAsync(row);
+    public Task Vnc_row(BadInputRow row) => AssertRowAsync(row);
 
     [BadInputTheory]
     [MemberData(nameof(DisplayDevice))]

@@ -14,7 +14,7 @@ public class ConsoleTerminalTests
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(60);
 
     [KvmFact]
-    public async Task AtATerminalKeysReachTheGuestAsTypedAndCtrlAXEndsGlue()
+    public async Task At_a_terminal_keys_reach_the_guest_as_typed_and_ctrl_a_x_ends_glue()
     {
         using var runtime = new TempDirectory();
         // The test guest echoes what it reads on its virtio console and waits for all 100 bytes: glue must end first.

@@ -30,7 +30,7 @@ public class LibsslFreeTests
 
     [WithoutLibsslFact]
     [Trait("Transport", "vhost-user"), Trait("Device", "gpu")]
-    public async Task VncAuthenticationWorksWhereLibsslCannotLoad()
+    public async Task Vnc_authentication_works_where_libssl_cannot_load()
     {
         using var directory = new TempDirectory();
         string socket = Path.Combine(directory.Path, "gpu.sock"), vnc = Path.Combine(directory.Path, "vnc.sock"), password = Path.Combine(directory.Path, "password");
@@ -51,7 +51,7 @@ public class LibsslFreeTests
 
     [WithoutLibsslFact(withTap: true)]
     [Trait("Transport", "vhost-user"), Trait("Device", "net")]
-    public async Task ARandomMacNeedsNoLibssl()
+    public async Task A_random_mac_needs_no_libssl()
     {
         using var directory = new TempDirectory();
         using var ns = await NetworkNamespace.CreateAsync(inKvmHost: false);
@@ -64,7 +64,7 @@ public class LibsslFreeTests
     }
 
     [GlueFact]
-    public void TheBinaryHoldsNoOpenSslName()
+    public void The_binary_holds_no_openssl_name()
     {
         // The names .NET's System.Security.Cryptography.Native shim probes for ("libssl.so.3", ...) are strings in any binary that has it.
         var binary = File.ReadAllBytes(TestEnvironment.Binary);

@@ -11,7 +11,7 @@ namespace Glue.BuildTests;
 public class OptionFileTests
 {
     [GlueFact]
-    public async Task AFifoAsThePasswordFileEndsGlueAtOnceWithStatus2()
+    public async Task A_fifo_as_the_password_file_ends_glue_at_once_with_status_2()
     {
         using var directory = new TempDirectory();
         string fifo = Path.Combine(directory.Path, "f"), socket = Path.Combine(directory.Path, "g.sock");

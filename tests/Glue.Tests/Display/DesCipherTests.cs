@@ -22,7 +22,7 @@ public class DesCipherTests
     }
 
     [Fact]
-    public void RandomKeysAndBlocksMatchOpenSsl()
+    public void Random_keys_and_blocks_match_openssl()
     {
         // Where openssl is installed, its DES-ECB is the reference for keys and blocks no table holds.
         string? openssl = Environment.GetEnvironmentVariable("PATH")?.Split(':').Select(d => Path.Combine(d, "openssl")).FirstOrDefault(File.Exists);
@@ -41,7 +41,7 @@ public class DesCipherTests
     }
 
     [Fact]
-    public void AVncResponseIsTheChallengeUnderTheBitReversedPassword()
+    public void A_vnc_response_is_the_challenge_under_the_bit_reversed_password()
     {
         // The password "password": each byte bit-reversed is the DES key 0e86ceceeef64e26; the challenge is 16 bytes 00..0f; the answer was computed by openssl enc -des-ecb.
         var challenge = Convert.FromHexString("000102030405060708090a0b0c0d0e0f");

@@ -13,7 +13,7 @@ namespace Glue.Tests.Display;
 public class VncAdmissionTests
 {
     [Fact]
-    public void SixteenSlowClientsDoNotKeepOutAClientWithThePassword()
+    public void Sixteen_slow_clients_do_not_keep_out_a_client_with_the_password()
     {
         using var server = new VncTestServer(password: "s3cret");
         var slow = Enumerable.Range(0, 16).Select(_ => new TricklingClient(server, TimeSpan.FromSeconds(3))).ToList();
@@ -39,7 +39,7 @@ public class VncAdmissionTests
     }
 
     [Fact]
-    public void TheOpeningHasOneDeadlineHoweverOftenTheClientSends()
+    public void The_opening_has_one_deadline_however_often_the_client_sends()
     {
         var timeouts = VncTimeouts.Default with { Handshake = TimeSpan.FromSeconds(1) };
         using var server = new VncTestServer(timeouts: timeouts);
@@ -53,7 +53,7 @@ public class VncAdmissionTests
     }
 
     [Fact]
-    public void AClientPastConnectionsIsRefusedAfterAuthenticationAndAnIdleOneKeepsItsSlot()
+    public void A_client_past_connections_is_refused_after_authentication_and_an_idle_one_keeps_its_slot()
     {
         using var server = new VncTestServer(password: "s3cret", connections: 2);
         using var first = server.Connect(password: "s3cret");
@@ -76,7 +76,7 @@ public class VncAdmissionTests
     }
 
     [Fact]
-    public void WithoutAPasswordTheSlotIsTakenAtTheOpeningsEnd()
+    public void Without_a_password_the_slot_is_taken_at_the_openings_end()
     {
         using var server = new VncTestServer(connections: 1);
         using var first = server.Connect();

@@ -27,7 +27,7 @@ public class VncEndpointTests
     }
 
     [Fact]
-    public void ConnectionsSetsTheNumberOfClientsAtOnce()
+    public void Connections_sets_the_number_of_clients_at_once()
     {
         Assert.Equal(3, VncEndpoint.Parse(":1,connections=3").Connections);
         Assert.Equal(VncEndpoint.MaxConnections, VncEndpoint.Parse("unix:/tmp/v.sock,connections=256").Connections);
@@ -143,7 +143,7 @@ public class VncEndpointTests
     }
 
     [Fact]
-    public void APasswordIsBytesNotText()
+    public void A_password_is_bytes_not_text()
     {
         using var directory = new PasswordDirectory();
         // Eight bytes that are not UTF-8 are eight bytes (decoded as UTF-8 they were 24), and DES takes any key.
@@ -154,7 +154,7 @@ public class VncEndpointTests
     }
 
     [Fact]
-    public void AHugePasswordFileIsRefusedBySizeBeforeItIsRead()
+    public void A_huge_password_file_is_refused_by_size_before_it_is_read()
     {
         using var directory = new PasswordDirectory();
         using (var file = File.Create(directory.File)) file.SetLength(50L << 20); // sparse: reading it whole would show
@@ -162,14 +162,14 @@ public class VncEndpointTests
     }
 
     [Fact]
-    public void APasswordFileThatIsADirectoryIsRefusedInGluesWords()
+    public void A_password_file_that_is_a_directory_is_refused_in_glues_words()
     {
         using var directory = new PasswordDirectory();
         AssertRefused(directory.Path, "is a directory; it must be a regular file");
     }
 
     [Fact]
-    public void APasswordFileThatIsAFifoIsRefusedAtOnce()
+    public void A_password_file_that_is_a_fifo_is_refused_at_once()
     {
         using var directory = new PasswordDirectory();
         using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", directory.File)) mkfifo.WaitForExit();

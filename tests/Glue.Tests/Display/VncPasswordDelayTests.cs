@@ -14,7 +14,7 @@ public class VncPasswordDelayTests
     private static readonly TimeSpan Base = TimeSpan.FromMilliseconds(300);
 
     [Fact]
-    public void EachWrongPasswordDoublesTheWaitBeforeTheNextIsChecked()
+    public void Each_wrong_password_doubles_the_wait_before_the_next_is_checked()
     {
         var log = new List<string>();
         using var server = new VncTestServer(password: "s3cret", timeouts: VncTimeouts.Default with { FailureDelay = Base }, log: Log(log));
@@ -42,7 +42,7 @@ public class VncPasswordDelayTests
     }
 
     [Fact]
-    public void ParallelGuessesFromOneAddressAreCheckedOneAtATime()
+    public void Parallel_guesses_from_one_address_are_checked_one_at_a_time()
     {
         var log = new List<string>();
         using var server = new VncTestServer(password: "s3cret", timeouts: VncTimeouts.Default with { FailureDelay = TimeSpan.FromSeconds(5) }, log: Log(log));
@@ -55,7 +55,7 @@ public class VncPasswordDelayTests
     }
 
     [Fact]
-    public void TheDelayGrowsToItsCap()
+    public void The_delay_grows_to_its_cap()
     {
         var throttle = new AuthenticationThrottle(AuthenticationThrottle.DefaultBase);
         Assert.Equal(TimeSpan.Zero, throttle.Delay(0));
