@@ -86,7 +86,8 @@ public class LinuxQcow2Tests(ITestOutputHelper output)
             int delay = random.Next(kill % 2 == 0 ? 4000 : 2000);
             await Task.Delay(delay);
             Assert.False(vm.HasPrinted("GLUE-LINUX-DONE"), $"round {kill}: the guest was done before the kill, {delay} ms after '{after}'; {vm.Describe()}");
-            Assert.Equal(0, KvmHost.Run("kill", "-KILL", vm.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            int killed = KvmHost.Run("kill", "-KILL", vm.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Assert.True(killed == 0, $"round {kill}: glue ended before it was killed; {vm.Describe()}");
             Assert.Equal(128 + PosixSignal.SIGKILL, await vm.TryWaitForExitAsync(TimeSpan.FromSeconds(30)));
             var lastCheck = vm.Read(lines => lines.LastOrDefault(l => l.StartsWith("GLUE-LINUX ", StringComparison.Ordinal)) ?? "none");
             var vdb = await QemuImg.CheckAsync(images.FileSystem, leaksAllowed: true);

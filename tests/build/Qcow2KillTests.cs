@@ -39,7 +39,8 @@ public sealed class Qcow2KillTests(ITestOutputHelper output) : IDisposable
             });
             int delay = random.Next(1500);   // from round 0: within the first laps of the 64 slots, while clusters are still being allocated
             await Task.Delay(delay);
-            Assert.Equal(0, KvmHost.Run("kill", "-KILL", vm.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            int killed = KvmHost.Run("kill", "-KILL", vm.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Assert.True(killed == 0, $"kill {kill}: glue ended before it was killed; {vm.Describe()}");
             Assert.Equal(128 + PosixSignal.SIGKILL, await vm.WaitForExitAsync(TimeSpan.FromSeconds(30)));
             Assert.Null(vm.GuestProblem);
 
