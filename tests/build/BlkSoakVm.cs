@@ -39,7 +39,7 @@ public sealed partial class BlkSoakVm : IDisposable
             ["run", "-k", TestEnvironment.Guest, "-p", "glue.mode=blk-soak", "-n", name, "-d", diskOption])), disk);
         try
         {
-            await vm.WaitForRoundAsync(0, TimeSpan.FromSeconds(30));
+            await vm.WaitForRoundAsync(0, TimeSpan.FromMinutes(2));   // a boot is slow in a busy software KVM host
             return vm;
         }
         catch

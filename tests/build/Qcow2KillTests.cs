@@ -50,7 +50,7 @@ public sealed class Qcow2KillTests(ITestOutputHelper output) : IDisposable
             Assert.True(vm.DiskProblem(raw) is null, $"kill {kill} ({clusterSize}-byte clusters, after round {vm.LastRound}): {vm.DiskProblem(raw)}");
             Assert.Equal(backingHash, QemuImg.Sha256(vm.Disk.Path));
             output.WriteLine($"kill {kill}: {clusterSize}-byte clusters, {delay} ms after round 0, after round {vm.LastRound}; " +
-                $"{check.GetProperty("allocated-clusters")} clusters allocated, {(check.TryGetProperty("leaks", out var leaks) ? leaks : 0)} leaked");
+                $"{QemuImg.Count(check, "allocated-clusters")} clusters allocated, {QemuImg.Count(check, "leaks")} leaked");
         }
         output.WriteLine($"{Kills} kills in {clock.Elapsed.TotalSeconds:F0} s");
     }

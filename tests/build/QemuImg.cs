@@ -48,6 +48,9 @@ public static class QemuImg
             .Sum(e => e.GetProperty("length").GetInt64());
     }
 
+    /// <summary>A count from a check report (qemu-img leaves out the ones it has nothing to say of): "allocated-clusters", "leaks", ...</summary>
+    public static long Count(JsonElement check, string name) => check.TryGetProperty(name, out var value) ? value.GetInt64() : 0;
+
     public static string Sha256(string path)
     {
         using var file = File.OpenRead(path);
