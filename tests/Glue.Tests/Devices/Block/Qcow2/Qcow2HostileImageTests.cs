@@ -87,6 +87,14 @@ public sealed class Qcow2HostileImageTests : ImageFolder
         Assert.True(opened > 40, $"only {opened} of 400 fuzzed images opened: the mutations hit too little past the header");
     }
 
+    /// <summary>Writes <paramref name="bytes"/> into valid.qcow2 at byte <paramref name="at"/>.</summary>
+    private void Overwrite(long at, byte[] bytes)
+    {
+        using var file = new FileStream(PathOf("valid.qcow2"), FileMode.Open, FileAccess.ReadWrite);
+        file.Position = at;
+        file.Write(bytes);
+    }
+
     /// <summary>Opening valid.qcow2 writable is refused, in one line.</summary>
     private DiskImageError RefusedAtOpen()
     {
@@ -200,13 +208,9 @@ public sealed class Qcow2HostileImageTests : ImageFolder
     {
         byte[] image = ValidImage();
         long table = (long)Field(image, 48), block = (long)Field(image, table);
-        using (var file = new FileStream(PathOf("valid.qcow2"), FileMode.Open, FileAccess.ReadWrite))
-        {
-            var entries = new byte[ClusterBytes];
-            for (int i = 0; i < entries.Length; i += 8) BinaryPrimitives.WriteUInt64BigEndian(entries.AsSpan(i), (ulong)block);
-            file.Position = table;
-            file.Write(entries);
-        }
+        var entries = new byte[ClusterBytes];
+        for (int i = 0; i < entries.Length; i += 8) BinaryPrimitives.WriteUInt64BigEndian(entries.AsSpan(i), (ulong)block);
+        Overwrite(table, entries);
         Assert.Contains("refcount block 1", RefusedAtOpen().Message);
     }
 
@@ -219,11 +223,7 @@ public sealed class Qcow2HostileImageTests : ImageFolder
     {
         byte[] image = ValidImage();
         long table = (long)Field(image, 48), block = (long)Field(image, table);
-        using (var file = new FileStream(PathOf("valid.qcow2"), FileMode.Open, FileAccess.ReadWrite))
-        {
-            file.Position = block;
-            file.Write(Enumerable.Repeat((byte)0xff, ClusterBytes).ToArray());
-        }
+        Overwrite(block, Enumerable.Repeat((byte)0xff, ClusterBytes).ToArray());
         long lengthBefore = new FileInfo(PathOf("valid.qcow2")).Length;
         byte[] before, data = Pattern(64 << 10, 5);
         using (var glue = Qcow2Image.Open(PathOf("valid.qcow2"), readOnly: false, formatNamed: true))
