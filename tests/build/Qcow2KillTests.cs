@@ -20,7 +20,7 @@ public sealed class Qcow2KillTests(ITestOutputHelper output) : IDisposable
     private readonly TempDirectory _runtime = new();
 
     /// <summary>How many kills; GLUE_SOAK_QCOW2_KILLS sets it (docs/testing.md).</summary>
-    private static int Kills => int.TryParse(Environment.GetEnvironmentVariable("GLUE_SOAK_QCOW2_KILLS"), out int kills) && kills > 0 ? kills : 12;
+    private static int Kills => int.TryParse(Environment.GetEnvironmentVariable("GLUE_SOAK_QCOW2_KILLS"), out int kills) && kills > 0 ? kills : 8;
 
     [Qcow2KvmFact]
     public async Task Killing_glue_mid_write_leaves_a_qcow2_image_free_of_corruption_with_every_flushed_write()
