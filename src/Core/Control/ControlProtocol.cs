@@ -10,6 +10,9 @@ public enum ControlRequest : ushort
     Pause = 2,
     Resume = 3,
     Stop = 4,
+
+    /// <summary>Payload: the absolute path of the snapshot's directory (UTF-8); a refusal's reply payload says why.</summary>
+    Snapshot = 5,
 }
 
 /// <summary>How a VM answered a request.</summary>
@@ -23,6 +26,9 @@ public enum ControlStatus : ushort
 
     /// <summary>A component's request whose argument cannot be used (a screenshot path); the payload says why.</summary>
     Refused = 5,
+
+    /// <summary>The request was good but the VM could not carry it out (a snapshot that could not be written); the payload says why.</summary>
+    Failed = 6,
 }
 
 /// <summary>
