@@ -66,7 +66,7 @@ internal static class SnapshotCommand
     {
         try
         {
-            var reply = ControlClient.Request(name, (ushort)ControlRequest.Snapshot, Encoding.UTF8.GetBytes(path), ReplyTimeout);
+            var reply = ControlClient.Request(name, SnapshotRequest.Type, Encoding.UTF8.GetBytes(path), ReplyTimeout);
             string message = reply is { } r ? Encoding.UTF8.GetString(r.Payload) : "";
             return reply?.Status switch
             {

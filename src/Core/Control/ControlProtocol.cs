@@ -10,9 +10,6 @@ public enum ControlRequest : ushort
     Pause = 2,
     Resume = 3,
     Stop = 4,
-
-    /// <summary>Payload: the absolute path of the snapshot's directory (UTF-8); a refusal's reply payload says why.</summary>
-    Snapshot = 5,
 }
 
 /// <summary>How a VM answered a request.</summary>

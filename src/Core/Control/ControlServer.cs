@@ -16,7 +16,6 @@ public sealed class ControlServer : IDisposable
     private readonly Socket _listener;
     private readonly string _path;
     private VirtualMachine? _machine;
-    private SnapshotOrigin? _origin;
 
     private ControlServer(string name, string path, Socket listener)
     {
@@ -63,7 +62,7 @@ public sealed class ControlServer : IDisposable
     public void Serve(VirtualMachine machine, SnapshotOrigin origin)
     {
         _machine = machine;
-        _origin = origin;
+        machine.ControlHandlers.Register(SnapshotRequest.Type, payload => SnapshotRequest.Handle(machine, origin, payload));
         new Thread(AcceptLoop) { Name = "control", IsBackground = true }.Start();
     }
 
@@ -107,12 +106,6 @@ public sealed class ControlServer : IDisposable
             ControlProtocol.Send(client, (ushort)reply.Status, reply.Payload);
             return;
         }
-        if (version == ControlProtocol.Version && (ControlRequest)type == ControlRequest.Snapshot)
-        {
-            var (snapshotStatus, message) = TakeSnapshot(machine, System.Text.Encoding.UTF8.GetString(payload));
-            ControlProtocol.Send(client, (ushort)snapshotStatus, System.Text.Encoding.UTF8.GetBytes(message));
-            return;
-        }
         ControlStatus status;
         if (version != ControlProtocol.Version) status = ControlStatus.BadVersion;
         else
@@ -130,29 +123,6 @@ public sealed class ControlServer : IDisposable
         if (status == ControlStatus.Ok && (ControlRequest)type == ControlRequest.Stop)
         {
             machine.RequestExit(new VmExit(VmExitKind.Stopped, "stopped by glue stop"));
-        }
-    }
-
-    /// <summary>Writes the snapshot; a refusal (a device without snapshot state, a directory it cannot use) or a failure says why in one line.</summary>
-    private (ControlStatus Status, string Message) TakeSnapshot(VirtualMachine machine, string directory)
-    {
-        if (!Path.IsPathRooted(directory)) return (ControlStatus.BadRequest, "the snapshot directory must be an absolute path");
-        try
-        {
-            machine.Snapshot(directory, _origin!);
-            return (ControlStatus.Ok, "");
-        }
-        catch (SnapshotException e)
-        {
-            return (ControlStatus.Refused, e.Message);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return (ControlStatus.Refused, $"cannot write the snapshot to {directory}: {e.Message}");
-        }
-        catch (Exception e)
-        {
-            return (ControlStatus.Failed, $"{e.GetType().Name}: {e.Message}");
         }
     }
 
