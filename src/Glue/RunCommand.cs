@@ -51,11 +51,10 @@ internal static class RunCommand
         {
             kernel, initrd, parameters, boot, cpus, memory, name, restore, paused,
         };
-        // --restore takes the machine and what was booted from the snapshot; without it a kernel is needed.
+        // --restore takes the machine and what was booted from the snapshot.
         command.Validators.Add(result =>
         {
             bool restoring = result.GetResult(restore) is not null;
-            if (!restoring && result.GetResult(kernel) is null) result.AddError("Option '--kernel' is required.");
             if (!restoring && result.GetValue(paused)) result.AddError("--paused goes with --restore DIR");
             if (restoring && new Option[] { kernel, initrd, parameters, boot, cpus, memory }.FirstOrDefault(o => result.GetResult(o) is not null) is { } taken)
                 result.AddError($"--restore takes {taken.Name} from the snapshot: leave {taken.Name} out");
@@ -72,6 +71,8 @@ internal static class RunCommand
             var timeline = new StartupTimeline(parse.GetValue(verbose));
             timeline.Mark("process start");
             string? restoreFrom = parse.GetValue(restore);
+            // Checked as the command runs, not as it is parsed: `glue run -V` and `glue run --help` need no kernel (ArgumentReading).
+            if (restoreFrom is null && parse.GetValue(kernel) is null) return ErrorReport.Usage("Option '--kernel' is required. (see glue --help)");
             SnapshotState? snapshot = null;
             SafeFileHandle? snapshotMemory = null;
             if (restoreFrom is not null)
