@@ -66,7 +66,7 @@ public static class SnapshotDirectory
             writer.WriteStartObject();
             writer.WritePropertyName("header");
             JsonSerializer.Serialize(writer, header, SnapshotJsonContext.Default.SnapshotHeader);
-            // Each part as it was checksummed, byte for byte: the reader checks the same bytes (JsonElement.GetRawText).
+            // Each part as it was checksummed, byte for byte: the reader checks the same bytes (StateFileReader keeps them).
             foreach (var (name, bytes) in parts)
             {
                 writer.WritePropertyName(name);
@@ -127,56 +127,51 @@ public static class SnapshotDirectory
     /// <summary>The state file's bytes to parts: header first (magic, format, manifest), then each part against its checksum.</summary>
     internal static SnapshotState Parse(byte[] bytes, SnapshotOrigin origin)
     {
-        JsonDocument document;
+        Dictionary<string, (JsonNode? Tree, ReadOnlyMemory<byte> Bytes)> members;
         try
         {
-            document = JsonDocument.Parse(bytes);
+            members = StateFileReader.TopLevel(bytes);
         }
         catch (JsonException)
         {
             throw new SnapshotException("not valid JSON (truncated or corrupted)");
         }
-        using (document)
+        if (!members.TryGetValue("header", out var headerMember))
+            throw new SnapshotException("no header: not a Glue snapshot");
+        SnapshotHeader? header;
+        try
         {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("header", out var headerElement))
-                throw new SnapshotException("no header: not a Glue snapshot");
-            SnapshotHeader? header;
-            try
-            {
-                header = headerElement.Deserialize(SnapshotJsonContext.Default.SnapshotHeader);
-            }
-            catch (JsonException)
-            {
-                header = null;
-            }
-            if (header is null || header.Magic != SnapshotHeader.ExpectedMagic || header.Checksums is null || header.Manifest is null)
-                throw new SnapshotException("the header is not a Glue snapshot's");
-            if (header.FormatVersion != SnapshotHeader.CurrentFormatVersion)
-                throw new SnapshotException($"header: format version {header.FormatVersion}, this glue reads version {SnapshotHeader.CurrentFormatVersion}");
-            if (header.Manifest != origin.Manifest)
-                throw new SnapshotException($"header: taken by a glue built from manifest '{header.Manifest}', this glue is built from '{origin.Manifest}'");
-            var parts = new Dictionary<string, JsonNode>();
-            foreach (string part in Parts)
-            {
-                if (!root.TryGetProperty(part, out var element)) throw new SnapshotException($"part '{part}' is missing");
-                string raw = element.GetRawText();
-                if (!header.Checksums.TryGetValue(part, out string? expected) || expected != Checksum(Encoding.UTF8.GetBytes(raw)))
-                    throw new SnapshotException($"part '{part}' does not match its checksum (corrupted)");
-                parts[part] = JsonNode.Parse(raw)!;
-            }
-            var machine = parts[SnapshotState.MachinePart] as JsonObject ?? throw new SnapshotException("part 'machine' is not an object");
-            try
-            {
-                return new SnapshotState(SnapshotState.ReadMachine(machine),
-                    parts[SnapshotState.VcpusPart] as JsonArray ?? throw new SnapshotException("'vcpus' is not an array"),
-                    parts[SnapshotState.VmPart] as JsonObject ?? throw new SnapshotException("'vm' is not an object"),
-                    parts[SnapshotState.DevicesPart] as JsonObject ?? throw new SnapshotException("'devices' is not an object"));
-            }
-            catch (SnapshotException e)
-            {
-                throw new SnapshotException($"part 'machine': {e.Message}");
-            }
+            header = JsonSerializer.Deserialize(headerMember.Bytes.Span, SnapshotJsonContext.Default.SnapshotHeader);
+        }
+        catch (JsonException)
+        {
+            header = null;
+        }
+        if (header is null || header.Magic != SnapshotHeader.ExpectedMagic || header.Checksums is null || header.Manifest is null)
+            throw new SnapshotException("the header is not a Glue snapshot's");
+        if (header.FormatVersion != SnapshotHeader.CurrentFormatVersion)
+            throw new SnapshotException($"header: format version {header.FormatVersion}, this glue reads version {SnapshotHeader.CurrentFormatVersion}");
+        if (header.Manifest != origin.Manifest)
+            throw new SnapshotException($"header: taken by a glue built from manifest '{header.Manifest}', this glue is built from '{origin.Manifest}'");
+        var parts = new Dictionary<string, JsonNode?>();
+        foreach (string part in Parts)
+        {
+            if (!members.TryGetValue(part, out var member)) throw new SnapshotException($"part '{part}' is missing");
+            if (!header.Checksums.TryGetValue(part, out string? expected) || expected != Checksum(member.Bytes.Span))
+                throw new SnapshotException($"part '{part}' does not match its checksum (corrupted)");
+            parts[part] = member.Tree;
+        }
+        var machine = parts[SnapshotState.MachinePart] as JsonObject ?? throw new SnapshotException("part 'machine' is not an object");
+        try
+        {
+            return new SnapshotState(SnapshotState.ReadMachine(machine),
+                parts[SnapshotState.VcpusPart] as JsonArray ?? throw new SnapshotException("'vcpus' is not an array"),
+                parts[SnapshotState.VmPart] as JsonObject ?? throw new SnapshotException("'vm' is not an object"),
+                parts[SnapshotState.DevicesPart] as JsonObject ?? throw new SnapshotException("'devices' is not an object"));
+        }
+        catch (SnapshotException e)
+        {
+            throw new SnapshotException($"part 'machine': {e.Message}");
         }
     }
 }

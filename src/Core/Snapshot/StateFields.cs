@@ -14,9 +14,12 @@ public static class StateFields
 
     public static ulong U64(this JsonNode? node, string field) => Value<ulong>(node, field, "a whole number");
 
-    public static uint U32(this JsonNode? node, string field) => Value<uint>(node, field, "a whole number");
+    // Whole numbers are read as ulong (StateFileReader makes them so) and narrowed here.
+    public static uint U32(this JsonNode? node, string field) =>
+        U64(node, field) is var whole and <= uint.MaxValue ? (uint)whole : throw Missing(field, "a 32-bit whole number");
 
-    public static byte U8(this JsonNode? node, string field) => Value<byte>(node, field, "a byte");
+    public static byte U8(this JsonNode? node, string field) =>
+        U64(node, field) is var whole and <= byte.MaxValue ? (byte)whole : throw Missing(field, "a byte");
 
     public static bool Bool(this JsonNode? node, string field) => Value<bool>(node, field, "true or false");
 
