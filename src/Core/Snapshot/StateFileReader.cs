@@ -13,6 +13,19 @@ internal static class StateFileReader
     /// <summary>The top-level object's members; throws JsonException for what is not JSON, SnapshotException for a root that is no object.</summary>
     public static Dictionary<string, (JsonNode? Tree, ReadOnlyMemory<byte> Bytes)> TopLevel(ReadOnlyMemory<byte> json)
     {
+        try
+        {
+            return Members(json);
+        }
+        catch (InvalidOperationException e)
+        {
+            // A string that is no valid UTF-16 (a lone surrogate escape).
+            throw new JsonException(e.Message);
+        }
+    }
+
+    private static Dictionary<string, (JsonNode? Tree, ReadOnlyMemory<byte> Bytes)> Members(ReadOnlyMemory<byte> json)
+    {
         var reader = new Utf8JsonReader(json.Span, new JsonReaderOptions { MaxDepth = 16 });
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             throw new SnapshotException("no header: not a Glue snapshot");
