@@ -21,6 +21,16 @@ public static class StateFields
     public static byte U8(this JsonNode? node, string field) =>
         U64(node, field) is var whole and <= byte.MaxValue ? (byte)whole : throw Missing(field, "a byte");
 
+    public static long I64(this JsonNode? node, string field)
+    {
+        if (Field(node, field) is JsonValue value)
+        {
+            if (value.TryGetValue(out long signed)) return signed;
+            if (value.TryGetValue(out ulong whole) && whole <= long.MaxValue) return (long)whole;
+        }
+        throw Missing(field, "a whole number");
+    }
+
     public static bool Bool(this JsonNode? node, string field) => Value<bool>(node, field, "true or false");
 
     public static string String(this JsonNode? node, string field) => Value<string>(node, field, "a string");

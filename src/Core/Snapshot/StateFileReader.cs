@@ -43,7 +43,7 @@ internal static class StateFileReader
         return parts;
     }
 
-    /// <summary>The value at the reader, which is left on its last token. Whole numbers are ulong (StateFields reads them so).</summary>
+    /// <summary>The value at the reader, which is left on its last token. Whole numbers are ulong, or long below 0 (StateFields reads them so).</summary>
     private static JsonNode? Tree(ref Utf8JsonReader reader)
     {
         switch (reader.TokenType)
@@ -65,7 +65,9 @@ internal static class StateFileReader
             case JsonTokenType.String:
                 return JsonValue.Create(reader.GetString());
             case JsonTokenType.Number:
-                return reader.TryGetUInt64(out ulong whole) ? JsonValue.Create(whole) : JsonValue.Create(reader.GetDouble());
+                return reader.TryGetUInt64(out ulong whole) ? JsonValue.Create(whole)
+                    : reader.TryGetInt64(out long negative) ? JsonValue.Create(negative)
+                    : JsonValue.Create(reader.GetDouble());
             case JsonTokenType.True or JsonTokenType.False:
                 return JsonValue.Create(reader.GetBoolean());
             case JsonTokenType.Null:

@@ -118,8 +118,8 @@ public sealed class I8042Controller : ISnapshotPart
     public void Restore(JsonObject state)
     {
         byte ctr = state.U8("ctr"), status = state.U8("status"), output = state.U8("output");
-        long pending = state["pendingCommand"] is JsonValue value && value.TryGetValue(out long number) && number is >= -1 and <= byte.MaxValue
-            ? number : throw new SnapshotException("'pendingCommand' is missing or is not -1 or a byte");
+        long pending = state.I64("pendingCommand") is var number and >= -1 and <= byte.MaxValue
+            ? number : throw new SnapshotException("'pendingCommand' is not -1 or a byte");
         lock (_lock) (_ctr, _status, _output, _pendingCommand) = (ctr, status, output, pending < 0 ? null : (byte)pending);
     }
 
