@@ -36,6 +36,19 @@ internal sealed class InputBuffer(int capacity)
         }
     }
 
+    /// <summary>A copy of what is held, oldest first, left in place (for a snapshot).</summary>
+    public byte[] Peek()
+    {
+        lock (_gate)
+        {
+            var bytes = new byte[_count];
+            int first = Math.Min(_count, _ring.Length - _start);
+            _ring.AsSpan(_start, first).CopyTo(bytes);
+            _ring.AsSpan(0, _count - first).CopyTo(bytes.AsSpan(first));
+            return bytes;
+        }
+    }
+
     /// <summary>Moves up to destination.Length bytes out; returns how many.</summary>
     public int Read(Span<byte> destination)
     {
