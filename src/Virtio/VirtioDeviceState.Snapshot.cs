@@ -66,7 +66,7 @@ public sealed partial class VirtioDeviceState
     public void AfterSave()
     {
         Interlocked.Exchange(ref _held, null)?.Dispose();
-        (_device as ISnapshotPart)?.AfterSave();
+        if (_device is ISnapshotPart part) _ioThread.Invoke(part.AfterSave);
     }
 
     /// <summary>
@@ -105,8 +105,11 @@ public sealed partial class VirtioDeviceState
     public void AfterRestore()
     {
         if ((Status & VIRTIO_CONFIG_S_DRIVER_OK) == 0 || (Status & VIRTIO_CONFIG_S_NEEDS_RESET) != 0) return;
-        _ioThread.Invoke(Activate);
-        (_device as ISnapshotPart)?.AfterRestore();
+        _ioThread.Invoke(() =>
+        {
+            Activate();
+            (_device as ISnapshotPart)?.AfterRestore();
+        });
         for (int q = 0; q < _queues.Length; q++)
         {
             if (!_queues[q].IsReady) continue;

@@ -43,6 +43,7 @@ public static class BenchRun
             new BenchNetCase(settings),
             new BenchVsockCase(settings),
             new BenchLifecycleCase(settings),
+            new BenchSnapshotCase(settings),
             new BenchDisplayCase(settings),
             new BenchVhostUserCase(settings),
         ];
