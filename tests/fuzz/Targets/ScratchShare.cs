@@ -1,4 +1,7 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using System.Text;
+using Glue.Core.Interop;
 using Glue.Devices.Fs.Host;
 
 namespace Glue.Fuzz.Targets;
@@ -14,6 +17,9 @@ namespace Glue.Fuzz.Targets;
 /// </summary>
 internal sealed class ScratchShare
 {
+    /// <summary>d_type of a directory (dirent.h).</summary>
+    private const byte DT_DIR = 4;
+
     private readonly string _root;
     private readonly string _outside;
     private readonly HostWatch _watch;
@@ -35,7 +41,7 @@ internal sealed class ScratchShare
         _outsideStatus = OutsideStatus();
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
         {
-            MakeRemovable(Share);
+            Restore();
             Directory.Delete(_root, recursive: true);
         };
     }
@@ -45,12 +51,8 @@ internal sealed class ScratchShare
     /// <summary>Empties the share and makes its starting files again, whatever modes and names the last input left.</summary>
     public void Restore()
     {
-        MakeRemovable(Share);
-        foreach (var entry in new DirectoryInfo(Share).EnumerateFileSystemInfos())
-        {
-            if (entry is DirectoryInfo { LinkTarget: null } directory) directory.Delete(recursive: true);
-            else entry.Delete();
-        }
+        File.SetUnixFileMode(Share, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        RemoveContents(Libc.Open(Share, Libc.O_RDONLY | HostCalls.O_DIRECTORY | Libc.O_CLOEXEC));
         File.WriteAllText(Path.Combine(Share, "f"), "a file in the share, for reading and writing");
         Directory.CreateDirectory(Path.Combine(Share, "d"));
         File.WriteAllText(Path.Combine(Share, "d", "g"), "a file in a directory of the share");
@@ -96,13 +98,34 @@ internal sealed class ScratchShare
         return status;
     }
 
-    /// <summary>Gives every directory under <paramref name="directory"/> rwx for its owner, so whatever modes an input set, it can be emptied.</summary>
-    private static void MakeRemovable(string directory)
+    /// <summary>
+    /// Removes everything in the directory <paramref name="dir"/> (an fd it closes), by the names' bytes: a guest's
+    /// names need not be UTF-8, and its directories may have any mode.
+    /// </summary>
+    private static unsafe void RemoveContents(int dir)
     {
-        File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        foreach (var sub in new DirectoryInfo(directory).EnumerateDirectories())
+        if (dir < 0) throw new FuzzInvariantException($"a scratch directory cannot be opened: errno {Marshal.GetLastPInvokeError()}");
+        var buffer = new byte[16384];
+        fixed (byte* b = buffer)
         {
-            if (sub.LinkTarget is null) MakeRemovable(sub.FullName);
+            nint got;
+            while ((got = HostCalls.Getdents64(dir, b, (nuint)buffer.Length)) > 0)
+            {
+                // struct linux_dirent64: d_ino, d_off, d_reclen (u16 at 16), d_type (at 18), the NUL-terminated name.
+                for (int at = 0; at < got; at += BinaryPrimitives.ReadUInt16LittleEndian(buffer.AsSpan(at + 16)))
+                {
+                    byte* name = b + at + 19;
+                    if (name[0] == '.' && (name[1] == 0 || (name[1] == '.' && name[2] == 0))) continue;
+                    if (b[at + 18] == DT_DIR)
+                    {
+                        HostCalls.FchmodAt(dir, name, 0x1c0 /* 0700 */, 0);
+                        RemoveContents(HostCalls.OpenAt(dir, name, Libc.O_RDONLY | HostCalls.O_DIRECTORY | HostCalls.O_NOFOLLOW | Libc.O_CLOEXEC, 0));
+                    }
+                    if (HostCalls.UnlinkAt(dir, name, b[at + 18] == DT_DIR ? HostCalls.AT_REMOVEDIR : 0) < 0)
+                        throw new FuzzInvariantException($"a scratch file cannot be removed: errno {Marshal.GetLastPInvokeError()}");
+                }
+            }
         }
+        Libc.Close(dir);
     }
 }

@@ -188,6 +188,34 @@ public sealed class FuseConfinementTests : IDisposable
     }
 
     [Fact]
+    public async Task Create_over_an_existing_fifo_is_refused_without_opening_it()
+    {
+        // Found by the fuse-request fuzz target: CREATE without O_EXCL opened whatever had the name, and opening a FIFO
+        // waits for the other end, holding a request worker for good (a few such and the device answers nothing).
+        Assert.Equal(0, _fs.Mknod(Root, "fifo", 0x1000 | 0x1b6).Error);
+        var create = Task.Run(() => _fs.Create(Root, "fifo", flags: 0x41 /* O_WRONLY|O_CREAT */).Error);
+        Assert.Same(create, await Task.WhenAny(create, Task.Delay(TimeSpan.FromSeconds(10))));
+        Assert.Equal(-Errno.EACCES, await create);
+        Assert.Equal(-Errno.EACCES, _fs.Create(Root, "fifo", flags: 0x40 /* O_RDONLY|O_CREAT */).Error);
+    }
+
+    [Fact]
+    public void Create_over_an_existing_file_opens_it_and_leaves_its_mode()
+    {
+        string path = Path.Combine(_fs.Share, "f");
+        File.WriteAllText(path, "kept");
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var (error, entry, fh) = _fs.Create(Root, "f", flags: 0x42 /* O_RDWR|O_CREAT */, mode: 0x81ff /* 0777 */);
+        Assert.Equal(0, error);
+        Assert.Equal("kept", Encoding.ASCII.GetString(_fs.Read(fh, 0, 100).Data));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+        Assert.Equal(-Errno.EEXIST, _fs.Create(Root, "f", flags: 0xc2 /* O_RDWR|O_CREAT|O_EXCL */).Error);
+        Assert.Equal(_fs.Node(Root, "f"), entry.nodeid);
+        Assert.Equal(0, _fs.Mkdir(Root, "d").Error);
+        Assert.Equal(-Errno.EISDIR, _fs.Create(Root, "d", flags: 0x41 /* O_WRONLY|O_CREAT */).Error);
+    }
+
+    [Fact]
     public void Unknown_and_forgotten_node_ids_are_ebadf()
     {
         foreach (ulong id in new ulong[] { 0, 2, 12345, ulong.MaxValue })
