@@ -9,7 +9,7 @@ namespace Glue.Fuzz.Targets;
 /// inotify(7) on a few host directories: every open, read, write, attribute change, new or removed name of them or
 /// of a file in them is an event, so a test or target learns that code under test touched a file it must not touch.
 /// </summary>
-internal sealed unsafe partial class HostWatch : IDisposable
+public sealed unsafe partial class HostWatch : IDisposable
 {
     private const int IN_NONBLOCK = 0x800;
     private const int IN_CLOEXEC = 0x80000;
