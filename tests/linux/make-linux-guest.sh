@@ -87,7 +87,7 @@ cp bin/busybox root/bin/busybox
 # /init needs sh, mount, insmod and poweroff; the rest are for the checks in /glue-checks.d and for debugging.
 for applet in sh mount umount poweroff insmod cat echo ls mkdir sleep grep dmesg uname \
     awk xxd dd cmp od tr sort uniq wc head tail cut sed basename readlink blockdev sync rm ip ping kill lsmod date printf fstrim \
-    truncate mv cp ln chmod touch stat mknod rmdir find sha256sum; do
+    truncate mv cp ln chmod touch stat mknod rmdir find sha256sum tar; do
     ln -s busybox "root/bin/$applet"
 done
 install -m 0755 "$here/init" root/init
@@ -96,11 +96,12 @@ install -m 0755 "$here"/checks/* root/glue-checks.d/
 
 # Kernel modules: Debian builds virtio (PCI and MMIO transports, blk, net, rng, console, vsock) and ext4 as
 # modules. crc32c_generic is listed because ext4 and jbd2 need crc32c only through a softdep (an alias that
-# modprobe would load); crc32c-intel would need SSE4.2, which QEMU's TCG CPU lacks.
+# modprobe would load); crc32c-intel would need SSE4.2, which QEMU's TCG CPU lacks. 9p and 9pnet_virtio are for
+# the bench's peer, QEMU's -virtfs (glue.fsbench).
 source "$here/module-closure.sh"
 module_dir=(lib/modules/*)
 module_closure root/lib/modules "${module_dir[0]}" virtio_pci virtio_mmio virtio_blk virtio_net virtio_rng virtio_console \
-    vmw_vsock_virtio_transport crc32c_generic ext4 virtio_gpu virtio_input evdev virtiofs
+    vmw_vsock_virtio_transport crc32c_generic ext4 virtio_gpu virtio_input evdev virtiofs 9p 9pnet_virtio
 
 # The tools, at the paths their packages give them, with every shared library they need (their DT_NEEDED,
 # recursively, found in the unpacked packages) in /lib/x86_64-linux-gnu, where Debian's loader looks by default.
