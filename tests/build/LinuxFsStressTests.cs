@@ -18,6 +18,9 @@ public class LinuxFsStressTests(ITestOutputHelper output)
     /// <summary>Bogo operations per stressor: in the software KVM host every call is a round trip through TCG and 9p.</summary>
     private const int Ops = 10;
 
+    // One vCPU: stress-ng forks for every stressor, and a fork's TLB shootdown is an IPI to the other vCPUs, which the
+    // software KVM host was seen to lose (the guest's soft lockup in flush_tlb_mm_range while the host's own kernel
+    // stalled in the same wait). The file system is what this test is about.
     [FullLinuxBootFact]
     public async Task Stress_ng_file_system_stressors_pass_on_a_shared_folder_on_virtio_pci()
     {
@@ -31,7 +34,7 @@ public class LinuxFsStressTests(ITestOutputHelper output)
 
         var clock = Stopwatch.StartNew();
         var run = await GlueBinary.RunAsync(["run", "-k", Path.Combine(TestEnvironment.Linux, "vmlinuz"),
-            "-i", Path.Combine(TestEnvironment.Linux, "initramfs.cpio.gz"), "-c", "2", "-m", "512", "--virtio-transport", "pci",
+            "-i", Path.Combine(TestEnvironment.Linux, "initramfs.cpio.gz"), "-c", "1", "-m", "512", "--virtio-transport", "pci",
             "--fs", $"tag=stress,path={share}", "--fs", $"tag=tools,path={tools},ro", "-p", $"glue.fsstress=stress:tools:{Ops}"],
             TimeSpan.FromMinutes(30));
         output.WriteLine($"glue run of Linux with stress-ng on --fs to its power-off: {clock.Elapsed.TotalSeconds:F1} s");
