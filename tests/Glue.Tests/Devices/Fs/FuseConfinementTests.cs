@@ -261,8 +261,8 @@ public sealed class FuseConfinementTests : IDisposable
     [Fact]
     public async Task Create_over_an_existing_fifo_is_refused_without_opening_it()
     {
-        // Found by the fuse-request fuzz target: CREATE without O_EXCL opened whatever had the name, and opening a FIFO
-        // waits for the other end, holding a request worker for good (a few such and the device answers nothing).
+        // CREATE without O_EXCL used to open whatever had the name, and opening a FIFO waits for the other end, holding a
+        // request worker for good (a few such and the device answers nothing).
         Assert.Equal(0, _fs.Mknod(Root, "fifo", 0x1000 | 0x1b6).Error);
         var create = Task.Run(() => _fs.Create(Root, "fifo", flags: 0x41 /* O_WRONLY|O_CREAT */).Error);
         Assert.Same(create, await Task.WhenAny(create, Task.Delay(TimeSpan.FromSeconds(10))));
