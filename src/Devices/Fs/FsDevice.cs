@@ -36,6 +36,7 @@ public sealed class FsDevice : IVirtioDevice, IDisposable
     private readonly FuseServer _server;
     private readonly object _requestGate = new();
     private readonly Stack<VirtioFuseRequest> _free = new(Slots);
+    private readonly int _workerCount;
     private VirtioFuseRequest? _hiprio;
     private RequestWorkers? _workers;
     private EventFd? _slotFreed;
@@ -44,9 +45,11 @@ public sealed class FsDevice : IVirtioDevice, IDisposable
     private bool _heldBack;      // under _requestGate: a chain waits in the ring for a free slot
     private VirtioActivation? _activation;
 
-    internal FsDevice(string tag, SharedDirectory share)
+    /// <param name="workers">Threads that serve requests; 0 serves each on the I/O thread as it is popped (the fuzzer's way).</param>
+    internal FsDevice(string tag, SharedDirectory share, int workers = Workers)
     {
         Tag = tag;
+        _workerCount = workers;
         Encoding.UTF8.GetBytes(tag, _config);
         _config[TagBytes] = 1;   // num_request_queues
         _share = share;
@@ -80,7 +83,7 @@ public sealed class FsDevice : IVirtioDevice, IDisposable
 
     public void Activate(VirtioActivation activation)
     {
-        _workers ??= new RequestWorkers($"fs-{Tag}", Workers, Slots, Serve);
+        if (_workerCount > 0) _workers ??= new RequestWorkers($"fs-{Tag}", _workerCount, Slots, Serve);
         // The slots point into guest memory, which a vhost-user frontend may give anew on each activation.
         _free.Clear();
         for (int i = 0; i < Slots; i++) _free.Push(new VirtioFuseRequest(activation.Memory, RequestQueueSize));
@@ -134,13 +137,14 @@ public sealed class FsDevice : IVirtioDevice, IDisposable
                     var request = _free.Pop();
                     request.Load(chain);
                     _inFlight++;
-                    _workers!.Post(request);
+                    if (_workers is null) Serve(request);
+                    else _workers.Post(request);
                 }
             } while (queue.EnableNotification());
         }
     }
 
-    /// <summary>On a worker: serves one request and returns its chain.</summary>
+    /// <summary>On a worker (or, with none, on the I/O thread under the gate): serves one request and returns its chain.</summary>
     private void Serve(VirtioFuseRequest request)
     {
         uint used = request.Complete(_server.Serve(request));
