@@ -70,8 +70,9 @@ public sealed partial class VirtioDeviceState
     }
 
     /// <summary>
-    /// Gives the state back to a device just attached with the same options: everything is read and checked before
-    /// anything is set. The device itself starts (is activated and its queues looked at) in <see cref="AfterRestore"/>.
+    /// Gives the state back to a device just attached with the same options: every field of the virtio state is read
+    /// and checked before anything is set; the device's own state goes last. The device itself starts (is activated
+    /// and its queues looked at) in <see cref="AfterRestore"/>.
     /// </summary>
     public void Restore(JsonObject state)
     {
@@ -83,16 +84,18 @@ public sealed partial class VirtioDeviceState
         if (queues.Count != _queues.Length) throw new SnapshotException($"'queues' has {queues.Count} queues, this {_device.Name} device {_queues.Length}");
         var saved = queues.Select((queue, q) => SavedQueue.Read(queue, $"queues[{q}]", _queues[q].MaxSize)).ToArray();
         var device = _device is ISnapshotPart ? state.Object("device") : null;
+        uint generation = state.U32("configGeneration"), deviceFeatureSelect = state.U32("deviceFeatureSelect");
+        uint driverFeatureSelect = state.U32("driverFeatureSelect"), queueSelect = state.U32("queueSelect");
 
         lock (_gate)
         {
             _status = status;
             _driverFeatures = features;
         }
-        _configGeneration = state.U32("configGeneration");
-        DeviceFeatureSelect = state.U32("deviceFeatureSelect");
-        DriverFeatureSelect = state.U32("driverFeatureSelect");
-        QueueSelect = state.U32("queueSelect");
+        _configGeneration = generation;
+        DeviceFeatureSelect = deviceFeatureSelect;
+        DriverFeatureSelect = driverFeatureSelect;
+        QueueSelect = queueSelect;
         for (int q = 0; q < _queues.Length; q++) saved[q].ApplyTo(_queues[q], NegotiatedFeatures);
         if (device is not null) _ioThread.Invoke(() => ((ISnapshotPart)_device).Restore(device));
     }

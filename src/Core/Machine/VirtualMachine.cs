@@ -270,14 +270,14 @@ public sealed class VirtualMachine : IDevicePlatform, IDisposable
                 // restored vCPU starts held, and runs once all are restored.
                 if (State == VmState.Paused || restore is not null) thread.Pause();
             }
-            // Every restored vCPU is held with its state set: the devices may interrupt it now.
             if (restore is not null)
             {
+                // Every restored vCPU is held with its state set: the devices may interrupt it now.
                 foreach (var (_, part) in _snapshotParts) part.AfterRestore();
-            }
-            if (restore is not null && State == VmState.Running)
-            {
-                foreach (var thread in _threads) thread.Resume();
+                if (State == VmState.Running)
+                {
+                    foreach (var thread in _threads) thread.Resume();
+                }
             }
         }
 

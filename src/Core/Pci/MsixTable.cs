@@ -115,8 +115,7 @@ public sealed class MsixTable
             int first = (int)offset / PCI_MSIX_ENTRY_SIZE, last = ((int)offset + data.Length - 1) / PCI_MSIX_ENTRY_SIZE;
             for (int v = first; v <= last; v++)
             {
-                // Vector Control bits other than the mask are reserved: they read 0 (6.8.2.9).
-                Set32(v, PCI_MSIX_ENTRY_VECTOR_CTRL, Get32(v, PCI_MSIX_ENTRY_VECTOR_CTRL) & PCI_MSIX_ENTRY_CTRL_MASKBIT);
+                ClearReservedControlBits(v);
                 if (!Masked(v)) RouteIfChanged(v);
                 DeliverIfPendingAndUnmasked(v);
             }
@@ -164,11 +163,15 @@ public sealed class MsixTable
             Array.Clear(_routed);
             for (int v = 0; v < Vectors; v++)
             {
-                Set32(v, PCI_MSIX_ENTRY_VECTOR_CTRL, Get32(v, PCI_MSIX_ENTRY_VECTOR_CTRL) & PCI_MSIX_ENTRY_CTRL_MASKBIT);
+                ClearReservedControlBits(v);
                 if (!Masked(v)) RouteIfChanged(v);
             }
         }
     }
+
+    /// <summary>Vector Control bits other than the mask are reserved: they read 0 (6.8.2.9).</summary>
+    private void ClearReservedControlBits(int vector) =>
+        Set32(vector, PCI_MSIX_ENTRY_VECTOR_CTRL, Get32(vector, PCI_MSIX_ENTRY_VECTOR_CTRL) & PCI_MSIX_ENTRY_CTRL_MASKBIT);
 
     private bool Masked(int vector) => _functionMasked || (Get32(vector, PCI_MSIX_ENTRY_VECTOR_CTRL) & PCI_MSIX_ENTRY_CTRL_MASKBIT) != 0;
 

@@ -141,9 +141,10 @@ public sealed unsafe class BlockDevice : IVirtioDevice, ISnapshotPart, IDisposab
     public void Restore(JsonObject state)
     {
         ulong sectors = state.U64("sectors");
+        uint blockSize = state.U32("blockSize"), queues = state.U32("queues");
         if (sectors != Sectors) throw new SnapshotException($"the disk has {Sectors} sectors, the snapshot's had {sectors}");
-        if (state.U32("blockSize") != _blockSize) throw new SnapshotException($"the disk's block size is {_blockSize}, the snapshot's was {state.U32("blockSize")}");
-        if (state.U32("queues") != _queues.Length) throw new SnapshotException($"the disk has {_queues.Length} queues, the snapshot's had {state.U32("queues")}");
+        if (blockSize != _blockSize) throw new SnapshotException($"the disk's block size is {_blockSize}, the snapshot's was {blockSize}");
+        if (queues != _queues.Length) throw new SnapshotException($"the disk has {_queues.Length} queues, the snapshot's had {queues}");
         if (state.Bool("readOnly") != ReadOnly) throw new SnapshotException(ReadOnly ? "the disk is read-only, the snapshot's was not" : "the disk is writable, the snapshot's was read-only");
     }
 

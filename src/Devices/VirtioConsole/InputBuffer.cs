@@ -42,9 +42,7 @@ internal sealed class InputBuffer(int capacity)
         lock (_gate)
         {
             var bytes = new byte[_count];
-            int first = Math.Min(_count, _ring.Length - _start);
-            _ring.AsSpan(_start, first).CopyTo(bytes);
-            _ring.AsSpan(0, _count - first).CopyTo(bytes.AsSpan(first));
+            CopyOldest(bytes);
             return bytes;
         }
     }
@@ -55,12 +53,18 @@ internal sealed class InputBuffer(int capacity)
         lock (_gate)
         {
             int take = Math.Min(destination.Length, _count);
-            int first = Math.Min(take, _ring.Length - _start);
-            _ring.AsSpan(_start, first).CopyTo(destination);
-            _ring.AsSpan(0, take - first).CopyTo(destination[first..]);
+            CopyOldest(destination[..take]);
             _start = (_start + take) % _ring.Length;
             _count -= take;
             return take;
         }
+    }
+
+    /// <summary>Fills <paramref name="destination"/> (at most the held count) with the oldest bytes, across the ring's end.</summary>
+    private void CopyOldest(Span<byte> destination)
+    {
+        int first = Math.Min(destination.Length, _ring.Length - _start);
+        _ring.AsSpan(_start, first).CopyTo(destination);
+        _ring.AsSpan(0, destination.Length - first).CopyTo(destination[first..]);
     }
 }
