@@ -36,6 +36,8 @@ static NORETURN void bsp_main(void)
 		run_netbench(&options);
 	if (options.mode == MODE_BLK_SOAK)
 		run_blk_soak(&options);
+	if (options.mode == MODE_IO_SEQ)
+		run_io_seq(&options);
 
 	test_cmdline();
 	test_memmap(&options);

@@ -161,6 +161,8 @@ static void parse_token(const char *token, const char *end, struct options *o)
 			o->mode = MODE_NETBENCH;
 		else if (equals(v, end, "blk-soak"))
 			o->mode = MODE_BLK_SOAK;
+		else if (equals(v, end, "io-seq"))
+			o->mode = MODE_IO_SEQ;
 	}
 }
 

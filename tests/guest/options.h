@@ -5,8 +5,7 @@
  *   glue.cpus=<N>                   smp: N CPUs come up (default 1)
  *   glue.acpi=1|0                   acpi: the ACPI tables are there and valid | there is no RSDP
  *   glue.mptable=1|0                mptable: the MP table is there and valid | there is none
- *   glue.mode=emulation-failure|counter|exits|blkbench|netbench   instead of the tests
- *   glue.mode=emulation-failure|counter|blk-soak   instead of the tests
+ *   glue.mode=emulation-failure|counter|exits|blkbench|netbench|blk-soak|io-seq   instead of the tests
  *   glue.virtio-scan=<base>:<stride>:<count>:<irq>   virtio: look for devices in these windows
  *   glue.blk<k>=<attribute>[,<attribute>...]   blk<k>: what block device k holds (README.md)
  *   glue.rng=1|0                    rng: there is an entropy device to read | there is none
@@ -17,7 +16,7 @@
 
 #include "lib.h"
 
-enum guest_mode { MODE_TESTS, MODE_EMULATION_FAILURE, MODE_COUNTER, MODE_EXITS, MODE_BLKBENCH, MODE_NETBENCH, MODE_BLK_SOAK };
+enum guest_mode { MODE_TESTS, MODE_EMULATION_FAILURE, MODE_COUNTER, MODE_EXITS, MODE_BLKBENCH, MODE_NETBENCH, MODE_BLK_SOAK, MODE_IO_SEQ };
 
 /* What a glue.<table>=1|0 key says about a firmware table. */
 enum expect { EXPECT_UNSTATED, EXPECT_ABSENT, EXPECT_PRESENT, EXPECT_INVALID };

@@ -34,5 +34,6 @@ NORETURN void run_exits(void);
 NORETURN void run_blkbench(const struct options *options);
 NORETURN void run_netbench(const struct options *options);
 NORETURN void run_blk_soak(const struct options *options);
+NORETURN void run_io_seq(const struct options *options);
 
 #endif
