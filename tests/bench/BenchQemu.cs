@@ -19,6 +19,18 @@ public static class BenchQemu
 
     public static string? Missing => Find(Program) is null ? $"{Program} is not installed" : null;
 
+    /// <summary>QEMU 10 from bookworm-backports, as the build unpacks it for the software KVM host (artifacts/qemu10).</summary>
+    public static string Qemu10Program(Repository repository) => Path.Combine(Qemu10Directory(repository), "usr", "bin", Program);
+
+    /// <summary>Its firmware (microvm's qboot, SeaBIOS) beside it rather than the system QEMU's.</summary>
+    public static string[] Qemu10Firmware(Repository repository) =>
+        ["-L", Path.Combine(Qemu10Directory(repository), "usr", "share", "qemu"), "-L", Path.Combine(Qemu10Directory(repository), "usr", "share", "seabios")];
+
+    public static string? Qemu10Missing(Repository repository) =>
+        File.Exists(Qemu10Program(repository)) ? null : $"QEMU 10 is not in {Qemu10Directory(repository)} (./build.sh test or bench fetches it)";
+
+    private static string Qemu10Directory(Repository repository) => Path.Combine(repository.Artifacts, "qemu10");
+
     /// <summary>The test guest under QEMU with this command line; a case's own -M comes later and QEMU takes the last.</summary>
     public static string[] Guest(string guest, string commandLine, params string[] extra) =>
         [.. Microvm, .. extra, "-kernel", guest, "-append", commandLine];

@@ -4,17 +4,28 @@ using System.Globalization;
 namespace Glue.Bench;
 
 /// <summary>
-/// Snapshot and restore of a running 512 MiB test guest (counter mode), each VMM through its own control channel:
+/// Snapshot and restore of the Linux test guest, 512 MiB of which it has filled 100 MiB with random bytes (glue.touch)
+/// and then prints a count every tenth of a second (glue.count), each VMM through its own control channel:
 /// glue's SNAPSHOT request (docs/snapshot.md: pause, write DIR, reply) against QEMU's `stop` and `migrate` to a file
 /// (`exec:cat`, as a QEMU user saves a VM without libvirt) until `query-migrate` says completed; the space the snapshot
 /// takes on disk (du); and restore to running: from starting `glue run --restore DIR`, or `qemu -incoming` from the
-/// file and `cont` once it is in, to the guest's next counter line. Firecracker is not on this machine.
+/// file and `cont` once it is in, to the guest's next count line (so both include up to 0.1 s of the count's own
+/// wait). QEMU is QEMU 10's microvm, as small a machine as glue's (QEMU 7.2's microvm with this Linux hung the software
+/// KVM host's kernel once, in the lost-IPI way tests/host/README.md describes). Firecracker is not on this machine. Linux rather than the test
+/// guest: the test guest does port I/O at CPL3, which a QEMU-restored VM cannot in the software KVM host (its emulated
+/// SVM checks the TSS that KVM reports busy; docs/snapshot.md), so QEMU's restored test guest never printed again.
 /// </summary>
 public sealed class BenchSnapshotCase(BenchSettings settings) : BenchCase
 {
     private const string Save = "snapshot", OnDisk = "snapshot on disk", Restore = "restore to running";
-    private const string Counter = "GLUE-COUNTER ";
+    private const string Counter = "GLUE-LINUX-COUNT ";
+    private const int TouchedMiB = 100;
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan BootLimit = TimeSpan.FromMinutes(5);
+
+    private string Kernel => Path.Combine(settings.Repository.LinuxGuestDirectory, "vmlinuz");
+    private string Initrd => Path.Combine(settings.Repository.LinuxGuestDirectory, "initramfs.cpio.gz");
+    private static string Keys => $"glue.touch={TouchedMiB} glue.count=1000000";
 
     public override string Name => "snapshot/restore";
 
@@ -27,7 +38,7 @@ public sealed class BenchSnapshotCase(BenchSettings settings) : BenchCase
         new(Restore, "ms", false, Qemu),
     ];
 
-    public override string? Missing(string contestant) => contestant == Qemu ? BenchQemu.Missing : null;
+    public override string? Missing(string contestant) => contestant == Qemu ? BenchQemu.Qemu10Missing(settings.Repository) : null;
 
     public override IReadOnlyDictionary<string, double> Run(string contestant)
     {
@@ -54,9 +65,9 @@ public sealed class BenchSnapshotCase(BenchSettings settings) : BenchCase
     {
         string socket = Path.Combine(Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR")!, "glue", name + ".sock");
         TimeSpan save;
-        using (var vm = BenchProcess.Start(settings.Glue, ["run", "-n", name, "-m", "512", "-k", settings.Guest, "-p", "glue.mode=counter"]))
+        using (var vm = BenchProcess.Start(settings.Glue, ["run", "-n", name, "-m", "512", "-k", Kernel, "-i", Initrd, "-p", Keys]))
         {
-            vm.WaitFor(() => File.Exists(socket) && vm.LinesStartingWith(Counter) >= 3, "third counter line", Limit);
+            vm.WaitFor(() => File.Exists(socket) && vm.LinesStartingWith(Counter) >= 3, "third count line", BootLimit);
             Directory.CreateDirectory(snapshot);
             save = Time(() => GlueControl.Send(socket, GlueControl.SnapshotRequest, snapshot));
             GlueControl.Send(socket, GlueControl.StopRequest);
@@ -76,9 +87,9 @@ public sealed class BenchSnapshotCase(BenchSettings settings) : BenchCase
         try
         {
             TimeSpan save;
-            using (var vm = BenchProcess.Start(BenchQemu.Program, BenchQemu.Guest(settings.Guest, "glue.mode=counter", "-qmp", $"unix:{socket},server=on,wait=off")))
+            using (var vm = BenchProcess.Start(BenchQemu.Qemu10Program(settings.Repository), QemuLinux("-qmp", $"unix:{socket},server=on,wait=off")))
             {
-                vm.WaitFor(() => File.Exists(socket) && vm.LinesStartingWith(Counter) >= 3, "third counter line", Limit);
+                vm.WaitFor(() => File.Exists(socket) && vm.LinesStartingWith(Counter) >= 3, "third count line", BootLimit);
                 using var qmp = QmpConnection.Connect(socket);
                 save = Time(() =>
                 {
@@ -91,8 +102,7 @@ public sealed class BenchSnapshotCase(BenchSettings settings) : BenchCase
             }
             File.Delete(socket);
             long start = Stopwatch.GetTimestamp();
-            using var restored = BenchProcess.Start(BenchQemu.Program,
-                BenchQemu.Guest(settings.Guest, "glue.mode=counter", "-qmp", $"unix:{socket},server=on,wait=off", "-incoming", $"exec:cat {file}"));
+            using var restored = BenchProcess.Start(BenchQemu.Qemu10Program(settings.Repository), QemuLinux("-qmp", $"unix:{socket},server=on,wait=off", "-incoming", $"exec:cat {file}"));
             restored.WaitFor(() => File.Exists(socket), "QMP socket", Limit);
             using (var qmp = QmpConnection.Connect(socket))
             {
@@ -111,10 +121,13 @@ public sealed class BenchSnapshotCase(BenchSettings settings) : BenchCase
         }
     }
 
-    /// <summary>From <paramref name="start"/> to the restored guest's first counter line.</summary>
+    private string[] QemuLinux(params string[] extra) =>
+        [.. BenchQemu.Qemu10Firmware(settings.Repository), .. BenchQemu.Microvm, .. extra, "-kernel", Kernel, "-initrd", Initrd, "-append", $"console=ttyS0 panic=-1 {Keys}"];
+
+    /// <summary>From <paramref name="start"/> to the restored guest's first count line.</summary>
     private static TimeSpan UntilCounting(BenchProcess restored, long start)
     {
-        restored.WaitFor(() => restored.LinesStartingWith(Counter) >= 1, "counter line from the restored guest", Limit);
+        restored.WaitFor(() => restored.LinesStartingWith(Counter) >= 1, "count line from the restored guest", Limit);
         return Stopwatch.GetElapsedTime(start, restored.LineArrived(Counter) ?? Stopwatch.GetTimestamp());
     }
 
