@@ -7,10 +7,11 @@ namespace Glue.Devices.Block;
 
 /// <summary>
 /// Opens the image a `--disk` names. A disk is a regular file or a block device, looked at before it is opened (a
-/// FIFO would wait for a writer) and again once open, non-blocking (then made blocking); then locked (<see cref="DiskLock"/>). Its format
-/// is the one named with `format=`, else probed: the qcow2 magic at offset 0 makes it qcow2, anything else raw. A
-/// probed qcow2 image is opened as one that must not open a backing file (a guest that writes a qcow2 header into a
-/// raw disk must not make the host read another host file on the next boot).
+/// FIFO would wait for a writer) and again once open, non-blocking (then made blocking); then locked
+/// (<see cref="DiskLock"/>). Its format is the one named with `format=`, else probed: the qcow2 magic at offset 0
+/// makes it qcow2, anything else raw. A probed qcow2 image is opened as one that must not open a backing file (a
+/// guest that writes a qcow2 header into a raw disk must not make the host read another host file on the next
+/// boot). cache=none is for raw images only.
 /// </summary>
 internal static class DiskImageOpener
 {
@@ -34,6 +35,7 @@ internal static class DiskImageOpener
             var format = spec.Format ?? Probe(file);
             if (format == DiskFormat.Qcow2)
             {
+                if (spec.CacheNone) throw new DeviceConfigException(DiskSpec.Qcow2CacheNone(spec.Path));
                 file.Dispose();   // the qcow2 image opens (and locks) its file and its backing files itself
                 return (OpenQcow2(spec, formatNamed: spec.Format is not null), VirtioBlk.SectorSize);
             }
