@@ -32,6 +32,9 @@ public abstract class BenchCase : IDisposable
     /// <summary>Why a contestant cannot run here (a missing program or module), or null.</summary>
     public virtual string? Missing(string contestant) => null;
 
+    /// <summary>False for a case only a wide run (GLUE_BENCH_WIDE=1) or naming it (GLUE_BENCH_CASE) runs.</summary>
+    public virtual bool InDefaultRun => true;
+
     /// <summary>Rounds for this case; heavy cases run fewer.</summary>
     public virtual int Rounds(int rounds) => rounds;
 

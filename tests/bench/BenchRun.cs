@@ -38,7 +38,7 @@ public static class BenchRun
             new BenchExitsCase(settings),
             new BenchStartupCase(settings),
             new BenchSizeCase(settings),
-            new BenchBlockCase(settings, BlockTransport.Mmio),
+            .. BlockDisk.All.Select(disk => new BenchBlockCase(settings, BlockTransport.Mmio, disk)),
             new BenchDensityCase(settings),
             new BenchNetCase(settings),
             new BenchVsockCase(settings),
@@ -51,7 +51,7 @@ public static class BenchRun
         if (only is not null && cases.All(c => c.Name != only))
             throw new BenchUsageError($"bench has no case '{only}'; its cases: {string.Join(", ", cases.Select(c => c.Name))}");
         var figures = new List<BenchFigure>();
-        foreach (var benchCase in cases.Where(c => only is null || c.Name == only))
+        foreach (var benchCase in cases.Where(c => only is null ? c.InDefaultRun || settings.Wide : c.Name == only))
         {
             using (benchCase)
             {

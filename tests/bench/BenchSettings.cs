@@ -6,9 +6,10 @@ namespace Glue.Bench;
 /// What every case needs: the programs under test, the guest, where to put files, and how long to run. The glue
 /// and the test guests are where `./build.sh bench` made them (the full manifest's publish, artifacts/guest,
 /// artifacts/linux); its choices come in the environment: GLUE_BENCH_QUICK=1 (--quick), GLUE_BENCH_ROUNDS,
-/// GLUE_BENCH_CASE (--case), and, where KVM is the software host, GLUE_HOST_AGENT and GLUE_HOST_EXEC (see KvmHost).
+/// GLUE_BENCH_CASE (--case), GLUE_BENCH_WIDE=1 (the cases a default run leaves out too, such as the blk case's
+/// cache=none setups), and, where KVM is the software host, GLUE_HOST_AGENT and GLUE_HOST_EXEC (see KvmHost).
 /// </summary>
-public sealed record BenchSettings(bool Quick, int Rounds, string? Only, string Glue, string Guest, string Floor, string Directory, Repository Repository)
+public sealed record BenchSettings(bool Quick, int Rounds, string? Only, bool Wide, string Glue, string Guest, string Floor, string Directory, Repository Repository)
 {
     /// <summary>Workload sizes: the quick run's are a fraction of the full run's.</summary>
     public int Scale(int full, int quick) => Quick ? quick : full;
@@ -21,11 +22,12 @@ public sealed record BenchSettings(bool Quick, int Rounds, string? Only, string 
             ? int.TryParse(text, CultureInfo.InvariantCulture, out int n) && n > 0 ? n : throw new BenchUsageError($"GLUE_BENCH_ROUNDS={text} is not a positive number")
             : quick ? 3 : 10;
         string? only = Environment.GetEnvironmentVariable("GLUE_BENCH_CASE") is { Length: > 0 } name ? name : null;
+        bool wide = Environment.GetEnvironmentVariable("GLUE_BENCH_WIDE") == "1";
         string glue = Existing(repository.GlueBinary(repository.DefaultManifest()));
         string guest = Existing(repository.GuestElf);
         string directory = Path.Combine(repository.Artifacts, "bench");
         System.IO.Directory.CreateDirectory(directory);
-        return new BenchSettings(quick, rounds, only, glue, guest, BenchFloor.Build(repository, directory), directory, repository);
+        return new BenchSettings(quick, rounds, only, wide, glue, guest, BenchFloor.Build(repository, directory), directory, repository);
     }
 
     private static string Existing(string path) =>

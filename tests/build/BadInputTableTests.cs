@@ -128,6 +128,7 @@ public sealed class BadInputTableTests
         Row("--disk id of 21 characters", 2, "must be 1 to 20", "run", "-k", "{guest}", "--disk", "{disk},id=" + new string('i', 21)),
         Row("--disk unknown format", 2, "format 'vmdk' is not raw or qcow2", "run", "-k", "{guest}", "--disk", "{disk},format=vmdk"),
         Row("--disk unknown cache mode", 2, "cache 'unsafe' is not writeback or none", "run", "-k", "{guest}", "--disk", "{disk},cache=unsafe"),
+        Row("--disk qcow2 with cache=none", 2, "cache=none is for raw images", "run", "-k", "{guest}", "--disk", "{disk},format=qcow2,cache=none"),
         Row("--disk no queues", 2, "queues '0' must be a number from 1 to 64", "run", "-k", "{guest}", "--disk", "{disk},queues=0"),
         Row("the same disk twice", 2, "given twice", "run", "-k", "{guest}", "--disk", "{disk}", "-d", "{disk}"),
     };

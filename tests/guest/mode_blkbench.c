@@ -1,10 +1,14 @@
 /*
- * glue.mode=blkbench: read throughput of the first block device, timed with the TSC, polling the used
- * ring (the queue asks for no interrupts), through the driver API only (virtio_mmio.h, virtio_request.h):
- *   GLUE-BENCH blk seq <ticks> for <n> MiB in 1 MiB reads at qd 1; rand qd1 <ticks> qd32 <ticks> for <r> 4 KiB reads each; tsc <hz> Hz (<source>)
- * glue.blkbench=<MiB>:<reads>:<seed> sets how much is read (default 256 MiB sequential, wrapping at
- * the disk's end, and 20000 random 4 KiB reads at each depth) and the pattern seed the disk holds
- * (test_blk.c's pattern): the first word of every read is checked against it, so the data is real.
+ * glue.mode=blkbench: read and write throughput of the first block device, timed with the TSC, polling
+ * the used ring (the queue asks for no interrupts), through the driver API only (virtio_mmio.h, virtio_request.h):
+ *   GLUE-BENCH blk seq <ticks> for <n> MiB in 1 MiB reads at qd 1; rand qd1 <ticks> qd32 <ticks> for <r> 4 KiB reads each;
+ *     writes seq <ticks> for <n> MiB rand qd1 <ticks> qd32 <ticks> for <w> 4 KiB writes each; tsc <hz> Hz (<source>)
+ * glue.blkbench=<MiB>:<reads>:<seed>[:<write MiB>:<writes>] sets how much is read (default 256 MiB sequential,
+ * wrapping at the disk's end, and 20000 random 4 KiB reads at each depth), the pattern seed the disk holds
+ * (test_blk.c's pattern), and how much is written the same ways (default nothing; the writes part of the line
+ * then says 0s). Writes come first and write the pattern back where it belongs (filled in the buffer before each
+ * is queued, a cost in the figure that the reads do not have), so the disk holds the same bytes after a run and
+ * the reads after them check the first word of every read against it: the data is real both ways.
  * A problem prints `GLUE-BENCH blk FAIL ...`. No tests run; the VM ends as after them.
  */
 #include "cmdline_key.h"
@@ -15,6 +19,7 @@
 
 /* Block request types, status and config (virtio 1.2, 5.2.4, 5.2.6). */
 #define VIRTIO_BLK_T_IN 0
+#define VIRTIO_BLK_T_OUT 1
 #define VIRTIO_BLK_S_OK 0
 #define VIRTIO_BLK_CONFIG_CAPACITY 0
 #define SECTOR_BYTES 512
@@ -59,9 +64,21 @@ static uint64_t next_sector(struct run *r, bool random, uint32_t bytes, uint64_t
 	return r->rng % span * (bytes / SECTOR_BYTES);
 }
 
-/* `count` reads of `bytes`, up to `depth` in flight; returns the TSC ticks they took, or 0 on a problem. */
-static uint64_t reads(struct run *r, unsigned depth, uint32_t bytes, bool random, uint64_t count)
+/* The pattern's words for `bytes` from `sector` on: word i of the disk is seed + i * PATTERN_STEP. */
+static void fill_pattern(uint8_t *buffer, uint32_t bytes, uint64_t sector, uint32_t seed)
 {
+	uint32_t *word = (uint32_t *)buffer, value = seed + (uint32_t)(sector * SECTOR_BYTES / 4) * PATTERN_STEP;
+	for (uint32_t i = 0; i < bytes / 4; i++, value += PATTERN_STEP)
+		word[i] = value;
+}
+
+/*
+ * `count` reads (or writes of the pattern) of `bytes`, up to `depth` in flight; returns the TSC ticks they took,
+ * or 0 on a problem.
+ */
+static uint64_t transfers(struct run *r, unsigned depth, uint32_t bytes, bool random, uint64_t count, bool write)
+{
+	const char *what = write ? "write" : "read";
 	struct virtq *vq = &r->c->vq;
 	int slot_of_head[VIRTQ_MAX_SIZE];
 	unsigned free_slots[DEPTH_MAX], nfree = 0;
@@ -72,11 +89,14 @@ static uint64_t reads(struct run *r, unsigned depth, uint32_t bytes, bool random
 	while (done < count) {
 		for (; issued < count && nfree > 0; issued++) {
 			unsigned s = free_slots[--nfree];
-			slots[s].header = (struct blk_header){ .type = VIRTIO_BLK_T_IN, .sector = next_sector(r, random, bytes, &seq) };
+			slots[s].header = (struct blk_header){ .type = write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN,
+							       .sector = next_sector(r, random, bytes, &seq) };
 			slots[s].status = 0xff;
+			if (write)
+				fill_pattern(data + s * bytes, bytes, slots[s].header.sector, r->seed);
 			struct virtq_buffer b[3] = {
 				{ &slots[s].header, sizeof(slots[s].header), false },
-				{ data + s * bytes, bytes, true },
+				{ data + s * bytes, bytes, !write },
 				{ &slots[s].status, 1, true },
 			};
 			int head = virtq_add(vq, b, 3, false);
@@ -88,15 +108,15 @@ static uint64_t reads(struct run *r, unsigned depth, uint32_t bytes, bool random
 			virtio_notify(r->c->dev, r->c->queue);
 		uint32_t head, written;
 		if (!virtio_wait_used(r->c, &head, &written))
-			return problem(r->f, "read %lu: no used buffer within %u ms", done, VIRTIO_REQUEST_TIMEOUT_US / 1000), 0;
+			return problem(r->f, "%s %lu: no used buffer within %u ms", what, done, VIRTIO_REQUEST_TIMEOUT_US / 1000), 0;
 		do {
 			unsigned s = (unsigned)slot_of_head[head];
 			uint64_t word = slots[s].header.sector * SECTOR_BYTES / 4;
 			uint32_t first = *(volatile uint32_t *)(data + s * bytes);
-			if (slots[s].status != VIRTIO_BLK_S_OK || written != bytes + 1)
-				return problem(r->f, "read at sector %lu: status %u, used length %u", slots[s].header.sector,
+			if (slots[s].status != VIRTIO_BLK_S_OK || written != (write ? 1 : bytes + 1))
+				return problem(r->f, "%s at sector %lu: status %u, used length %u", what, slots[s].header.sector,
 					       slots[s].status, written), 0;
-			if (first != r->seed + (uint32_t)word * PATTERN_STEP)
+			if (!write && first != r->seed + (uint32_t)word * PATTERN_STEP)
 				return problem(r->f, "read at sector %lu: first word 0x%x, not the pattern's", slots[s].header.sector,
 					       first), 0;
 			free_slots[nfree++] = s;
@@ -106,8 +126,9 @@ static uint64_t reads(struct run *r, unsigned depth, uint32_t bytes, bool random
 	return rdtsc() - start;
 }
 
-static void bench(const struct options *options, uint64_t mib, uint64_t count, uint32_t seed, struct findings *f)
+static void bench(const struct options *options, const uint64_t *n, struct findings *f)
 {
+	uint64_t mib = n[0], count = n[1], write_mib = n[3], write_count = n[4];
 	virtio_discover(options, f);
 	struct virtio_device *d = virtio_find(VIRTIO_ID_BLOCK, 0);
 	if (!d) {
@@ -119,30 +140,38 @@ static void bench(const struct options *options, uint64_t mib, uint64_t count, u
 	    !virtio_driver_ok(d, f))
 		return;
 	virtq_want_interrupts(&c.vq, false);
-	struct run r = { .c = &c, .capacity = virtio_config64(d, VIRTIO_BLK_CONFIG_CAPACITY), .seed = seed,
+	struct run r = { .c = &c, .capacity = virtio_config64(d, VIRTIO_BLK_CONFIG_CAPACITY), .seed = (uint32_t)n[2],
 			 .rng = 0x9e3779b97f4a7c15ull, .f = f };
 	if (r.capacity < SEQ_BYTES / SECTOR_BYTES) {
 		problem(f, "the disk has %lu sectors, fewer than 1 MiB", r.capacity);
 		return;
 	}
-	uint64_t seq = reads(&r, 1, SEQ_BYTES, false, mib);
-	uint64_t qd1 = seq ? reads(&r, 1, RAND_BYTES, true, count) : 0;
-	uint64_t qd32 = qd1 ? reads(&r, DEPTH_MAX, RAND_BYTES, true, count) : 0;
+	uint64_t w[3] = { 0 };
+	bool wrote = write_mib == 0 ||
+		     ((w[0] = transfers(&r, 1, SEQ_BYTES, false, write_mib, true)) &&
+		      (w[1] = transfers(&r, 1, RAND_BYTES, true, write_count, true)) &&
+		      (w[2] = transfers(&r, DEPTH_MAX, RAND_BYTES, true, write_count, true)));
+	uint64_t seq = wrote ? transfers(&r, 1, SEQ_BYTES, false, mib, false) : 0;
+	uint64_t qd1 = seq ? transfers(&r, 1, RAND_BYTES, true, count, false) : 0;
+	uint64_t qd32 = qd1 ? transfers(&r, DEPTH_MAX, RAND_BYTES, true, count, false) : 0;
 	virtio_reset(d);
 	if (qd32)
-		kprintf("GLUE-BENCH blk seq %lu for %lu MiB in 1 MiB reads at qd 1; rand qd1 %lu qd32 %lu for %lu 4 KiB reads each; tsc %lu Hz (%s)\n",
-			seq, mib, qd1, qd32, count, tsc_hz(), tsc_hz_source());
+		kprintf("GLUE-BENCH blk seq %lu for %lu MiB in 1 MiB reads at qd 1; rand qd1 %lu qd32 %lu for %lu 4 KiB reads each; "
+			"writes seq %lu for %lu MiB rand qd1 %lu qd32 %lu for %lu 4 KiB writes each; tsc %lu Hz (%s)\n",
+			seq, mib, qd1, qd32, count, w[0], write_mib, w[1], w[2], write_count, tsc_hz(), tsc_hz_source());
 }
 
 NORETURN void run_blkbench(const struct options *options)
 {
-	uint64_t n[3] = { 256, 20000, 0 };
+	uint64_t n[5] = { 256, 20000, 0, 0, 0 };
 	const char *v, *end;
 	struct findings f = { 0 };
-	if (cmdline_key("glue.blkbench=", &v, &end) && (!cmdline_numbers(v, end, n, 3) || n[0] == 0 || n[1] == 0 || n[2] > UINT32_MAX))
-		problem(&f, "glue.blkbench= takes <MiB>:<reads>:<seed>");
+	if (cmdline_key("glue.blkbench=", &v, &end) &&
+	    (!(cmdline_numbers(v, end, n, 5) || cmdline_numbers(v, end, n, 3)) || n[0] == 0 || n[1] == 0 ||
+	     n[2] > UINT32_MAX || (n[3] == 0) != (n[4] == 0)))
+		problem(&f, "glue.blkbench= takes <MiB>:<reads>:<seed>[:<write MiB>:<writes>]");
 	else
-		bench(options, n[0], n[1], (uint32_t)n[2], &f);
+		bench(options, n, &f);
 	if (f.problem[0])
 		kprintf("GLUE-BENCH blk FAIL %s\n", f.problem);
 	vm_exit(!f.problem[0]);

@@ -7,10 +7,11 @@ namespace Glue.Devices.Block;
 
 /// <summary>
 /// Opens the image a `--disk` names. A disk is a regular file or a block device, looked at before it is opened (a
-/// FIFO would wait for a writer) and again once open, non-blocking; then locked (<see cref="DiskLock"/>). Its format
-/// is the one named with `format=`, else probed: the qcow2 magic at offset 0 makes it qcow2, anything else raw. A
-/// probed qcow2 image is opened as one that must not open a backing file (a guest that writes a qcow2 header into a
-/// raw disk must not make the host read another host file on the next boot).
+/// FIFO would wait for a writer) and again once open, non-blocking (then made blocking); then locked
+/// (<see cref="DiskLock"/>). Its format is the one named with `format=`, else probed: the qcow2 magic at offset 0
+/// makes it qcow2, anything else raw. A probed qcow2 image is opened as one that must not open a backing file (a
+/// guest that writes a qcow2 header into a raw disk must not make the host read another host file on the next
+/// boot). cache=none is for raw images only.
 /// </summary>
 internal static class DiskImageOpener
 {
@@ -29,10 +30,12 @@ internal static class DiskImageOpener
         try
         {
             if (FileStatus.Of(file, out status) == 0) CheckKind(spec.Path, status);
+            Blocking(file, spec.Path);
             DiskLock.Take(file, spec.Path, spec.ReadOnly);
             var format = spec.Format ?? Probe(file);
             if (format == DiskFormat.Qcow2)
             {
+                if (spec.CacheNone) throw new DeviceConfigException(DiskSpec.Qcow2CacheNone(spec.Path));
                 file.Dispose();   // the qcow2 image opens (and locks) its file and its backing files itself
                 return (OpenQcow2(spec, formatNamed: spec.Format is not null), VirtioBlk.SectorSize);
             }
@@ -70,6 +73,19 @@ internal static class DiskImageOpener
         int errno = Marshal.GetLastPInvokeError();
         string fix = errno == EROFS || (errno == EACCES && !spec.ReadOnly) ? " (give ,ro to open it read-only)" : "";
         throw new DeviceConfigException($"--disk {spec.Path}: cannot open: {FileStatus.Reason(errno)}{fix}");
+    }
+
+    /// <summary>
+    /// Clears the O_NONBLOCK the open took (a FIFO put in the disk's place after the first look would have waited
+    /// for a writer): some file systems honour it on a regular file, 9p with one round trip per read
+    /// (v9fs_file_read_iter calls p9_client_read_once), so a 1 MiB read came back 252 KiB at a time.
+    /// </summary>
+    private static void Blocking(SafeFileHandle file, string path)
+    {
+        int fd = (int)file.DangerousGetHandle();
+        int flags = DiskLibc.Fcntl(fd, DiskLibc.F_GETFL, 0);
+        if (flags < 0 || DiskLibc.Fcntl(fd, DiskLibc.F_SETFL, flags & ~Libc.O_NONBLOCK) < 0)
+            throw new DeviceConfigException($"--disk {path}: cannot clear O_NONBLOCK: {FileStatus.Reason(Marshal.GetLastPInvokeError())}");
     }
 
     /// <summary>qcow2 when the file starts with its magic; raw otherwise (a file shorter than the magic included).</summary>

@@ -64,6 +64,11 @@ internal sealed record DiskSpec(string Path, bool ReadOnly, string Id, DiskForma
                 throw new DeviceConfigException($"--disk {path}: unknown attribute '{attribute}' (expected ro, id=STRING, format=raw|qcow2, cache=writeback|none or queues=N)");
             }
         }
+        if (cacheNone && format == DiskFormat.Qcow2) throw new DeviceConfigException(Qcow2CacheNone(path));
         return new DiskSpec(path, readOnly, id, format, cacheNone, queues);
     }
+
+    /// <summary>A qcow2 image is not opened O_DIRECT (its metadata reads and writes are not aligned for it): refused, not ignored.</summary>
+    public static string Qcow2CacheNone(string path) =>
+        $"--disk {path}: cache=none is for raw images; a qcow2 image goes through the page cache (leave out cache=none)";
 }

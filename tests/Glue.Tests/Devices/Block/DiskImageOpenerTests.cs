@@ -94,6 +94,16 @@ public sealed class DiskImageOpenerTests : VirtioTestBase
         Assert.Equal(new byte[512], Bytes(Data, 512));
     }
 
+    [Theory]
+    [InlineData(",format=qcow2,cache=none")]
+    [InlineData(",cache=none")]   // probed
+    public void A_qcow2_image_with_cache_none_is_refused_not_served_through_the_page_cache(string options)
+    {
+        File.Delete(_path);
+        QemuTools.Img("create", "-q", "-f", "qcow2", _path, "1M");
+        Assert.Equal($"--disk {_path}: cache=none is for raw images; a qcow2 image goes through the page cache (leave out cache=none)", OpenError(options));
+    }
+
     [Fact]
     public void An_image_without_the_magic_is_probed_raw()
     {
