@@ -40,6 +40,23 @@ wait_for() {
     [ -e "$1" ]
 }
 
+# virtio_net_interface: prints the first ethN whose driver is virtio_net, waiting up to 10 s for the driver to bind
+# (it may, a moment after insmod); fails if there is none.
+virtio_net_interface() {
+    tenths=100
+    while [ "$tenths" -gt 0 ]; do
+        for device in /sys/class/net/eth*; do
+            if [ "$(basename "$(readlink "$device/device/driver" 2>/dev/null)")" = virtio_net ]; then
+                basename "$device"
+                return 0
+            fi
+        done
+        sleep 0.1
+        tenths=$((tenths - 1))
+    done
+    return 1
+}
+
 # bounded SECONDS COMMAND...: runs COMMAND and returns its status, or 124 if it has not ended within
 # SECONDS. A late command is sent SIGKILL and left behind without a wait: a process stuck in the kernel on
 # I/O a device never completes cannot be waited for, and must not hold the check up.
