@@ -8,12 +8,13 @@ using Glue.Core.Interop;
 using Glue.Core.Kvm;
 using Glue.Core.Machine;
 using Glue.Core.Memory;
+using Glue.Core.Sandbox;
 using Glue.Virtio;
 
 namespace Glue;
 
 /// <summary>`glue run`: build one VM from the options and the compiled-in devices, boot it, and wait for it to end.</summary>
-internal static class RunCommand
+internal static partial class RunCommand
 {
     public static Command Create(Option<bool> verbose)
     {
@@ -43,6 +44,8 @@ internal static class RunCommand
         {
             kernel, initrd, parameters, boot, cpus, memory, name,
         };
+        var sandbox = new SandboxOptions();
+        sandbox.AddTo(command);
         var devices = DeviceRegistry.CreateDevices();
         var transports = devices.OfType<IVirtioTransportFeature>().ToArray();
         var transport = VirtioTransportOption.Create(transports);
@@ -59,7 +62,7 @@ internal static class RunCommand
                 new BootRequest(parse.GetValue(kernel)!, parse.GetValue(initrd), parse.GetValue(parameters) ?? "", parse.GetValue(boot), LinuxDefaults: true),
                 parse.GetValue(name) ?? $"guest-{Environment.ProcessId}",
                 devices.Select(d => (d, DeviceOptions.Values(parse, deviceOptions[d]))).ToArray(),
-                parse.GetValue(transport), transports);
+                parse.GetValue(transport), transports, sandbox.Values(parse));
             return Execute(request, timeline);
         });
         return command;
@@ -67,7 +70,7 @@ internal static class RunCommand
 
     private sealed record RunRequest(
         MachineConfig Machine, BootRequest Boot, string Name, (IDeviceFeature Feature, DeviceOptionValues Values)[] Devices,
-        string? VirtioTransport, IVirtioTransportFeature[] Transports);
+        string? VirtioTransport, IVirtioTransportFeature[] Transports, (SeccompMode Mode, UserIds? User) Sandbox);
 
     private static int Execute(RunRequest request, StartupTimeline timeline)
     {
@@ -82,11 +85,16 @@ internal static class RunCommand
             // devices that need no machine are made, and /dev/kvm is opened last, so bad input never reaches KVM.
             var transport = VirtioTransportOption.Choose(request.VirtioTransport, request.Transports);
             var boot = RunInputCheck.Check(request.Machine, request.Boot, request.Devices);
+            // The process filter before glue starts a thread, --user once everything privileged is open (docs/security.md).
+            SandboxOptions.Start(request.Sandbox.Mode, request.Sandbox.User);
             using var control = ControlServer.Bind(request.Name);
             using var unattached = UnattachedDevices.Make(request.Devices);
             using var vm = VirtualMachine.Create(request.Machine, timeline);
+            if (request.Sandbox.User is { } user) control.GiveTo(user.Uid, user.Gid);
+            SandboxOptions.Drop(request.Sandbox.User);
             stopping.Machine = vm;
             Attach(vm, request.Devices, unattached, transport);
+            AttachTestDevices(vm);
             if (vm.Boot(boot).Linux && VirtualMachine.EmulatedKernelMode) Console.Error.WriteLine($"glue: {RunHelp.PvmLinuxWarning}");
             control.Serve(vm);
             if (stopping.Signal is { } early) vm.RequestExit(new VmExit(VmExitKind.Stopped, $"stopped by {early}"));
@@ -100,7 +108,7 @@ internal static class RunCommand
         {
             return ErrorReport.Usage(e.Message);
         }
-        catch (Exception e) when (e is KvmUnavailableException or NativeError)
+        catch (Exception e) when (e is KvmUnavailableException or NativeError or SandboxException)
         {
             return ErrorReport.Fail(e.Message, ExitCodes.VmFailed);
         }
@@ -136,6 +144,9 @@ internal static class RunCommand
             }
         }
     }
+
+    /// <summary>Test-only devices: implemented only in builds of tests/build/SeccompTrigger, and otherwise compiled away.</summary>
+    static partial void AttachTestDevices(VirtualMachine vm);
 
     /// <summary>SIGTERM and SIGINT end the VM the way `glue stop` does.</summary>
     private static PosixSignalRegistration StopOn(PosixSignal signal, StopRequest stopping) =>

@@ -28,6 +28,13 @@ public sealed class KvmTheoryAttribute : TheoryAttribute
     public KvmTheoryAttribute() => Skip = TestEnvironment.MissingForBoot;
 }
 
+/// <summary>A theory that boots the test guest in glue built with the forbidden-call trigger (tests/build/SeccompTrigger).</summary>
+public sealed class SeccompTriggerTheoryAttribute : TheoryAttribute
+{
+    public SeccompTriggerTheoryAttribute() => Skip = TestEnvironment.MissingForBoot ?? (File.Exists(SeccompTests.TriggerBinary) ? null
+        : $"no {SeccompTests.TriggerBinary}: ./build.sh publish --manifest tests/build/SeccompTrigger/seccomp-trigger.props");
+}
+
 /// <summary>A test that boots the test guest in QEMU.</summary>
 public sealed class QemuFactAttribute : FactAttribute
 {

@@ -66,6 +66,7 @@ public sealed class ControlServer : IDisposable
 
     private void AcceptLoop()
     {
+        Sandbox.SeccompFilters.Enter(Sandbox.ThreadKind.Control);
         while (true)
         {
             Socket client;
@@ -122,6 +123,16 @@ public sealed class ControlServer : IDisposable
         {
             machine.RequestExit(new VmExit(VmExitKind.Stopped, "stopped by glue stop"));
         }
+    }
+
+    /// <summary>
+    /// Hands the socket and the runtime directory to the user `--user` drops to, before the drop: that user's
+    /// lifecycle commands reach the VM, and the process can still remove the socket at the end.
+    /// </summary>
+    public void GiveTo(uint uid, uint gid)
+    {
+        foreach (var path in (string[])[Path.GetDirectoryName(_path)!, _path])
+            if (Libc.Chown(path, uid, gid) != 0) throw NativeError.FromLastError($"chown {path}");
     }
 
     /// <summary>Closes the socket and removes its file, so the name is free again.</summary>

@@ -165,6 +165,8 @@ public sealed class VirtualMachine : IDevicePlatform, IDisposable
                 if (State == VmState.Paused) thread.Pause();
             }
         }
+        // Its set-up done, the main thread takes its own filter (the vCPU threads, started before, do not inherit it).
+        Sandbox.SeccompFilters.Enter(Sandbox.ThreadKind.Main);
 
         _exited.Wait();
         foreach (var thread in _threads) _vcpusStopped &= thread.Stop(VcpuStopTimeout);

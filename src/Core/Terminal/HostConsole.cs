@@ -39,6 +39,7 @@ public sealed partial class HostConsole : IDisposable
     private void Pump()
     {
         using var stdin = Console.OpenStandardInput();
+        Sandbox.SeccompFilters.Enter(Sandbox.ThreadKind.DeviceIo);
         var buffer = new byte[256];
         var forward = new byte[512];
         int read;

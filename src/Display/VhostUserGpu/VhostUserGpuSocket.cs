@@ -82,6 +82,7 @@ public sealed class VhostUserGpuSocket : IDisplayListener, IDisposable
 
     private void Write()
     {
+        Core.Sandbox.SeccompFilters.Enter(Core.Sandbox.ThreadKind.Display);
         try
         {
             while (true)

@@ -1,0 +1,155 @@
+using static Glue.Core.Kvm.KvmIoctls;
+using static Glue.Core.Sandbox.ArgCondition;
+using static Glue.Core.Sandbox.SyscallRule;
+
+namespace Glue.Core.Sandbox;
+
+/// <summary>
+/// What each kind of thread may call, measured under load (docs/security.md says how, and how to measure again).
+/// Every kind's filter holds <see cref="Thread"/>, what any .NET thread does; the process filter, which the
+/// runtime's own threads run under and set-up happens under, holds the union of the kinds and set-up's calls.
+/// </summary>
+#pragma warning disable CA1707 // the kernel's names
+public static class SyscallPolicy
+{
+    // Arguments the rules test (linux/socket.h, asm-generic/mman-common.h, asm-generic/fcntl.h, linux/sched.h,
+    // linux/prctl.h, asm-generic/errno.h).
+    private const uint AF_UNIX = 1;
+    private const uint AF_INET = 2;
+    private const uint AF_INET6 = 10;
+    private const uint PROT_EXEC = 0x4;
+    private const uint O_WRONLY = 0x1;
+    private const uint O_RDWR = 0x2;
+    private const uint O_CREAT = 0x40;
+    private const uint O_TRUNC = 0x200;
+    private const uint O_APPEND = 0x400;
+    private const uint CLONE_THREAD = 0x00010000;
+    private const uint PR_SET_NAME = 15;
+    private const uint PR_GET_NAME = 16;
+    private const int ENOSYS = 38;
+
+    // asm-generic/ioctls.h: the terminal's, which the host console and the runtime's Console use.
+    private const uint TCGETS = 0x5401;
+    private const uint TCSETS = 0x5402;
+    private const uint TCSETSW = 0x5403;
+    private const uint TCSETSF = 0x5404;
+    private const uint TIOCGWINSZ = 0x5413;
+    private const uint FIONREAD = 0x541b;
+    private const uint FIONBIO = 0x5421;
+
+    /// <summary>Signals go to this process's own threads only (the runtime's suspension, the vCPU kick, the console's SIGTERM).</summary>
+    private static readonly uint Self = (uint)Environment.ProcessId;
+
+    /// <summary>
+    /// What every .NET thread does: memory (never executable), locks, signals to its own process, time, threads
+    /// (never processes), its end; and what a garbage collection does on whichever thread allocates: it reads
+    /// /proc/meminfo and RLIMIT_AS each time, so every thread may open a file, for reading only.
+    /// </summary>
+    public static SyscallSet Thread { get; } =
+    [
+        Syscall.futex, Syscall.sched_yield, Syscall.nanosleep, Syscall.clock_nanosleep, Syscall.clock_gettime, Syscall.gettimeofday,
+        Allow(Syscall.mmap, NoneOf(2, PROT_EXEC)), Allow(Syscall.mprotect, NoneOf(2, PROT_EXEC)), Syscall.munmap, Syscall.madvise,
+        Syscall.membarrier,
+        Syscall.rt_sigprocmask, Syscall.rt_sigreturn, Syscall.rt_sigaction, Syscall.sigaltstack, Syscall.restart_syscall,
+        Syscall.gettid, Syscall.getpid, Allow(Syscall.tgkill, OneOf(0, Self)),
+        Allow(Syscall.clone, AllOf(0, CLONE_THREAD)), Fail(Syscall.clone3, ENOSYS),
+        Syscall.set_robust_list, Syscall.rseq, Syscall.sched_getaffinity, Allow(Syscall.prctl, OneOf(0, PR_SET_NAME, PR_GET_NAME)),
+        Allow(Syscall.openat, NoneOf(2, O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND)), Syscall.newfstatat, Syscall.fstat,
+        Syscall.read, Syscall.close, Syscall.prlimit64, Syscall.sysinfo,
+        Allow(Syscall.ioctl, OneOf(1, TCGETS, TIOCGWINSZ)),
+        Syscall.write, Syscall.exit, Syscall.exit_group,
+    ];
+
+    /// <summary>KVM_RUN and the exits a vCPU handles in place: port and MMIO writes that raise interrupts, move BARs, start devices.</summary>
+    public static SyscallSet Vcpu { get; } =
+    [
+        Allow(Syscall.ioctl, OneOf(1, (uint)KVM_RUN, (uint)KVM_GET_REGS, (uint)KVM_GET_SREGS, (uint)KVM_TRANSLATE,
+            (uint)KVM_IRQ_LINE, (uint)KVM_SET_GSI_ROUTING, (uint)KVM_IRQFD, (uint)KVM_IOEVENTFD)),
+        Syscall.writev, Syscall.eventfd2, Syscall.epoll_ctl,
+    ];
+
+    /// <summary>
+    /// A device's event loop and the host console's input: their fds, the disk, the TAP, vsock's Unix sockets,
+    /// entropy, interrupts, and Ctrl-A x's SIGTERM to the process itself.
+    /// </summary>
+    public static SyscallSet DeviceIo { get; } =
+    [
+        Syscall.epoll_wait, Syscall.epoll_pwait, Syscall.epoll_ctl, Syscall.readv, Syscall.writev,
+        Syscall.pread64, Syscall.pwrite64, Syscall.preadv, Syscall.pwritev, Syscall.fsync, Syscall.fdatasync, Syscall.fallocate,
+        Syscall.lseek, Syscall.getrandom, Syscall.eventfd2,
+        Allow(Syscall.socket, OneOf(0, AF_UNIX)), Syscall.connect, Syscall.accept4, Syscall.recvmsg, Syscall.sendmsg,
+        Syscall.recvfrom, Syscall.sendto, Syscall.shutdown, Syscall.poll, Syscall.ppoll, Syscall.fcntl,
+        Syscall.getsockopt, Syscall.setsockopt, Syscall.getsockname, Syscall.getpeername,
+        Allow(Syscall.ioctl, OneOf(1, (uint)KVM_IRQ_LINE, (uint)KVM_IRQFD, (uint)KVM_IOEVENTFD, (uint)KVM_SET_GSI_ROUTING, FIONREAD, FIONBIO)),
+        Allow(Syscall.kill, OneOf(0, Self)),
+    ];
+
+    /// <summary>VNC: accepting, reading and writing its clients, and the frames sent to a vhost-user-gpu frontend.</summary>
+    public static SyscallSet Display { get; } =
+    [
+        Syscall.accept, Syscall.accept4, Syscall.recvfrom, Syscall.recvmsg, Syscall.sendto, Syscall.sendmsg, Syscall.writev,
+        Syscall.poll, Syscall.ppoll, Syscall.setsockopt, Syscall.getsockopt, Syscall.getsockname, Syscall.getpeername, Syscall.shutdown,
+        Syscall.fcntl, Syscall.eventfd2, Syscall.epoll_wait, Syscall.epoll_ctl,
+        Allow(Syscall.ioctl, OneOf(1, FIONREAD, FIONBIO)),
+    ];
+
+    /// <summary>The control socket: one client at a time, pause (which tells each vCPU's kvmclock), resume, stop, screenshot.</summary>
+    public static SyscallSet Control { get; } =
+    [
+        Syscall.accept, Syscall.accept4, Syscall.recvfrom, Syscall.recvmsg, Syscall.sendto, Syscall.sendmsg, Syscall.poll,
+        Syscall.setsockopt, Syscall.getsockopt, Syscall.getsockname, Syscall.getpeername, Syscall.shutdown, Syscall.fcntl,
+        Allow(Syscall.ioctl, OneOf(1, (uint)KVM_KVMCLOCK_CTRL, FIONREAD, FIONBIO)),
+    ];
+
+    /// <summary>`glue run`'s main thread after the vCPUs start: it waits, then stops the threads, flushes disks, closes and removes its files, restores the terminal.</summary>
+    public static SyscallSet Main { get; } =
+    [
+        Syscall.writev, Syscall.fsync, Syscall.fdatasync, Syscall.flock, Syscall.unlink, Syscall.unlinkat, Syscall.epoll_ctl,
+        Syscall.shutdown, Syscall.fcntl,
+        Allow(Syscall.ioctl, OneOf(1, TCSETS, TCSETSW, TCSETSF)),
+    ];
+
+    /// <summary>`glue device`'s vhost-user sessions, on top of the device's own calls: the socket removed and the disk unlocked at the end.</summary>
+    public static SyscallSet Backend { get; } =
+    [
+        Syscall.unlink, Syscall.flock, Syscall.listen,
+    ];
+
+    /// <summary>
+    /// What set-up (before Glue's threads take their own filters) and the runtime's own threads call besides the
+    /// kinds' sets: opening and creating files, sockets of the three families Glue uses, every ioctl (KVM's
+    /// set-up, TAP, the terminal), executable memory (the vCPU kick's handler page), the runtime's probes of cgroups and NUMA.
+    /// </summary>
+    public static SyscallSet Setup { get; } =
+    [
+        Syscall.openat, Syscall.readlink, Syscall.stat, Syscall.lstat, Syscall.statx, Syscall.statfs, Syscall.getdents64,
+        Syscall.mkdir, Syscall.chmod, Syscall.chown, Syscall.fchmod, Syscall.fchmodat, Syscall.access, Syscall.faccessat, Syscall.faccessat2,
+        Syscall.flock, Syscall.getcwd, Syscall.uname, Syscall.getrlimit, Syscall.getuid, Syscall.geteuid, Syscall.getgid,
+        Syscall.getegid, Syscall.getppid, Syscall.get_mempolicy, Syscall.sched_getparam, Syscall.sched_getscheduler,
+        Allow(Syscall.socket, OneOf(0, AF_UNIX, AF_INET, AF_INET6)), Syscall.socketpair, Syscall.bind, Syscall.listen,
+        Syscall.ioctl, Syscall.pipe2, Syscall.dup, Syscall.dup2, Syscall.dup3, Syscall.memfd_create, Syscall.epoll_create1,
+        Syscall.mmap, Syscall.mprotect, Syscall.mremap, Syscall.msync, Syscall.brk, Syscall.getrusage, Syscall.unlink,
+    ];
+
+    /// <summary>The exact change of ids `--user` makes, which glibc repeats on every thread.</summary>
+    public static SyscallSet CredentialsOf(UserIds ids) =>
+    [
+        Allow(Syscall.setgroups, OneOf(0, 0)),
+        Allow(Syscall.setresgid, OneOf(0, ids.Gid), OneOf(1, ids.Gid), OneOf(2, ids.Gid)),
+        Allow(Syscall.setresuid, OneOf(0, ids.Uid), OneOf(1, ids.Uid), OneOf(2, ids.Uid)),
+    ];
+
+    public static SyscallSet For(ThreadKind kind) => kind switch
+    {
+        ThreadKind.Process => Process,
+        ThreadKind.Main => new(Thread, Main),
+        ThreadKind.Vcpu => new(Thread, Vcpu),
+        ThreadKind.DeviceIo => new(Thread, DeviceIo),
+        ThreadKind.Display => new(Thread, Display),
+        ThreadKind.Control => new(Thread, Control),
+        ThreadKind.Backend => new(Thread, DeviceIo, Backend),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+
+    private static SyscallSet Process => new(Setup, Thread, Vcpu, DeviceIo, Display, Control, Main, Backend);
+}
