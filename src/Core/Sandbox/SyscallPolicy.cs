@@ -26,6 +26,7 @@ public static class SyscallPolicy
     private const uint CLONE_THREAD = 0x00010000;
     private const uint PR_SET_NAME = 15;
     private const uint PR_GET_NAME = 16;
+    private const uint PR_SET_NO_NEW_PRIVS = 38;
     private const int ENOSYS = 38;
 
     // asm-generic/ioctls.h: the terminal's, which the host console and the runtime's Console use.
@@ -58,6 +59,8 @@ public static class SyscallPolicy
         Syscall.read, Syscall.close, Syscall.prlimit64, Syscall.sysinfo,
         Allow(Syscall.ioctl, OneOf(1, TCGETS, TIOCGWINSZ)),
         Syscall.write, Syscall.exit, Syscall.exit_group,
+        // Each of Glue's threads adds its own filter under the process's: a filter only ever narrows.
+        Allow(Syscall.seccomp, OneOf(0, SeccompUapi.SECCOMP_SET_MODE_FILTER)),
     ];
 
     /// <summary>KVM_RUN and the exits a vCPU handles in place: port and MMIO writes that raise interrupts, move BARs, start devices.</summary>
@@ -129,6 +132,7 @@ public static class SyscallPolicy
         Allow(Syscall.socket, OneOf(0, AF_UNIX, AF_INET, AF_INET6)), Syscall.socketpair, Syscall.bind, Syscall.listen,
         Syscall.ioctl, Syscall.pipe2, Syscall.dup, Syscall.dup2, Syscall.dup3, Syscall.memfd_create, Syscall.epoll_create1,
         Syscall.mmap, Syscall.mprotect, Syscall.mremap, Syscall.msync, Syscall.brk, Syscall.getrusage, Syscall.unlink,
+        Allow(Syscall.prctl, OneOf(0, PR_SET_NO_NEW_PRIVS)),
     ];
 
     /// <summary>The exact change of ids `--user` makes, which glibc repeats on every thread.</summary>
