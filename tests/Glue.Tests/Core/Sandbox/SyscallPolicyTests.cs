@@ -44,6 +44,9 @@ public sealed class SyscallPolicyTests
         Assert.Equal(SECCOMP_RET_ALLOW, Run(kind, Syscall.clone, PthreadCreateFlags));
         Assert.Equal(SECCOMP_RET_ERRNO | 38, Run(kind, Syscall.clone3));
         Assert.Equal(SECCOMP_RET_ALLOW, Run(kind, Syscall.futex));
+        // A thread may narrow itself further, never loosen or read another's.
+        Assert.Equal(SECCOMP_RET_ALLOW, Run(kind, Syscall.seccomp, SECCOMP_SET_MODE_FILTER, 0, 0));
+        Assert.Equal(trap, Run(kind, Syscall.seccomp, 2, 0, 0));
         Assert.Equal(SECCOMP_RET_ALLOW, Run(kind, Syscall.exit_group));
     }
 
