@@ -108,7 +108,7 @@ public static class SyscallPolicy
     public static SyscallSet Main { get; } =
     [
         Syscall.writev, Syscall.fsync, Syscall.fdatasync, Syscall.flock, Syscall.unlink, Syscall.unlinkat, Syscall.epoll_ctl,
-        Syscall.shutdown, Syscall.fcntl,
+        Syscall.shutdown, Syscall.fcntl, Syscall.getsockopt, Syscall.setsockopt,
         Allow(Syscall.ioctl, OneOf(1, TCSETS, TCSETSW, TCSETSF)),
     ];
 
