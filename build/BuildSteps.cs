@@ -87,8 +87,8 @@ public sealed class BuildSteps(Repository repository)
         return Command.Run(host.HostExec, [glue, .. arguments], host.Environment);
     }
 
-    /// <summary>Compiles a test project once, so that each manifest's run of it can skip the build.</summary>
-    public void BuildTests(string project) => Once($"build {Path.GetFileNameWithoutExtension(project)}", null, () =>
+    /// <summary>Compiles a project once: a test project, so that each manifest's run of it can skip the build; the bench.</summary>
+    public void Build(string project) => Once($"build {Path.GetFileNameWithoutExtension(project)}", null, () =>
     {
         Command.Check("dotnet", "build", project, "-c", "Release", "--nologo", "-v:minimal");
         return project;

@@ -11,7 +11,7 @@ catch (UsageError error)
 }
 // A failed step or a broken manifest explains itself in one line; any other exception is a bug in this
 // program and keeps its stack trace.
-catch (Exception error) when (error is BuildFailure or InvalidDataException)
+catch (Exception error) when (error is BuildFailure or InvalidDataException or DirectoryNotFoundException)
 {
     Console.Error.WriteLine($"build: {error.Message}");
     return 1;

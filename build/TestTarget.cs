@@ -20,7 +20,7 @@ public sealed class TestTarget(Repository repository)
         // The unit tests read the Debian kernel image too (its real setup header and zero page).
         if (only is null)
             runs.Add(steps.Test(repository.UnitTestProject, "unit", [], new Dictionary<string, string> { ["GLUE_LINUX"] = linux }));
-        steps.BuildTests(repository.BuildTestProject);
+        steps.Build(repository.BuildTestProject);
 
         var kvm = KvmChoice.Make();
         Console.WriteLine($"==> {kvm}");

@@ -1,19 +1,16 @@
-using System.Runtime.CompilerServices;
 using Glue.Core.Machine;
 
 namespace Glue.Display;
 
 /// <summary>
 /// One VM's screen and the input devices behind it: where the display device (virtio-gpu), the input devices
-/// (virtio-input) and the display servers (VNC, screenshots) of a VM meet without knowing of each other.
+/// (virtio-input) and the display servers (VNC, screenshots) of a VM meet without knowing of each other. Each VM
+/// has one (<see cref="Of"/>), as each `glue device` process has one (<see cref="OfProcess"/>).
 /// </summary>
 public sealed class GuestDisplay
 {
     public const int DefaultWidth = 1280;
     public const int DefaultHeight = 800;
-
-    // The devices of one VM come from separate features; each asks the machine's display of this table.
-    private static readonly ConditionalWeakTable<VirtualMachine, GuestDisplay> Displays = [];
 
     // Replaced whole when a device is added, so each key and pointer event reads it without a lock or a copy.
     private volatile IInputSink[] _inputs = [];
@@ -29,11 +26,11 @@ public sealed class GuestDisplay
     /// </summary>
     public static GuestDisplay OfProcess => LazyInitializer.EnsureInitialized(ref _ofProcess, () => new GuestDisplay());
 
-    /// <summary>The display of <paramref name="machine"/>, made on first use.</summary>
-    public static GuestDisplay Of(VirtualMachine machine) => Displays.GetValue(machine, _ => new GuestDisplay());
+    /// <summary>The display of <paramref name="machine"/>, made on first use: the devices of one VM come from separate features, and each asks the VM for it.</summary>
+    public static GuestDisplay Of(IVmServices machine) => machine.Shared<GuestDisplay>();
 
     /// <summary>From now on the VM answers SCREENSHOT with this display's picture: called by the device that draws it.</summary>
-    public void ServeScreenshots(VirtualMachine machine) =>
+    public void ServeScreenshots(IVmServices machine) =>
         machine.ControlHandlers.Register(ScreenshotRequest.Type, payload => ScreenshotRequest.Handle(Surface, payload));
 
     /// <summary>An input device that display clients' keys and pointer reach.</summary>

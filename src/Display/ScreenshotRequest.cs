@@ -47,7 +47,14 @@ public static class ScreenshotRequest
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             TryDelete(temporary);
-            return Refuse($"cannot write {path}: {e.Message}");
+            string directory = Path.GetDirectoryName(path) ?? "/";
+            return Refuse(e switch
+            {
+                DirectoryNotFoundException => $"cannot write {path}: directory {directory} does not exist: create it or give a path in one that does",
+                UnauthorizedAccessException => $"cannot write {path}: permission denied: give a path in a directory you may write",
+                _ when Directory.Exists(path) => $"cannot write {path}: it is a directory: give a file name",
+                _ => $"cannot write {path}: {e.Message}",
+            });
         }
         return new ControlReply(ControlStatus.Ok, Encoding.UTF8.GetBytes($"{width}x{height}"));
     }

@@ -62,7 +62,7 @@ internal static class DeviceCommand
         {
             // A device whose one option is its own name (`--rng`, `--console`) needs none here: asking for the device says it.
             string? implied = feature.Options is [var only] && only.Name == "--" + CommandName(feature) ? only.Name : null;
-            var values = DeviceOptions.Values(parse, options, implied);
+            var values = DeviceOptions.Values(parse, options, parse.GetValue(verbose), implied);
             return Execute(feature, features, backend, parse.GetValue(socket)!, values, parse.GetValue(verbose), parse.GetValue(unsealed), sandbox.Values(parse));
         });
         return command;
@@ -113,7 +113,10 @@ internal static class DeviceCommand
         }
         catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or UnauthorizedAccessException)
         {
-            return ErrorReport.Usage($"--socket {listening}: cannot listen there: {e.Message}");
+            // Each device's options report their own files and sockets as DeviceConfigException; what is left is the --socket being bound.
+            return listening is null
+                ? ErrorReport.Fail($"internal error: {e.GetType().Name}: {e.Message}", ExitCodes.VmFailed)
+                : ErrorReport.Usage($"--socket {listening}: cannot listen there: {e.Message}");
         }
         finally
         {

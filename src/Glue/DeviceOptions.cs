@@ -29,8 +29,14 @@ internal static class DeviceOptions
 
     /// <summary>
     /// An option given without a value (a flag such as `--rng`) counts as one occurrence whose value is "", and so
-    /// does the <paramref name="implied"/> option when it is absent.
+    /// does the <paramref name="implied"/> option when it is absent. With <paramref name="verbose"/> (-v) the devices
+    /// report to stderr as `glue: ...` lines.
     /// </summary>
-    public static DeviceOptionValues Values(ParseResult parse, Option<string[]>[] options, string? implied = null) =>
-        new(options.ToDictionary(o => o.Name, o => parse.GetValue(o) is { Length: > 0 } given ? given : parse.GetResult(o) is null && o.Name != implied ? [] : [""]));
+    /// <param name="cpus">The VM's vCPUs (<see cref="DeviceOptionValues.Cpus"/>).</param>
+    public static DeviceOptionValues Values(ParseResult parse, Option<string[]>[] options, bool verbose, string? implied = null, int cpus = 1) =>
+        new(options.ToDictionary(o => o.Name, o => parse.GetValue(o) is { Length: > 0 } given ? given : parse.GetResult(o) is null && o.Name != implied ? [] : [""]))
+        {
+            Cpus = cpus,
+            VerboseLog = verbose ? message => Console.Error.WriteLine($"glue: {message}") : null,
+        };
 }

@@ -33,7 +33,7 @@ internal static partial class RunCommand
         // Completion offers the names --boot takes, not BootProtocol's member names.
         boot.CompletionSources.Clear();
         boot.CompletionSources.Add("auto", "linux64", "pvh");
-        var cpus = new Option<int>("--cpus", "-c") { Description = "Number of vCPUs", DefaultValueFactory = _ => 1, CustomParser = RunArguments.Cpus };
+        var cpus = new Option<int>("--cpus", "-c") { Description = $"Number of vCPUs: at most {FirmwareTables.MaxCpus} (what the MP table holds) and what KVM allows", DefaultValueFactory = _ => 1, CustomParser = RunArguments.Cpus };
         var memory = new Option<ulong?>("--mem", "-m")
         {
             Description = "Guest RAM: MiB, or with a suffix K, M, G, T (512M, 2G); default 512M", HelpName = "SIZE", CustomParser = RunArguments.Memory,
@@ -61,7 +61,7 @@ internal static partial class RunCommand
                 new MachineConfig(parse.GetValue(cpus), parse.GetValue(memory) ?? 512 * MemoryLayout.MiB),
                 new BootRequest(parse.GetValue(kernel)!, parse.GetValue(initrd), parse.GetValue(parameters) ?? "", parse.GetValue(boot), LinuxDefaults: true),
                 parse.GetValue(name) ?? $"guest-{Environment.ProcessId}",
-                devices.Select(d => (d, DeviceOptions.Values(parse, deviceOptions[d]))).ToArray(),
+                devices.Select(d => (d, DeviceOptions.Values(parse, deviceOptions[d], parse.GetValue(verbose), cpus: parse.GetValue(cpus)))).ToArray(),
                 parse.GetValue(transport), transports, sandbox.Values(parse));
             return Execute(request, timeline);
         });

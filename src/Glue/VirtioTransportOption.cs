@@ -17,6 +17,7 @@ internal static class VirtioTransportOption
     {
         var option = new Option<string?>(Name)
         {
+            HelpName = transports.Count == 0 ? "TRANSPORT" : string.Join('|', transports.Select(t => t.TransportName)),
             Description = transports.Count == 0
                 ? "The transport for virtio devices; this build has none"
                 : $"The transport for virtio devices: {string.Join(" or ", transports.Select(t => t.TransportName))} (default {Default(transports)?.TransportName ?? "none: choose one"})",

@@ -11,8 +11,19 @@ namespace Glue.Virtio;
 /// </summary>
 public interface IVirtioDevice
 {
+    // What the device is, declared by the device itself; a transport asks, and names no device type.
+
     /// <summary>The device ID (§5), one of <see cref="VirtioIds"/>.</summary>
     uint DeviceId { get; }
+
+    /// <summary>Its short name ("blk"): in messages about it and in the names of its transport's threads.</summary>
+    string Name { get; }
+
+    /// <summary>
+    /// The PCI class code virtio-pci reports for it, one of <see cref="Glue.Core.Pci.PciClassCodes"/> (QEMU's
+    /// choice for the same device type), or PCI_CLASS_OTHERS when no class fits.
+    /// </summary>
+    uint PciClass { get; }
 
     /// <summary>
     /// The device-type feature bits it offers (§5.x "Feature bits"). <see cref="VirtioFeatures.Core"/> (version 1,
@@ -40,6 +51,15 @@ public interface IVirtioDevice
 
     /// <summary>The driver notified (kicked) queue <paramref name="queue"/>: pop what is available.</summary>
     void QueueNotify(int queue);
+
+    /// <summary>
+    /// The transport is about to stop using queue <paramref name="queue"/> without a device reset (vhost-user's
+    /// GET_VRING_BASE, a disabled ring). A device that completes requests off its I/O thread finishes those in flight
+    /// on it first, so that the used ring is final when this returns; others have nothing to do.
+    /// </summary>
+    void StopQueue(int queue)
+    {
+    }
 
     /// <summary>
     /// The driver reset the device (status 0): stop using the queues, unregister the fds it registered, and

@@ -3,7 +3,8 @@ namespace Glue.Virtio;
 /// <summary>
 /// How a device tells the driver something happened (virtio 1.2 §2.3), implemented by each transport: MMIO sets
 /// InterruptStatus bits and writes its irqfd; PCI raises the queue's or config's MSI-X vector; vhost-user writes
-/// the queue's call eventfd. Called on the device's I/O thread, so implementations are thread-safe.
+/// the queue's call eventfd. Called on the device's I/O thread or a thread of the device's own (the block device's
+/// I/O workers), and a config change from a vCPU thread: implementations are thread-safe.
 /// </summary>
 public interface IVirtioInterrupts
 {

@@ -14,17 +14,4 @@ public static class VirtioIds
     public const uint VIRTIO_ID_INPUT = 18;    // §5.8 Input Device
     public const uint VIRTIO_ID_VSOCK = 19;    // §5.10 Socket Device
     public const uint VIRTIO_ID_FS = 26;       // §5.11 File System Device
-
-    /// <summary>A short name for messages ("blk"), or the number for IDs Glue has no device for.</summary>
-    public static string Name(uint id) => id switch
-    {
-        VIRTIO_ID_NET => "net",
-        VIRTIO_ID_BLOCK => "blk",
-        VIRTIO_ID_CONSOLE => "console",
-        VIRTIO_ID_RNG => "rng",
-        VIRTIO_ID_GPU => "gpu",
-        VIRTIO_ID_INPUT => "input",
-        VIRTIO_ID_VSOCK => "vsock",
-        _ => $"type {id}",
-    };
 }

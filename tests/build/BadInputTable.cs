@@ -49,6 +49,7 @@ public sealed class BadInputFixture : IDisposable
         Run("mkfifo", Path.Combine(Files, "fifo"));
         Write("fake.sock", "a regular file named like a socket\n"u8.ToArray());
         Write("glue", "a file where the runtime directory would be\n"u8.ToArray());
+        Write("password-9x80", [0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, (byte)'\n']); // 9 bytes that are not UTF-8
     }
 
     public string Runtime => Path.Combine(_root.Path, "run");
@@ -61,7 +62,7 @@ public sealed class BadInputFixture : IDisposable
         argument = argument.Replace("{guest}", TestEnvironment.Guest).Replace("{root}", _root.Path).Replace("{runtime}", Runtime).Replace("{files}", Files)
             .Replace("{long}", Path.Combine(Files, new string('s', 120)));
         foreach (var name in new[] { "empty", "text", "random", "disk", "odd-disk", "noteless.elf", "pvh-outside.elf", "arm.elf", "dyn.elf",
-                     "elf32.elf", "phdrs.elf", "sparse-20g", "fifo", "dir", "fake.sock", "missing" })
+                     "elf32.elf", "phdrs.elf", "sparse-20g", "fifo", "dir", "fake.sock", "password-9x80", "missing" })
             argument = argument.Replace($"{{{name}}}", Path.Combine(Files, name));
         return argument;
     }
@@ -94,7 +95,7 @@ public sealed class BadInputFixture : IDisposable
     private static readonly HashSet<string> Expected =
     [
         "dir", "empty", "text", "random", "disk", "odd-disk", "noteless.elf", "pvh-outside.elf", "arm.elf", "dyn.elf", "elf32.elf", "phdrs.elf",
-        "sparse-20g", "fifo", "fake.sock", "glue",
+        "sparse-20g", "fifo", "fake.sock", "glue", "password-9x80",
     ];
 
     private void Write(string name, byte[] contents) => File.WriteAllBytes(Path.Combine(Files, name), contents);

@@ -120,6 +120,9 @@ public sealed class BadInputTableTests
         Row("--disk unknown attribute", 2, "unknown attribute 'fast'", "run", "-k", "{guest}", "--disk", "{disk},fast"),
         Row("--disk empty id", 2, "must be 1 to 20", "run", "-k", "{guest}", "--disk", "{disk},id="),
         Row("--disk id of 21 characters", 2, "must be 1 to 20", "run", "-k", "{guest}", "--disk", "{disk},id=" + new string('i', 21)),
+        Row("--disk unknown format", 2, "format 'vmdk' is not raw or qcow2", "run", "-k", "{guest}", "--disk", "{disk},format=vmdk"),
+        Row("--disk unknown cache mode", 2, "cache 'unsafe' is not writeback or none", "run", "-k", "{guest}", "--disk", "{disk},cache=unsafe"),
+        Row("--disk no queues", 2, "queues '0' must be a number from 1 to 64", "run", "-k", "{guest}", "--disk", "{disk},queues=0"),
         Row("the same disk twice", 2, "given twice", "run", "-k", "{guest}", "--disk", "{disk}", "-d", "{disk}"),
     };
 
@@ -134,7 +137,21 @@ public sealed class BadInputTableTests
         Row("--vsock uds too long for a Unix socket", 2, "a Unix socket path must fit", "run", "-k", "{guest}", "--vsock", "cid=981231,uds={long}"),
         Row("--vsock uds in a missing directory", 2, "does not exist", "run", "-k", "{guest}", "--vsock", "cid=981232,uds={missing}/v"),
         Row("--vsock uds is a regular file", 2, "already exists", "run", "-k", "{guest}", "--vsock", "cid=981233,uds={text}"),
+        Row("--vsock uds is a FIFO", 2, "already exists (and is not a socket a killed glue left): remove it", "run", "-k", "{guest}", "--vsock", "cid=981235,uds={fifo}"),
         Row("--vsock the same cid twice", 2, "given twice", "run", "-k", "{guest}", "--vsock", "cid=981234,uds={root}/a", "--vsock", "cid=981234,uds={root}/b"),
+    };
+
+    public static TheoryData<BadInputRow> Fs => new()
+    {
+        Row("--fs without a tag", 2, "no tag", "run", "-k", "{guest}", "--fs", "path={dir}"),
+        Row("--fs without a path", 2, "no path", "run", "-k", "{guest}", "--fs", "tag=t"),
+        Row("--fs tag of 37 bytes", 2, "must be 1 to 36 bytes", "run", "-k", "{guest}", "--fs", "tag=" + new string('t', 37) + ",path={dir}"),
+        Row("--fs unknown attribute", 2, "unknown attribute 'rw'", "run", "-k", "{guest}", "--fs", "tag=t,path={dir},rw"),
+        Row("--fs max-fds not a number", 2, "max-fds must be a number of 16 or more", "run", "-k", "{guest}", "--fs", "tag=t,path={dir},max-fds=lots"),
+        Row("--fs max-fds below 16", 2, "max-fds must be a number of 16 or more", "run", "-k", "{guest}", "--fs", "tag=t,path={dir},max-fds=3"),
+        Row("--fs missing directory", 2, "no such directory", "run", "-k", "{guest}", "--fs", "tag=t,path={missing}"),
+        Row("--fs a regular file", 2, "is a regular file, not a directory", "run", "-k", "{guest}", "--fs", "tag=t,path={text}"),
+        Row("--fs the same tag twice", 2, "tag 't' is given twice", "run", "-k", "{guest}", "--fs", "tag=t,path={dir}", "--fs", "tag=t,path={files}"),
     };
 
     public static TheoryData<BadInputRow> Other => new()
@@ -156,6 +173,8 @@ public sealed class BadInputTableTests
         Row("device rng --socket too long", 2, "a Unix socket path must fit", "device", "rng", "--socket", "{long}"),
         Row("device rng --socket in a missing directory", 2, "does not exist", "device", "rng", "--socket", "{missing}/r.sock"),
         Row("device rng --socket a directory", 2, "is a directory", "device", "rng", "--socket", "{dir}"),
+        Row("device rng --socket a FIFO", 2, "already exists (and is not a socket a killed glue left): remove it", "device", "rng", "--socket", "{fifo}"),
+        Row("device rng --socket a regular file", 2, "already exists (and is not a socket a killed glue left): remove it", "device", "rng", "--socket", "{text}"),
         Row("device blk --disk a FIFO", 2, "is a FIFO", "device", "blk", "--socket", "{root}/b.sock", "--disk", "{fifo}"),
         Row("device vsock cid out of range", 2, "out of range", "device", "vsock", "--socket", "{root}/v.sock", "--vsock", "cid=4294967296,uds={root}/v"),
     };
@@ -163,27 +182,32 @@ public sealed class BadInputTableTests
     [BadInputTheory]
     [MemberData(nameof(Core))]
     [Trait("Device", "serial")]
-    public Task CoreRow(BadInputRow row) => AssertRowAsync(row);
+    public Task Core_row(BadInputRow row) => AssertRowAsync(row);
 
     [BadInputTheory]
     [MemberData(nameof(Block))]
     [Trait("Device", "blk")]
-    public Task BlockRow(BadInputRow row) => AssertRowAsync(row);
+    public Task Block_row(BadInputRow row) => AssertRowAsync(row);
 
     [BadInputTheory]
     [MemberData(nameof(Vsock))]
     [Trait("Device", "vsock")]
-    public Task VsockRow(BadInputRow row) => AssertRowAsync(row);
+    public Task Vsock_row(BadInputRow row) => AssertRowAsync(row);
+
+    [BadInputTheory]
+    [MemberData(nameof(Fs))]
+    [Trait("Device", "fs")]
+    public Task Fs_row(BadInputRow row) => AssertRowAsync(row);
 
     [BadInputTheory]
     [MemberData(nameof(Other))]
     [Trait("Device", "rng"), Trait("Device", "virtio-console")]
-    public Task OtherDeviceRow(BadInputRow row) => AssertRowAsync(row);
+    public Task Other_device_row(BadInputRow row) => AssertRowAsync(row);
 
     [BadInputTheory]
     [MemberData(nameof(Device))]
     [Trait("Transport", "vhost-user"), Trait("Device", "blk"), Trait("Device", "rng"), Trait("Device", "vsock")]
-    public Task DeviceRow(BadInputRow row) => AssertRowAsync(row);
+    public Task Device_row(BadInputRow row) => AssertRowAsync(row);
 
     /// <summary>`glue device` takes one --socket per device its options make: the input feature makes two by default.</summary>
     public static TheoryData<BadInputRow> DisplayDevice => new()
@@ -195,10 +219,39 @@ public sealed class BadInputTableTests
             "device", "gpu", "--socket", "{root}/g.sock", "--socket", "{root}/k.sock"),
     };
 
+    /// <summary>`--vnc`: its address, its settings, and the password file, each named as the user wrote it.</summary>
+    public static TheoryData<BadInputRow> Vnc => new()
+    {
+        Row("--vnc password-file a FIFO", 2, "--vnc password-file={files}/fifo: is a FIFO; it must be a regular file", "run", "-k", "{guest}", "--gpu", "--vnc", ":78,password-file={fifo}"),
+        Row("device gpu --vnc password-file a FIFO", 2, "--vnc password-file={files}/fifo: is a FIFO; it must be a regular file",
+            "device", "gpu", "--socket", "{root}/g.sock", "--vnc", ":78,password-file={fifo}"),
+        Row("--vnc password-file a directory", 2, "--vnc password-file={files}/dir: is a directory; it must be a regular file", "run", "-k", "{guest}", "--gpu", "--vnc", ":78,password-file={dir}"),
+        Row("--vnc password-file /dev/zero", 2, "--vnc password-file=/dev/zero: is a character device; it must be a regular file", "run", "-k", "{guest}", "--gpu", "--vnc", ":78,password-file=/dev/zero"),
+        Row("--vnc password-file a 20 GiB sparse file", 2, "the file is 21474836480 bytes; a password file holds the password on its first line and is at most 1024 bytes",
+            "run", "-k", "{guest}", "--gpu", "--vnc", ":78,password-file={sparse-20g}"),
+        Row("--vnc password-file missing", 2, "--vnc password-file={files}/missing: no such file: create it with the password on its first line", "run", "-k", "{guest}", "--gpu", "--vnc", ":78,password-file={missing}"),
+        Row("--vnc password-file empty", 2, "the password is empty: put it on the file's first line", "run", "-k", "{guest}", "--gpu", "--vnc", ":78,password-file={empty}"),
+        Row("--vnc password of 9 bytes, not UTF-8", 2, "VNC passwords are at most 8 bytes; this one is 9", "run", "-k", "{guest}", "--gpu", "--vnc", ":78,password-file={password-9x80}"),
+        Row("--vnc unix: in a missing directory", 2, "--vnc unix:{files}/missing/v.sock: directory {files}/missing does not exist: create it or give a path in one that does",
+            "run", "-k", "{guest}", "--gpu", "--vnc", "unix:{missing}/v.sock"),
+        Row("device gpu --vnc unix: in a missing directory", 2, "--vnc unix:/nonexistent/dir/v.sock: directory /nonexistent/dir does not exist",
+            "device", "gpu", "--socket", "{root}/g.sock", "--vnc", "unix:/nonexistent/dir/v.sock"),
+        Row("--vnc unix: a directory", 2, "--vnc unix:{files}/dir: is a directory", "run", "-k", "{guest}", "--gpu", "--vnc", "unix:{dir}"),
+        Row("--vnc off loopback without a password", 2, "--vnc 0.0.0.0:5978: VNC is not encrypted and this address is reachable from other hosts", "run", "-k", "{guest}", "--gpu", "--vnc", "0.0.0.0:5978"),
+        Row("--vnc connections=0", 2, "--vnc :78,connections=0: connections must be a number from 1 to 256", "run", "-k", "{guest}", "--gpu", "--vnc", ":78,connections=0"),
+        Row("--vnc an unknown setting", 2, "unknown setting 'share=ignore' (the settings are password-file=PATH, connections=N and insecure)",
+            "run", "-k", "{guest}", "--gpu", "--vnc", ":78,share=ignore"),
+    };
+
+    [BadInputTheory]
+    [MemberData(nameof(Vnc))]
+    [Trait("Transport", "vhost-user"), Trait("Device", "gpu")]
+    public Task Vnc_row(BadInputRow row) => AssertRowAsync(row);
+
     [BadInputTheory]
     [MemberData(nameof(DisplayDevice))]
     [Trait("Transport", "vhost-user"), Trait("Device", "gpu"), Trait("Device", "input")]
-    public Task DisplayDeviceRow(BadInputRow row) => AssertRowAsync(row);
+    public Task Display_device_row(BadInputRow row) => AssertRowAsync(row);
 
     private static async Task AssertRowAsync(BadInputRow row)
     {
@@ -212,8 +265,9 @@ public sealed class BadInputTableTests
         var result = await BoundedProcess.RunAsync(start, Limit, null, BoundedProcess.StopBy.Kill);
 
         Assert.True(result.ExitCode == row.ExitCode, $"{row.Case}: expected exit status {row.ExitCode}; {result.Describe()}");
-        Assert.True(result.Stderr is [var line] && line.StartsWith("glue: ", StringComparison.Ordinal) && line.Contains(row.Message, StringComparison.Ordinal),
-            $"{row.Case}: expected one stderr line 'glue: ...{row.Message}...'; {result.Describe()}");
+        string message = fixture.Expand(row.Message);
+        Assert.True(result.Stderr is [var line] && line.StartsWith("glue: ", StringComparison.Ordinal) && line.Contains(message, StringComparison.Ordinal),
+            $"{row.Case}: expected one stderr line 'glue: ...{message}...'; {result.Describe()}");
         Assert.False(result.Stderr[0].Contains("System.") || result.Stderr[0].Contains("Glue.") || result.Stderr[0].Contains("Exception"),
             $"{row.Case}: the message names .NET; {result.Describe()}");
         GuestAssert.NoStackTrace(result);

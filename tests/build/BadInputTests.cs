@@ -6,24 +6,24 @@ namespace Glue.BuildTests;
 public class BadInputTests
 {
     [GlueFact]
-    public Task RunWithoutAKernelIsAUsageError() => AssertUsageErrorAsync("run");
+    public Task Run_without_a_kernel_is_a_usage_error() => AssertUsageErrorAsync("run");
 
     [GlueFact]
-    public async Task MissingKernelFileIsAUsageError()
+    public async Task Missing_kernel_file_is_a_usage_error()
     {
         using var directory = new TempDirectory();
         await AssertUsageErrorAsync("run", "-k", Path.Combine(directory.Path, "no-such-kernel.elf"));
     }
 
     [GlueFact]
-    public async Task TextFileAsKernelIsAUsageError()
+    public async Task Text_file_as_kernel_is_a_usage_error()
     {
         using var directory = new TempDirectory();
         await AssertUsageErrorAsync("run", "-k", directory.Write("kernel.txt", "this is not a kernel\n"u8.ToArray()));
     }
 
     [GlueFact]
-    public async Task RandomBytesAsKernelIsAUsageError()
+    public async Task Random_bytes_as_kernel_is_a_usage_error()
     {
         using var directory = new TempDirectory();
         var contents = new byte[64 * 1024];
@@ -37,18 +37,18 @@ public class BadInputTests
     [InlineData("-m", "100000000")]
     [InlineData("-c", "0")]
     [InlineData("-c", "100000")]
-    public Task SizeOutOfRangeIsAUsageError(string option, string value) =>
+    public Task Size_out_of_range_is_a_usage_error(string option, string value) =>
         AssertUsageErrorAsync("run", "-k", TestEnvironment.Guest, option, value);
 
     [BadInputFact]
-    public async Task MissingInitrdIsAUsageError()
+    public async Task Missing_initrd_is_a_usage_error()
     {
         using var directory = new TempDirectory();
         await AssertUsageErrorAsync("run", "-k", TestEnvironment.Guest, "-i", Path.Combine(directory.Path, "no-such-initrd"));
     }
 
     [BadInputFact]
-    public async Task DirectoryAsInitrdIsAUsageError()
+    public async Task Directory_as_initrd_is_a_usage_error()
     {
         using var directory = new TempDirectory();
         await AssertUsageErrorAsync("run", "-k", TestEnvironment.Guest, "-i", directory.Path);
@@ -56,7 +56,7 @@ public class BadInputTests
 
     /// <summary>With the real guest as kernel, so that a glue that ignored the option would boot it instead.</summary>
     [BadInputFact]
-    public Task UnknownOptionIsAUsageError() =>
+    public Task Unknown_option_is_a_usage_error() =>
         AssertUsageErrorAsync("run", "-k", TestEnvironment.Guest, "--no-such-option");
 
     private static async Task AssertUsageErrorAsync(params string[] arguments)

@@ -9,7 +9,7 @@ public class BootTests
     [KvmTheory]
     [InlineData(1)]
     [InlineData(2)]
-    public async Task GuestSeesEveryVcpu(int cpus)
+    public async Task Guest_sees_every_vcpu(int cpus)
     {
         var run = await GlueBinary.BootAsync($"glue.cpus={cpus}", "-c", cpus.ToString());
 
@@ -20,7 +20,7 @@ public class BootTests
     [InlineData(128)]
     [InlineData(512)]
     [InlineData(4096)]
-    public async Task GuestSeesAllItsMemory(int mebibytes)
+    public async Task Guest_sees_all_its_memory(int mebibytes)
     {
         var run = await GlueBinary.BootAsync($"glue.mem={mebibytes}", "-m", mebibytes.ToString());
 
@@ -28,7 +28,7 @@ public class BootTests
     }
 
     [KvmFact]
-    public async Task GuestResetEndsGlueWithStatusZero()
+    public async Task Guest_reset_ends_glue_with_status_zero()
     {
         var run = await GlueBinary.BootAsync("");
 

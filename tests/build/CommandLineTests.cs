@@ -10,7 +10,7 @@ public class CommandLineTests
         "long=0123456789abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ last";
 
     [KvmFact]
-    public async Task CommandLineReachesTheGuestUnchanged()
+    public async Task Command_line_reaches_the_guest_unchanged()
     {
         var run = await GlueBinary.BootAsync(CommandLine, "-c", "1");
 

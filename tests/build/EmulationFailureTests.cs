@@ -7,7 +7,7 @@ namespace Glue.BuildTests;
 public class EmulationFailureTests
 {
     [KvmFact]
-    public async Task EmulationFailureExitsOneAndShowsTheGuestRip()
+    public async Task Emulation_failure_exits_one_and_shows_the_guest_rip()
     {
         var run = await GlueBinary.BootAsync("glue.mode=emulation-failure");
 

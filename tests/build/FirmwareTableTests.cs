@@ -13,7 +13,7 @@ public partial class FirmwareTableTests
     [KvmTheory]
     [InlineData(1)]
     [InlineData(4)]
-    public async Task GuestFindsValidAcpiAndMpTables(int cpus)
+    public async Task Guest_finds_valid_acpi_and_mp_tables(int cpus)
     {
         var run = await GlueBinary.BootAsync($"glue.cpus={cpus} glue.acpi=1 glue.mptable=1", "-c", cpus.ToString());
 
@@ -29,7 +29,7 @@ public partial class FirmwareTableTests
 
     /// <summary>The guest powers off as Linux does, through the FADT's sleep control register with \_S5's SLP_TYP: glue ends with 0.</summary>
     [KvmFact]
-    public async Task AcpiPowerOffThroughTheFadtEndsGlueWithZero()
+    public async Task Acpi_power_off_through_the_fadt_ends_glue_with_zero()
     {
         var run = await GlueBinary.RunAsync("-v", "run", "-k", TestEnvironment.Guest, "-p", "glue.acpi=1 glue.poweroff=acpi");
 

@@ -24,11 +24,15 @@ public sealed class GlueDevice : IDisposable
 
     public int Pid => _process.Id;
 
-    /// <summary>Starts glue device with <paramref name="arguments"/> after `device`, and waits for <paramref name="socket"/> to appear.</summary>
-    public static async Task<GlueDevice> StartAsync(string socket, string[] arguments, NetworkNamespace? ns = null)
+    /// <summary>
+    /// Starts glue device with <paramref name="arguments"/> after `device`, and waits for <paramref name="socket"/> to appear;
+    /// <paramref name="wrapper"/> is a command that ends by exec'ing the rest (a mount namespace of the test's own, say).
+    /// </summary>
+    public static async Task<GlueDevice> StartAsync(string socket, string[] arguments, NetworkNamespace? ns = null, string[]? wrapper = null)
     {
         string[] glue = ["-v", "device", .. arguments];
-        var start = ns is null ? GlueInvocation.Start(glue) : ns.StartInfo([TestEnvironment.Binary, .. glue]);
+        string[] command = [.. wrapper ?? [], TestEnvironment.Binary, .. glue];
+        var start = ns is not null ? ns.StartInfo(command) : wrapper is not null ? KvmHost.StartHere(command[0], command[1..]) : GlueInvocation.Start(glue);
         var device = new GlueDevice(new Process { StartInfo = start }, socket);
         device._process.OutputDataReceived += (_, line) => { if (line.Data is not null) lock (device._stdout) device._stdout.Add(line.Data); };
         device._process.ErrorDataReceived += (_, line) => { if (line.Data is not null) lock (device._stderr) device._stderr.Add(line.Data); };

@@ -11,7 +11,7 @@ namespace Glue.BuildTests;
 public class GpuTests
 {
     [KvmFact]
-    public async Task GuestDrivesTheGpuAtTheDefaultMode()
+    public async Task Guest_drives_the_gpu_at_the_default_mode()
     {
         var run = await GlueBinary.BootAsync("glue.gpu=1280x800", "--gpu");
 
@@ -22,7 +22,7 @@ public class GpuTests
     }
 
     [KvmFact]
-    public async Task TheModeComesFromTheOption()
+    public async Task The_mode_comes_from_the_option()
     {
         var run = await GlueBinary.BootAsync("glue.gpu=640x480", "--gpu", "width=640,height=480");
 
@@ -35,7 +35,7 @@ public class GpuTests
     [InlineData("width=5000,height=600")]
     [InlineData("max-memory=1M")]
     [InlineData("depth=32")]
-    public async Task BadGpuValuesAreOneLineUsageErrors(string value)
+    public async Task Bad_gpu_values_are_one_line_usage_errors(string value)
     {
         var run = await GlueBinary.BootAsync("", "--gpu", value);
 
@@ -48,7 +48,7 @@ public class GpuTests
     /// The scanout through `glue screenshot` while the guest holds the picture: exactly the picture.
     /// </summary>
     [KvmFact]
-    public async Task ScreenshotShowsThePictureTheGuestDrew()
+    public async Task Screenshot_shows_the_picture_the_guest_drew()
     {
         using var directory = new TempDirectory();
         string screenshot = Path.Combine(directory.Path, "screen.png");

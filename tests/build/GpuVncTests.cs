@@ -13,7 +13,7 @@ public class GpuVncTests
     private const int Width = 1280, Height = 800;
 
     [KvmFact]
-    public async Task DebianClientsTakeTheGuestsPictureThroughGluesVnc()
+    public async Task Debian_clients_take_the_guests_picture_through_glues_vnc()
     {
         foreach (var tool in new[] { "gvnccapture", "vncsnapshot", "djpeg" })
             Assert.True(TestEnvironment.OnPath(tool), $"{tool} is not installed: ./build.sh installs it (gvncviewer, vncsnapshot, libjpeg-turbo-progs)");
@@ -61,7 +61,7 @@ public class GpuVncTests
     [InlineData("--gpu", "--vnc", "unix:")]
     [InlineData("--gpu", "--vnc", ":1,password-file=/nonexistent/vncpasswd")]
     [InlineData("--vnc", ":1")]
-    public async Task BadVncValuesAreOneLineUsageErrors(params string[] arguments)
+    public async Task Bad_vnc_values_are_one_line_usage_errors(params string[] arguments)
     {
         var run = await GlueBinary.BootAsync("", arguments);
 
@@ -71,7 +71,7 @@ public class GpuVncTests
     }
 
     [KvmFact]
-    public async Task AVncAddressInUseIsAUsageErrorAndTheDeviceServesNothing()
+    public async Task A_vnc_address_in_use_is_a_usage_error_and_the_device_serves_nothing()
     {
         int port = Qemu10.FreeVncPort();
         using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);

@@ -37,11 +37,11 @@ public sealed class HelpAndVersionTests
     }
 
     [GlueFact]
-    public async Task DashCapitalVIsVersion() => await AssertPrintsVersionAsync(await VersionAsync(), "-V");
+    public async Task Dash_capital_v_is_version() => await AssertPrintsVersionAsync(await VersionAsync(), "-V");
 
     [GlueTheory]
     [MemberData(nameof(EveryCommand))]
-    public async Task EveryCommandTakesDashCapitalV(string command)
+    public async Task Every_command_takes_dash_capital_v(string command)
     {
         var version = await VersionAsync();
         await AssertPrintsVersionAsync(version, command, "-V");
@@ -50,7 +50,7 @@ public sealed class HelpAndVersionTests
 
     /// <summary>As in clap, the first -V ends the reading: a command after it is not read, and a required option is not missing.</summary>
     [GlueFact]
-    public async Task VersionEndsTheReading()
+    public async Task Version_ends_the_reading()
     {
         var version = await VersionAsync();
         await AssertPrintsVersionAsync(version, "-V", "run");
@@ -62,7 +62,7 @@ public sealed class HelpAndVersionTests
 
     [GlueFact]
     [Trait("Transport", "vhost-user")]
-    public async Task DeviceTakesDashCapitalV()
+    public async Task Device_takes_dash_capital_v()
     {
         var version = await VersionAsync();
         await AssertPrintsVersionAsync(version, "device", "-V");
@@ -85,7 +85,7 @@ public sealed class HelpAndVersionTests
     }
 
     [GlueFact]
-    public async Task HelpIsTheTopLevelHelp()
+    public async Task Help_is_the_top_level_help()
     {
         string help = await HelpAsync("--help");
 
@@ -97,7 +97,7 @@ public sealed class HelpAndVersionTests
 
     [GlueTheory]
     [MemberData(nameof(EveryCommand))]
-    public async Task HelpOfACommandIsItsHelp(string command)
+    public async Task Help_of_a_command_is_its_help(string command)
     {
         string help = await HelpAsync(command, "--help");
 
@@ -108,7 +108,7 @@ public sealed class HelpAndVersionTests
 
     [GlueFact]
     [Trait("Transport", "vhost-user")]
-    public async Task HelpOfDeviceAndItsDevicesIsTheirHelp()
+    public async Task Help_of_device_and_its_devices_is_their_help()
     {
         Assert.Equal(await HelpAsync("device", "--help"), await HelpAsync("help", "device"));
         string rng = await HelpAsync("device", "rng", "--help");
@@ -118,7 +118,7 @@ public sealed class HelpAndVersionTests
 
     /// <summary>The seed's own examples: `glue run --help` and `glue pause --help` name the options the design gives them.</summary>
     [GlueFact]
-    public async Task RunAndPauseHelpNameTheirOptions()
+    public async Task Run_and_pause_help_name_their_options()
     {
         string run = await HelpAsync("run", "--help");
         foreach (var option in new[] { "-k, --kernel", "-i, --initrd", "-p, --params", "--boot", "-c, --cpus", "-m, --mem", "-n, --name" })
@@ -139,7 +139,7 @@ public sealed class HelpAndVersionTests
 
     /// <summary>bash accepts the script, and sourced, it completes glue's commands, a command's options and an option's values.</summary>
     [GlueFact]
-    public async Task BashCompletionCompletes()
+    public async Task Bash_completion_completes()
     {
         using var directory = new TempDirectory();
         string script = directory.Write("glue.bash", System.Text.Encoding.UTF8.GetBytes(await CompletionsAsync("bash")));
@@ -161,7 +161,7 @@ public sealed class HelpAndVersionTests
     [GlueTheory]
     [InlineData("zsh")]
     [InlineData("fish")]
-    public async Task ZshAndFishScriptsNameTheCommands(string shell)
+    public async Task Zsh_and_fish_scripts_name_the_commands(string shell)
     {
         using var directory = new TempDirectory();
         string script = directory.Write($"glue.{shell}", System.Text.Encoding.UTF8.GetBytes(await CompletionsAsync(shell)));

@@ -7,7 +7,7 @@ namespace Glue.BuildTests;
 public class InitrdTests
 {
     [KvmFact]
-    public async Task InitrdReachesTheGuestIntact()
+    public async Task Initrd_reaches_the_guest_intact()
     {
         using var directory = new TempDirectory();
         var initrd = TestInitrd.Write(directory);
@@ -19,7 +19,7 @@ public class InitrdTests
 
     /// <summary>Proves the check above can fail: told the wrong CRC, the guest must say FAIL.</summary>
     [KvmFact]
-    public async Task GuestReportsAnInitrdThatDoesNotMatch()
+    public async Task Guest_reports_an_initrd_that_does_not_match()
     {
         using var directory = new TempDirectory();
         var initrd = TestInitrd.Write(directory);

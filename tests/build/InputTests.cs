@@ -11,7 +11,7 @@ namespace Glue.BuildTests;
 public class InputTests
 {
     [KvmFact]
-    public async Task GuestFindsTheKeyboardAndTheTablet()
+    public async Task Guest_finds_the_keyboard_and_the_tablet()
     {
         var run = await GlueBinary.BootAsync("glue.input=0", "--input");
 
@@ -22,7 +22,7 @@ public class InputTests
     }
 
     [KvmFact]
-    public async Task AnUnknownInputValueIsAUsageError()
+    public async Task An_unknown_input_value_is_a_usage_error()
     {
         var run = await GlueBinary.BootAsync("", "--input", "joystick");
 

@@ -7,7 +7,7 @@ namespace Glue.BuildTests;
 
 /// <summary>
 /// Stock Linux under `glue run`, its own drivers checking glue's devices from inside (tests/linux/README.md): two
-/// disks (a pattern read and written back, then ext4 made, mounted and checked), the entropy device, the network on
+/// disks (a pattern read and written back, then ext4 made, mounted and checked, and a file's blocks given back with fstrim), the entropy device, the network on
 /// a TAP in a namespace of the test's own (the guest pings the host), vsock to the host's Unix socket (a line
 /// echoed), on each virtio transport, with -c 2 (the kernel brings both CPUs up) and ACPI
 /// power-off ending glue with 0. On PCI the console is virtio's hvc0, so every line the checks print came
@@ -43,7 +43,7 @@ public class LinuxDeviceTests(ITestOutputHelper output)
         using var vsock = await KvmHost.ListenAsync($"{uds}_{VsockPort}");
         int cid = Random.Shared.Next(100_000, 900_000);
 
-        var keys = $"{LinuxDiskScenario.Keys} glue.rng=1 glue.net=10.0.2.15/24:{NetPeer.HostIp} glue.vsock={VsockPort}";
+        var keys = $"{LinuxDiskScenario.Keys} {LinuxDiskScenario.TrimKey} glue.rng=1 glue.net=10.0.2.15/24:{NetPeer.HostIp} glue.vsock={VsockPort}";
         var clock = Stopwatch.StartNew();
         var vm = ns.RunAsync(TimeSpan.FromMinutes(5), [TestEnvironment.Binary, "run", "-k", Path.Combine(TestEnvironment.Linux, "vmlinuz"),
             "-i", Path.Combine(TestEnvironment.Linux, "initramfs.cpio.gz"), "-c", "2", "-m", "512", .. transport,
@@ -57,12 +57,13 @@ public class LinuxDeviceTests(ITestOutputHelper output)
         Assert.True(run.ExitCode == 0, $"expected glue to end with 0 on the guest's ACPI power-off; {run.Describe()}");
         // Both of glue's streams: with hvc0 as its terminal, the serial port is on stderr.
         var console = run with { Stdout = [.. run.Stdout, .. run.Stderr] };
-        var report = LinuxReport.AssertPassed(console, [.. LinuxDiskScenario.Checks, "rng", "net", "vsock"]);
+        var report = LinuxReport.AssertPassed(console, [.. LinuxDiskScenario.Checks, LinuxDiskScenario.TrimCheck, "rng", "net", "vsock"]);
         foreach (var check in report.Checks.Values)
             output.WriteLine($"{check.Name} {check.Status} {check.Detail}");
         Assert.Contains(console.Stdout, line => line.Contains("smp: Brought up 1 node, 2 CPUs", StringComparison.Ordinal));
         Assert.Equal("glue-vsock-hello", await echo);
         await disks.AssertTheHostSeesWhatTheGuestWroteAsync();
+        await disks.AssertTheGuestTrimmedAsync();
         return run;
     }
 

@@ -1,4 +1,3 @@
-using Glue.Tests.Display;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -24,13 +23,13 @@ public class LinuxDisplayTests(ITestOutputHelper output)
         using var glue = WatchedProcess.Start(GlueInvocation.StartInfo(directory.Path,
             ["run", "-n", "screen", "-k", Path.Combine(TestEnvironment.Linux, "vmlinuz"), "-i", Path.Combine(TestEnvironment.Linux, "initramfs.cpio.gz"),
              "-c", "2", "-m", "512", "--virtio-transport", "pci", "--gpu", "--vnc", $"unix:{vnc}", "--input",
-             "-p", "console=tty0 console=ttyS0 vt.global_cursor_default=0 glue.gpu=6 glue.input=4"]));
+             "-p", "console=tty0 console=ttyS0 vt.global_cursor_default=0 glue.gpu=6 glue.input=4"]), keepStdin: true);
 
         await glue.WaitForLineAsync("GLUE-LINUX gpu console on fb0", TimeSpan.FromMinutes(3));
         var atShell = await ScreenshotAsync(directory, "shell.png");
-        await glue.WaitForLineAsync("GLUE-LINUX gpu PASS", TimeSpan.FromSeconds(30));
-        await Task.Delay(500);   // the console's last rows reach the scanout on its next flush
-        var afterMarker = await ScreenshotAsync(directory, "marker.png");
+        glue.SendLine("");   // the screen is taken: the guest may write its marker
+        await glue.WaitForLineAsync("GLUE-LINUX gpu PASS", TimeSpan.FromSeconds(60));
+        var afterMarker = await ScreenCapture.SettledAsync(atShell, name => ScreenshotAsync(directory, name));
         using var client = RfbTestClient.Over(await KvmHost.ConnectAsync(vnc));
         Assert.Null(client.Handshake());
         client.RequestUpdate(incremental: false);

@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.RegularExpressions;
-using Glue.Build;
 using Xunit;
 
 namespace Glue.BuildTests;
@@ -11,7 +10,7 @@ public partial class ManifestContentsTests
     private static Manifest Manifest => Manifest.Load(TestEnvironment.ManifestPath, TestEnvironment.Repository);
 
     [GlueFact]
-    public async Task VersionNamesTheManifestAndExactlyItsComponents()
+    public async Task Version_names_the_manifest_and_exactly_its_components()
     {
         var manifest = Manifest;
         var run = await GlueBinary.RunAsync("--version");
@@ -29,7 +28,7 @@ public partial class ManifestContentsTests
     }
 
     [GlueFact]
-    public async Task RunHelpHasNoOptionOfAnAbsentComponent()
+    public async Task Run_help_has_no_option_of_an_absent_component()
     {
         var run = await GlueBinary.RunAsync("run", "--help");
 
@@ -46,7 +45,7 @@ public partial class ManifestContentsTests
     /// components must be found, which proves the search finds what is there; the absent ones must not be.
     /// </summary>
     [GlueFact]
-    public void ImageHoldsExactlyThePresentComponents()
+    public void Image_holds_exactly_the_present_components()
     {
         var manifest = Manifest;
         var image = File.ReadAllBytes(TestEnvironment.Binary);

@@ -11,7 +11,7 @@ namespace Glue.BuildTests;
 public sealed class NativeRuntimeTests
 {
     [KvmFact]
-    public async Task KilledGlueLeavesNoFileInItsTempDirectory()
+    public async Task Killed_glue_leaves_no_file_in_its_temp_directory()
     {
         using var runtime = new TempDirectory();
         using var temp = new TempDirectory();

@@ -13,7 +13,7 @@ public class NetDeviceTests(ITestOutputHelper output)
     private const string Tap = "gtap0";
 
     [KvmNetFact]
-    public async Task GuestAnswersPingsAndSendsDatagramsThroughTheTap()
+    public async Task Guest_answers_pings_and_sends_datagrams_through_the_tap()
     {
         using var ns = await NetworkNamespace.CreateAsync(inKvmHost: true);
         var vm = ns.RunAsync(TimeSpan.FromSeconds(60), TestEnvironment.Binary, "run", "-k", TestEnvironment.Guest, "--virtio-transport", "mmio", "--net", $"tap={Tap}",
@@ -33,7 +33,7 @@ public class NetDeviceTests(ITestOutputHelper output)
     [KvmNetTheory]
     [InlineData("a-name-too-long-x")]
     [InlineData("bad/name")]
-    public async Task TapThatCannotBeCreatedIsAUsageError(string name)
+    public async Task Tap_that_cannot_be_created_is_a_usage_error(string name)
     {
         using var ns = await NetworkNamespace.CreateAsync(inKvmHost: true);
         var run = await ns.RunAsync(BoundedProcess.DefaultLimit, TestEnvironment.Binary, "run", "-k", TestEnvironment.Guest, "--net", $"tap={name}");

@@ -15,7 +15,7 @@ public class QemuGpuReferenceTests
     private const int Width = 1280, Height = 800;   // QEMU's default mode (xres, yres)
 
     [QemuFact]
-    public async Task QemuScreendumpShowsThePictureTheGuestDrew()
+    public async Task Qemu_screendump_shows_the_picture_the_guest_drew()
     {
         using var directory = new TempDirectory();
         string monitor = Path.Combine(directory.Path, "qmp.sock"), screenshot = Path.Combine(directory.Path, "screen.png");

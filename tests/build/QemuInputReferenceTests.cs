@@ -19,7 +19,7 @@ public class QemuInputReferenceTests
     private static JsonObject Button(string button, bool down) => new() { ["type"] = "btn", ["data"] = new JsonObject { ["down"] = down, ["button"] = button } };
 
     [QemuFact]
-    public async Task QmpInputReachesTheGuestInOrder()
+    public async Task Qmp_input_reaches_the_guest_in_order()
     {
         using var directory = new TempDirectory();
         string monitor = Path.Combine(directory.Path, "qmp.sock");

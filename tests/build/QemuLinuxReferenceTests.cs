@@ -18,7 +18,7 @@ public class QemuLinuxReferenceTests(ITestOutputHelper output)
     private const string HostAddress = "10.0.2.2";
 
     [QemuLinuxNetFact]
-    public async Task LinuxChecksPassWithQemusVirtioPciDevices()
+    public async Task Linux_checks_pass_with_qemus_virtio_pci_devices()
     {
         using var directory = new TempDirectory();
         var disks = new LinuxDiskScenario(directory);

@@ -13,7 +13,7 @@ public class QemuNetReferenceTests(ITestOutputHelper output)
     private const string Tap = "qtap0";
 
     [QemuNetFact]
-    public async Task GuestAnswersPingsAndSendsDatagramsUnderQemu()
+    public async Task Guest_answers_pings_and_sends_datagrams_under_qemu()
     {
         using var ns = await NetworkNamespace.CreateAsync(inKvmHost: true);
         var vm = ns.RunAsync(TimeSpan.FromSeconds(90),

@@ -21,7 +21,7 @@ public class QemuPciReferenceTests(ITestOutputHelper output)
     private static readonly string[] PciChecks = ["pci-cfg-access", "pci-msix-mask", "pci-reset", "pci-config-change", "pci-bar-move"];
 
     [QemuFact]
-    public async Task GuestDrivesVirtioPciDevicesUnderQemuQ35()
+    public async Task Guest_drives_virtio_pci_devices_under_qemu_q35()
     {
         using var directory = new TempDirectory();
         var writable = TestDisk.Write(directory, "writable.img", 2048, 0x12345678);
@@ -62,7 +62,7 @@ public class QemuPciReferenceTests(ITestOutputHelper output)
 
     /// <summary>What QemuNetReferenceTests asks of virtio-net-device on microvm, asked of virtio-net-pci on q35.</summary>
     [QemuNetFact]
-    public async Task GuestAnswersPingsAndSendsDatagramsOverVirtioPci()
+    public async Task Guest_answers_pings_and_sends_datagrams_over_virtio_pci()
     {
         const string tap = "qtap0";
         using var ns = await NetworkNamespace.CreateAsync(inKvmHost: true);
@@ -81,7 +81,7 @@ public class QemuPciReferenceTests(ITestOutputHelper output)
 
     /// <summary>The driver takes modern devices only: a transitional one (QEMU's default) fails discovery by name.</summary>
     [QemuFact]
-    public async Task GuestRefusesTransitionalVirtioPciDevices()
+    public async Task Guest_refuses_transitional_virtio_pci_devices()
     {
         var run = await QemuQ35.BootAsync("glue.rng=1", "-device", "virtio-rng-pci");
 
@@ -92,7 +92,7 @@ public class QemuPciReferenceTests(ITestOutputHelper output)
 
     /// <summary>microvm has no PCI: no MCFG, and nothing answers behind ports 0xcf8/0xcfc.</summary>
     [QemuFact]
-    public async Task GuestFindsNoPciOnMicrovm()
+    public async Task Guest_finds_no_pci_on_microvm()
     {
         var run = await QemuMicrovm.BootAsync("microvm", "glue.pci=0");
 

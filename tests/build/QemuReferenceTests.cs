@@ -10,7 +10,7 @@ namespace Glue.BuildTests;
 public class QemuReferenceTests
 {
     [QemuFact]
-    public async Task GuestPassesEveryTestUnderQemu()
+    public async Task Guest_passes_every_test_under_qemu()
     {
         using var directory = new TempDirectory();
         var initrd = TestInitrd.Write(directory);
@@ -23,7 +23,7 @@ public class QemuReferenceTests
 
     /// <summary>microvm without ACPI: no RSDP anywhere, so `glue.acpi=0` holds; its firmware still writes the MP table.</summary>
     [QemuFact]
-    public async Task GuestFindsNoAcpiWhenQemuHasItOff()
+    public async Task Guest_finds_no_acpi_when_qemu_has_it_off()
     {
         var run = await QemuMicrovm.BootAsync("microvm,acpi=off", "glue.cpus=2 glue.acpi=0 glue.mptable=1");
 
@@ -32,7 +32,7 @@ public class QemuReferenceTests
 
     /// <summary>Proves the table checks can fail: told of fewer CPUs than the VM has, both tables must say FAIL.</summary>
     [QemuFact]
-    public async Task GuestReportsTablesThatListOtherCpus()
+    public async Task Guest_reports_tables_that_list_other_cpus()
     {
         var run = await QemuMicrovm.BootAsync("microvm", "glue.cpus=1 glue.acpi=1 glue.mptable=1");
 

@@ -17,7 +17,7 @@ public class QemuVirtioReferenceTests
 
     /// <summary>microvm without ACPI puts a virtio_mmio.device= token on the command line for each device, in -device order.</summary>
     [QemuFact]
-    public Task GuestDrivesDevicesNamedOnTheCommandLine() => RunAsync("microvm,acpi=off", "", writableDeviceFirst: true, "(cmdline)");
+    public Task Guest_drives_devices_named_on_the_command_line() => RunAsync("microvm,acpi=off", "", writableDeviceFirst: true, "(cmdline)");
 
     /// <summary>
     /// microvm with ACPI describes its devices only in the DSDT: the guest scans its 24 windows of 512 bytes at
@@ -25,7 +25,7 @@ public class QemuVirtioReferenceTests
     /// -device the lowest window, so the writable disk comes last to be block device 0 in address order.
     /// </summary>
     [QemuFact]
-    public Task GuestDrivesDevicesFoundByScanning() =>
+    public Task Guest_drives_devices_found_by_scanning() =>
         RunAsync("microvm", "glue.acpi=1 glue.virtio-scan=0xfeb00000:0x200:24:24", writableDeviceFirst: false, "(scan)");
 
     private static async Task RunAsync(string machine, string discoveryKeys, bool writableDeviceFirst, string foundBy)

@@ -15,14 +15,17 @@ public sealed partial class RunningVm : IDisposable
 
     public int Pid => _process.Pid;
 
-    /// <summary>Starts `glue run -n name` with the guest printing GLUE-COUNTER lines, and waits for the first.</summary>
+    /// <summary>
+    /// Starts `glue run -n name` with the guest printing GLUE-COUNTER lines, and waits for the first: up to two minutes,
+    /// which a loaded software KVM host has been seen to need more than 30 s of.
+    /// </summary>
     public static async Task<RunningVm> StartAsync(string runtimeDirectory, string? name, params string[] options)
     {
         var vm = new RunningVm(WatchedProcess.Start(GlueInvocation.StartInfo(runtimeDirectory,
             ["run", "-k", TestEnvironment.Guest, "-p", "glue.mode=counter", .. name is null ? Array.Empty<string>() : ["-n", name], .. options])));
         try
         {
-            await vm.WaitForCounterAsync(0, TimeSpan.FromSeconds(30));
+            await vm.WaitForCounterAsync(0, TimeSpan.FromMinutes(2));
             return vm;
         }
         catch
@@ -55,6 +58,30 @@ public sealed partial class RunningVm : IDisposable
             if (_process.HasExited || clock.Elapsed > limit) throw new TimeoutException($"counter did not reach {atLeast}; {Describe()}");
             await Task.Delay(10);
         }
+    }
+
+    /// <summary>
+    /// Waits until the counter has held still for <paramref name="still"/>, and returns it: a paused guest's last lines
+    /// have come through the pipe, however slowly a loaded machine passes them on, and no more follow. A guest that
+    /// keeps counting never holds still, which fails after <paramref name="limit"/>.
+    /// </summary>
+    public async Task<long> WaitForCounterToHoldAsync(TimeSpan still, TimeSpan limit)
+    {
+        var clock = Stopwatch.StartNew();
+        var held = Stopwatch.StartNew();
+        long counter = Counter;
+        while (held.Elapsed < still)
+        {
+            if (_process.HasExited || clock.Elapsed > limit)
+                throw new TimeoutException($"the counter did not hold still for {still.TotalSeconds} s within {limit.TotalSeconds} s; {Describe()}");
+            await Task.Delay(10);
+            if (Counter is var now && now != counter)
+            {
+                counter = now;
+                held.Restart();
+            }
+        }
+        return counter;
     }
 
     /// <summary>Waits for glue to exit; returns its status, or null if it is still running after the limit.</summary>

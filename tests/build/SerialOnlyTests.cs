@@ -10,7 +10,7 @@ namespace Glue.BuildTests;
 public class SerialOnlyTests
 {
     [KvmFact]
-    public async Task GuestFinishesItsTestsWithSerialAlone()
+    public async Task Guest_finishes_its_tests_with_serial_alone()
     {
         var run = await GlueBinary.RunAsync(
             ["run", "-k", TestEnvironment.Guest, "-p", "glue.cpus=1", "-c", "1"], BoundedProcess.DefaultLimit, "GLUE-TEST-DONE ");

@@ -7,7 +7,7 @@ namespace Glue.BuildTests;
 public partial class VerboseTimelineTests
 {
     [KvmFact]
-    public async Task VerboseFlagPrintsTheStartUpTimeline()
+    public async Task Verbose_flag_prints_the_start_up_timeline()
     {
         var run = await GlueBinary.RunAsync("-v", "run", "-k", TestEnvironment.Guest);
 

@@ -1,4 +1,3 @@
-using Glue.Build;
 using Xunit;
 
 namespace Glue.BuildTests;
@@ -13,7 +12,7 @@ public class VhostUserBadInputTests
         Manifest.Load(TestEnvironment.ManifestPath, TestEnvironment.Repository).Present.Any(c => c.ShortName == "vhost-user");
 
     [GlueFact]
-    public async Task BadDeviceCommandsAreOneLineUsageErrors()
+    public async Task Bad_device_commands_are_one_line_usage_errors()
     {
         using var directory = new TempDirectory();
         string image = directory.Write("disk.img", new byte[4096]);

@@ -13,7 +13,7 @@ namespace Glue.BuildTests;
 public class VhostUserBlkTests(ITestOutputHelper output)
 {
     [VhostUserFsckFact]
-    public async Task TheGuestReadsWritesAndMakesAFileSystemOnGlueDisks()
+    public async Task The_guest_reads_writes_and_makes_a_file_system_on_glue_disks()
     {
         using var directory = new TempDirectory();
         var disks = new LinuxDiskScenario(directory);

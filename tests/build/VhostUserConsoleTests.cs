@@ -10,7 +10,7 @@ namespace Glue.BuildTests;
 public class VhostUserConsoleTests
 {
     [GlueFact]
-    public async Task GlueDeviceConsoleAnswersAFrontendAndEndsOnSigterm()
+    public async Task Glue_device_console_answers_a_frontend_and_ends_on_sigterm()
     {
         using var directory = new TempDirectory();
         string socket = Path.Combine(directory.Path, "console.sock");

@@ -17,7 +17,7 @@ public class VhostUserGpuSocketTests
     private const uint Scanout = 7, Update = 8;   // VHOST_USER_GPU_SCANOUT, VHOST_USER_GPU_UPDATE (vhost-user-gpu.rst)
 
     [VhostUserFact]
-    public async Task SetSocketIsRefusedWithoutASocketAndASecondOneReplacesTheFirst()
+    public async Task Set_socket_is_refused_without_a_socket_and_a_second_one_replaces_the_first()
     {
         using var directory = new TempDirectory();
         string socket = Path.Combine(directory.Path, "gpu.sock");

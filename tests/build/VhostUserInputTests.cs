@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using Glue.Tests.Display;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -15,7 +14,7 @@ namespace Glue.BuildTests;
 public class VhostUserInputTests(ITestOutputHelper output)
 {
     [Qemu10Fact]
-    public async Task KeysSentToGluesVncReachTheLinuxGuestsEvdev()
+    public async Task Keys_sent_to_glues_vnc_reach_the_linux_guests_evdev()
     {
         using var directory = new TempDirectory();
         string gpu = Path.Combine(directory.Path, "gpu.sock"), keyboard = Path.Combine(directory.Path, "keyboard.sock");

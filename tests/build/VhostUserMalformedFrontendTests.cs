@@ -17,7 +17,7 @@ public class VhostUserMalformedFrontendTests(ITestOutputHelper output)
     private const long RamSize = 1 << 20;
 
     [VhostUserFact]
-    public async Task BadFrontendsAreRefusedOrDisconnectedAndTheNextGoodOneIsServed()
+    public async Task Bad_frontends_are_refused_or_disconnected_and_the_next_good_one_is_served()
     {
         using var directory = new TempDirectory();
         string socket = Path.Combine(directory.Path, "rng.sock");

@@ -16,7 +16,7 @@ public class VhostUserNetTests(ITestOutputHelper output)
     private const string Tap = "vutap0";
 
     [VhostUserNetFact]
-    public async Task TheGuestPingsTheHostThroughGlueNet()
+    public async Task The_guest_pings_the_host_through_glue_net()
     {
         using var directory = new TempDirectory();
         using var ns = await NetworkNamespace.CreateAsync(inKvmHost: false);

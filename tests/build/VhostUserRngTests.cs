@@ -9,7 +9,7 @@ namespace Glue.BuildTests;
 public class VhostUserRngTests(ITestOutputHelper output)
 {
     [VhostUserFact]
-    public async Task TheGuestReadsOneMiBFromGlueRng()
+    public async Task The_guest_reads_one_mib_from_glue_rng()
     {
         using var directory = new TempDirectory();
         string socket = Path.Combine(directory.Path, "rng.sock");

@@ -15,7 +15,7 @@ public class VhostUserVsockTests(ITestOutputHelper output)
     private const int Port = 1234;
 
     [VhostUserFact]
-    public async Task TheGuestsLineIsEchoedThroughGlueVsock()
+    public async Task The_guests_line_is_echoed_through_glue_vsock()
     {
         using var directory = new TempDirectory();
         string uds = Path.Combine(directory.Path, "v.sock");

@@ -12,7 +12,7 @@ namespace Glue.BuildTests;
 public class VirtioConsoleTests
 {
     [KvmFact]
-    public async Task HostInputIsEchoedThroughTheVirtioConsole()
+    public async Task Host_input_is_echoed_through_the_virtio_console()
     {
         using var runtime = new TempDirectory();
         // Printable bytes: Ctrl-A is the console escape and would not reach the guest as it is.
@@ -26,7 +26,7 @@ public class VirtioConsoleTests
     }
 
     [KvmFact]
-    public async Task WithTheSerialConsoleThereIsNoVirtioConsole()
+    public async Task With_the_serial_console_there_is_no_virtio_console()
     {
         using var runtime = new TempDirectory();
         var run = await GlueWithStdin.RunAsync(runtime.Path, [], "run", "-k", TestEnvironment.Guest, "-p", "glue.console=echo:1", "--console", "serial");
@@ -36,7 +36,7 @@ public class VirtioConsoleTests
     }
 
     [KvmFact]
-    public async Task AnUnknownConsoleIsAUsageError()
+    public async Task An_unknown_console_is_a_usage_error()
     {
         var run = await GlueBinary.RunAsync("run", "-k", TestEnvironment.Guest, "--console", "vga");
         Assert.True(run.ExitCode == 2 && run.Stderr is [var line] && line.StartsWith("glue: ") && line.Contains("--console"), run.Describe());

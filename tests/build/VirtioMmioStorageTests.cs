@@ -19,7 +19,7 @@ public class VirtioMmioStorageTests
 
     /// <summary>Glue names each device with a `virtio_mmio.device=4K@base:gsi` token, in --disk then --rng order.</summary>
     [KvmFact]
-    public async Task GuestDrivesDisksAndRngNamedOnTheCommandLine()
+    public async Task Guest_drives_disks_and_rng_named_on_the_command_line()
     {
         var (run, writable, readOnly) = await RunStorageGuestAsync("glue.acpi=1");
 
@@ -37,7 +37,7 @@ public class VirtioMmioStorageTests
     /// still drives the devices as found by them: the scan alone is not what found them.
     /// </summary>
     [KvmFact]
-    public async Task ScannedWindowsAgreeWithTheTokens()
+    public async Task Scanned_windows_agree_with_the_tokens()
     {
         var (run, writable, _) = await RunStorageGuestAsync("glue.virtio-scan=0xd0000000:0x1000:4:5");
 
@@ -47,14 +47,14 @@ public class VirtioMmioStorageTests
     }
 
     [KvmFact]
-    public async Task MissingDiskFileIsAUsageError()
+    public async Task Missing_disk_file_is_a_usage_error()
     {
         using var directory = new TempDirectory();
         await AssertUsageErrorAsync(directory, "--disk", Path.Combine(directory.Path, "no-such-disk.img"));
     }
 
     [KvmFact]
-    public async Task DiskOfNotWholeSectorsIsAUsageError()
+    public async Task Disk_of_not_whole_sectors_is_a_usage_error()
     {
         using var directory = new TempDirectory();
         var disk = directory.Write("odd.img", new byte[1000]);
@@ -64,7 +64,7 @@ public class VirtioMmioStorageTests
     }
 
     [KvmFact]
-    public async Task DirectoryAsDiskIsAUsageError()
+    public async Task Directory_as_disk_is_a_usage_error()
     {
         using var directory = new TempDirectory();
         await AssertUsageErrorAsync(directory, "--disk", directory.Path);

@@ -1,4 +1,3 @@
-using Glue.Build;
 using Xunit;
 
 namespace Glue.BuildTests;

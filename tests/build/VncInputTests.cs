@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using Glue.Tests.Display;
 using Xunit;
 
 namespace Glue.BuildTests;
@@ -16,7 +15,7 @@ public class VncInputTests
     private const byte ButtonLeft = 1;
 
     [KvmFact]
-    public async Task KeysAndPointerFromAVncClientReachTheGuestInOrder()
+    public async Task Keys_and_pointer_from_a_vnc_client_reach_the_guest_in_order()
     {
         using var directory = new TempDirectory();
         string vnc = Path.Combine(directory.Path, "vnc.sock");

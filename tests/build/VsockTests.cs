@@ -12,7 +12,7 @@ namespace Glue.BuildTests;
 public class VsockTests(ITestOutputHelper output)
 {
     [KvmFact]
-    public async Task OneMiBEachWayOnAGuestConnectAndAHostConnect()
+    public async Task One_mib_each_way_on_a_guest_connect_and_a_host_connect()
     {
         using var directory = new TempDirectory();
         string uds = Path.Combine(directory.Path, "v.sock");
@@ -39,28 +39,28 @@ public class VsockTests(ITestOutputHelper output)
     private static string Rate(TimeSpan time) => $"{VsockHostPeer.Total / 1048576.0 / time.TotalSeconds:F1} MiB/s";
 
     [KvmFact]
-    public async Task ACidBelow3IsAUsageError()
+    public async Task A_cid_below_3_is_a_usage_error()
     {
         using var directory = new TempDirectory();
         await AssertUsageErrorAsync(directory, "--vsock", $"cid=2,uds={directory.Path}/v.sock");
     }
 
     [KvmFact]
-    public async Task AUdsInAMissingDirectoryIsAUsageError()
+    public async Task A_uds_in_a_missing_directory_is_a_usage_error()
     {
         using var directory = new TempDirectory();
         await AssertUsageErrorAsync(directory, "--vsock", $"cid=5,uds={directory.Path}/missing/v.sock");
     }
 
     [KvmFact]
-    public async Task TheSameCidTwiceIsAUsageError()
+    public async Task The_same_cid_twice_is_a_usage_error()
     {
         using var directory = new TempDirectory();
         await AssertUsageErrorAsync(directory, "--vsock", $"cid=5,uds={directory.Path}/a.sock", "--vsock", $"cid=5,uds={directory.Path}/b.sock");
     }
 
     [KvmFact]
-    public async Task ACidAnotherRunningVmHoldsIsAUsageError()
+    public async Task A_cid_another_running_vm_holds_is_a_usage_error()
     {
         using var directory = new TempDirectory();
         int cid = Random.Shared.Next(100_000, 900_000);

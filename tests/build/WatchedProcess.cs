@@ -14,20 +14,31 @@ public sealed class WatchedProcess : IDisposable
 
     private WatchedProcess(Process process) => _process = process;
 
-    /// <summary>Starts <paramref name="start"/> (its standard streams redirected) with stdin closed.</summary>
-    public static WatchedProcess Start(ProcessStartInfo start)
+    /// <summary>
+    /// Starts <paramref name="start"/> (its standard streams redirected) with stdin closed, or left open for
+    /// <see cref="SendLine"/> when <paramref name="keepStdin"/>.
+    /// </summary>
+    public static WatchedProcess Start(ProcessStartInfo start, bool keepStdin = false)
     {
         var watched = new WatchedProcess(new Process { StartInfo = start });
         watched._process.OutputDataReceived += (_, line) => { if (line.Data is not null) lock (watched._stdout) watched._stdout.Add(line.Data); };
         watched._process.ErrorDataReceived += (_, line) => { if (line.Data is not null) lock (watched._stderr) watched._stderr.Add(line.Data); };
         watched._process.Start();
-        watched._process.StandardInput.Close();
+        if (!keepStdin) watched._process.StandardInput.Close();
         watched._process.BeginOutputReadLine();
         watched._process.BeginErrorReadLine();
         return watched;
     }
 
-    public static WatchedProcess Start(string program, IEnumerable<string> arguments) => Start(KvmHost.StartHere(program, arguments));
+    public static WatchedProcess Start(string program, IEnumerable<string> arguments, bool keepStdin = false) =>
+        Start(KvmHost.StartHere(program, arguments), keepStdin);
+
+    /// <summary>Writes a line to its stdin (kept open at the start): a guest's serial console reads it.</summary>
+    public void SendLine(string line)
+    {
+        _process.StandardInput.Write(line + "\n");
+        _process.StandardInput.Flush();
+    }
 
     /// <summary>Waits for a line that starts with <paramref name="prefix"/>; throws, with the output so far, when it does not come.</summary>
     public async Task<string> WaitForLineAsync(string prefix, TimeSpan limit)

@@ -76,7 +76,8 @@ mkdir -p root/bin root/sbin root/usr/bin root/etc root/dev root/proc root/sys ro
 cp bin/busybox root/bin/busybox
 # /init needs sh, mount, insmod and poweroff; the rest are for the checks in /glue-checks.d and for debugging.
 for applet in sh mount umount poweroff insmod cat echo ls mkdir sleep grep dmesg uname \
-    awk xxd dd cmp od tr sort uniq wc head tail cut sed basename readlink blockdev sync rm ip ping kill lsmod date printf; do
+    awk xxd dd cmp od tr sort uniq wc head tail cut sed basename readlink blockdev sync rm ip ping kill lsmod date printf fstrim \
+    truncate mv cp ln chmod touch stat mknod rmdir find sha256sum; do
     ln -s busybox "root/bin/$applet"
 done
 install -m 0755 "$here/init" root/init
@@ -89,7 +90,7 @@ install -m 0755 "$here"/checks/* root/glue-checks.d/
 source "$here/module-closure.sh"
 module_dir=(lib/modules/*)
 module_closure root/lib/modules "${module_dir[0]}" virtio_pci virtio_mmio virtio_blk virtio_net virtio_rng virtio_console \
-    vmw_vsock_virtio_transport crc32c_generic ext4 virtio_gpu virtio_input evdev
+    vmw_vsock_virtio_transport crc32c_generic ext4 virtio_gpu virtio_input evdev virtiofs
 
 # The tools, at the paths their packages give them, with every shared library they need (their DT_NEEDED,
 # recursively, found in the unpacked packages) in /lib/x86_64-linux-gnu, where Debian's loader looks by default.

@@ -12,7 +12,9 @@ public sealed class AddressBus(string name)
         public ulong End => Start + Length;
     }
 
-    private Range[] _ranges = [];
+    // Replaced whole by each registration, never changed in place: an access reads it once and works on that
+    // snapshot, so a range moved by another vCPU meanwhile cannot shift the index it found.
+    private volatile Range[] _ranges = [];
 
     public string Name { get; } = name;
 
@@ -48,28 +50,29 @@ public sealed class AddressBus(string name)
 
     public void Read(ulong address, Span<byte> data)
     {
-        int index = Find(address);
+        var ranges = _ranges;
+        int index = Find(ranges, address);
         if (index < 0)
         {
             data.Fill(0xff);
             return;
         }
-        ref readonly var range = ref _ranges[index];
+        ref readonly var range = ref ranges[index];
         range.Device.Read(address - range.Start, data);
     }
 
     public void Write(ulong address, ReadOnlySpan<byte> data)
     {
-        int index = Find(address);
+        var ranges = _ranges;
+        int index = Find(ranges, address);
         if (index < 0) return;
-        ref readonly var range = ref _ranges[index];
+        ref readonly var range = ref ranges[index];
         range.Device.Write(address - range.Start, data);
     }
 
-    /// <summary>The index of the range holding <paramref name="address"/>, or -1.</summary>
-    private int Find(ulong address)
+    /// <summary>The index in <paramref name="ranges"/> of the range holding <paramref name="address"/>, or -1.</summary>
+    private static int Find(Range[] ranges, ulong address)
     {
-        var ranges = _ranges;
         int lo = 0, hi = ranges.Length - 1;
         while (lo <= hi)
         {

@@ -32,9 +32,15 @@ public sealed class DeviceOptionValues(IReadOnlyDictionary<string, string[]> val
 {
     public static readonly DeviceOptionValues None = new(new Dictionary<string, string[]>());
 
+    /// <summary>Where a device reports what glue's -v shows (a VNC client's wrong password), one line each; null without -v.</summary>
+    public Action<string>? VerboseLog { get; init; }
+
     public IReadOnlyList<string> All(string option) => values.TryGetValue(option, out var v) ? v : [];
 
     public string? Single(string option) => values.TryGetValue(option, out var v) && v.Length > 0 ? v[^1] : null;
+
+    /// <summary>The VM's vCPUs (`-c`), for a device that gives each its own resources (a block queue per vCPU); 1 for `glue device`.</summary>
+    public int Cpus { get; init; } = 1;
 }
 
 /// <summary>A device's configuration that cannot be used: a clear, one-line reason.</summary>

@@ -15,5 +15,5 @@ public interface IMachineSetup
     /// </summary>
     void Check(DeviceOptionValues values);
 
-    void Setup(VirtualMachine machine, DeviceOptionValues values);
+    void Setup(IVmServices machine, DeviceOptionValues values);
 }

@@ -65,6 +65,9 @@ public readonly partial record struct FileStatus(FileKind Kind, long Size, ulong
     /// <summary>True for the errno of a path that does not exist (ENOENT, or ENOTDIR for a file used as a directory).</summary>
     public static bool IsMissing(int errno) => errno is ENOENT or ENOTDIR;
 
+    /// <summary>An errno of stat or open as a message says it: "no such file", "permission denied".</summary>
+    public static string Reason(int errno) => IsMissing(errno) ? "no such file" : Libc.ErrorText(errno).ToLowerInvariant();
+
     private static unsafe int Result(int result, byte* stat, out FileStatus status)
     {
         status = default;

@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using System.Text;
 
 namespace Glue.Core.Interop;
@@ -18,15 +19,40 @@ public static class UnixSocketPath
     public static string? Problem(string path, string option, int suffixBytes = 0)
     {
         if (path.Length == 0) return $"{option}: the path is empty; give the path of a socket to create";
+        return Reason(path, suffixBytes) is { } reason ? $"{option} {path}: {reason}" : null;
+    }
+
+    /// <summary>The reason alone, for an option that names the path its own way (`--vnc unix:PATH`); the path is not empty.</summary>
+    public static string? Reason(string path, int suffixBytes = 0)
+    {
         int bytes = Encoding.UTF8.GetByteCount(path);
         if (bytes + suffixBytes > MaxBytes)
         {
             string room = suffixBytes == 0 ? "" : $" with {suffixBytes} bytes to spare";
-            return $"{option} {path}: the path is {bytes} bytes; a Unix socket path must fit in {MaxBytes}{room}: use a shorter one";
+            return $"the path is {bytes} bytes; a Unix socket path must fit in {MaxBytes}{room}: use a shorter one";
         }
         string directory = Path.GetDirectoryName(Path.GetFullPath(path)) ?? "/";
-        if (!Directory.Exists(directory)) return $"{option} {path}: directory {directory} does not exist";
-        if (Directory.Exists(path)) return $"{option} {path}: is a directory";
+        if (!Directory.Exists(directory)) return $"directory {directory} does not exist: create it or give a path in one that does";
+        if (Directory.Exists(path)) return "is a directory";
         return null;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="path"/> is a Unix socket that refuses connections: one left behind by a Glue that was
+    /// killed, safe to replace. Asked by lstat, never by opening it: an open of a FIFO there would wait for a writer.
+    /// </summary>
+    public static bool IsStale(string path)
+    {
+        if (FileStatus.OfLink(path, out var status) != 0 || status.Kind != FileKind.Socket) return false;
+        using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            probe.Connect(new UnixDomainSocketEndPoint(path));
+            return false;
+        }
+        catch (SocketException e)
+        {
+            return e.SocketErrorCode == SocketError.ConnectionRefused;
+        }
     }
 }

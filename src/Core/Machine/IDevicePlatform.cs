@@ -1,20 +1,18 @@
 using System.Runtime.InteropServices;
 using Glue.Core.Bus;
 using Glue.Core.Firmware;
-using Glue.Core.Memory;
 using Glue.Core.Pci;
 
 namespace Glue.Core.Machine;
 
 /// <summary>
-/// The part of a machine devices and transports are placed on: guest memory, the buses, the resources to share
-/// out, the interrupt wiring inside KVM, and what the guest is told. Not the machine's life cycle (boot, run,
-/// pause): a device never needs that. <see cref="VirtualMachine"/> implements it.
+/// The part of a machine devices and transports are placed on: beyond what every device reaches
+/// (<see cref="IVmServices"/>), the buses, the resources to share out, the interrupt wiring inside KVM, and the
+/// firmware's device list. Not the machine's life cycle (boot, run, pause): a device never needs that.
+/// <see cref="VirtualMachine"/> implements it.
 /// </summary>
-public interface IDevicePlatform
+public interface IDevicePlatform : IVmServices
 {
-    GuestMemory Memory { get; }
-
     AddressBus Ports { get; }
 
     AddressBus Mmio { get; }
@@ -28,9 +26,6 @@ public interface IDevicePlatform
     /// <summary>PCI bus 0 and its host bridge; the machine has a PCI bus from the first use of this on.</summary>
     PciBus Pci { get; }
 
-    /// <summary>An interrupt line (GSI) of the in-kernel PIC/IOAPIC for a device to drive.</summary>
-    IInterruptLine InterruptLine(uint gsi);
-
     /// <summary>Guest writes to <paramref name="address"/> (of <paramref name="datamatch"/>, if given; any width when <paramref name="length"/> is 0) signal <paramref name="eventFd"/> inside KVM.</summary>
     void AssignIoEventFd(SafeHandle eventFd, ulong address, uint length, ulong? datamatch);
 
@@ -40,18 +35,6 @@ public interface IDevicePlatform
     /// <summary>Writes to <paramref name="eventFd"/> raise <paramref name="gsi"/> inside KVM (an I/O APIC pin or an MSI route).</summary>
     void AssignIrqFd(SafeHandle eventFd, uint gsi);
 
-    /// <summary>Keeps a device's resources until the VM is disposed, when they are flushed and released first.</summary>
-    void Own(IDisposable device);
-
     /// <summary>Lists a device in the ACPI DSDT, where the guest finds it with its resources.</summary>
     void Describe(PlatformDevice device);
-
-    /// <summary>A parameter every kernel is given after the defaults (e.g. `virtio_mmio.device=`).</summary>
-    void AddKernelParameter(string parameter);
-
-    /// <summary>A parameter a Linux kernel is given among Glue's defaults, before the device parameters and `-p` (`console=ttyS0`).</summary>
-    void AddLinuxDefault(string parameter);
-
-    /// <summary>Ends the VM for the given reason; the first reason given wins.</summary>
-    void RequestExit(VmExit exit);
 }

@@ -29,6 +29,7 @@ public sealed class VirtualMachine : IDevicePlatform, IDisposable
     private readonly List<PlatformDevice> _platformDevices = [];
     private readonly List<string> _kernelParameters = [];
     private readonly List<string> _linuxDefaults = [];
+    private readonly Dictionary<Type, object> _shared = [];
     private PciBus? _pci;
     private readonly ManualResetEventSlim _exited = new();
     private VmExit? _exit;
@@ -107,6 +108,15 @@ public sealed class VirtualMachine : IDevicePlatform, IDisposable
     }
 
     public IInterruptLine InterruptLine(uint gsi) => new KvmIrqLine(_vm, gsi);
+
+    public T Shared<T>() where T : class, new()
+    {
+        lock (_shared)
+        {
+            if (!_shared.TryGetValue(typeof(T), out var shared)) _shared.Add(typeof(T), shared = new T());
+            return (T)shared;
+        }
+    }
 
     public void Own(IDisposable device) => _devices.Add(device);
 

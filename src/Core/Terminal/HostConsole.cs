@@ -1,3 +1,4 @@
+using Glue.Core.Interop;
 using System.Runtime.InteropServices;
 
 namespace Glue.Core.Terminal;
@@ -9,7 +10,6 @@ namespace Glue.Core.Terminal;
 /// </summary>
 public sealed partial class HostConsole : IDisposable
 {
-    private const int StdinFd = 0;
     private const int TCSANOW = 0;
     // sizeof(struct termios) on x86_64 glibc is 60; it is only ever passed back to libc, so opaque bytes do.
     private const int TermiosSize = 60;
@@ -36,16 +36,23 @@ public sealed partial class HostConsole : IDisposable
         return console;
     }
 
-    private void Pump()
+    /// <summary>
+    /// Reads fd 0 with read(2), not Console.OpenStandardInput: on a terminal .NET's console stream is a line editor
+    /// of its own (it echoes each key, buffers up to Enter and sets its own termios over the raw mode set here), so
+    /// the guest would get lines instead of keys and Ctrl-A x would never arrive as typed.
+    /// </summary>
+    private unsafe void Pump()
     {
-        using var stdin = Console.OpenStandardInput();
         Sandbox.SeccompFilters.Enter(Sandbox.ThreadKind.DeviceIo);
         var buffer = new byte[256];
         var forward = new byte[512];
-        int read;
-        while ((read = stdin.Read(buffer)) > 0)
+        while (true)
         {
-            int count = _escape.Filter(buffer.AsSpan(0, read), forward);
+            nint read;
+            fixed (byte* b = buffer) read = Libc.Read(StandardStream.Stdin, b, (nuint)buffer.Length);
+            if (read < 0 && Marshal.GetLastPInvokeError() == Libc.EINTR) continue;
+            if (read <= 0) return;
+            int count = _escape.Filter(buffer.AsSpan(0, (int)read), forward);
             if (count > 0) _toGuest(forward.AsSpan(0, count));
         }
     }
@@ -54,15 +61,15 @@ public sealed partial class HostConsole : IDisposable
     {
         lock (Gate)
         {
-            if (_savedTermios is not null || Isatty(StdinFd) != 1) return;
+            if (_savedTermios is not null || Isatty(StandardStream.Stdin) != 1) return;
             var saved = new byte[TermiosSize];
             var raw = new byte[TermiosSize];
             fixed (byte* s = saved, r = raw)
             {
-                if (Tcgetattr(StdinFd, s) != 0) return;
+                if (Tcgetattr(StandardStream.Stdin, s) != 0) return;
                 saved.CopyTo(raw, 0);
                 Cfmakeraw(r);
-                if (Tcsetattr(StdinFd, TCSANOW, r) != 0) return;
+                if (Tcsetattr(StandardStream.Stdin, TCSANOW, r) != 0) return;
             }
             _savedTermios = saved;
             AppDomain.CurrentDomain.ProcessExit += (_, _) => RestoreTerminal();
@@ -76,7 +83,7 @@ public sealed partial class HostConsole : IDisposable
         lock (Gate)
         {
             if (_savedTermios is null) return;
-            fixed (byte* s = _savedTermios) Tcsetattr(StdinFd, TCSANOW, s);
+            fixed (byte* s = _savedTermios) Tcsetattr(StandardStream.Stdin, TCSANOW, s);
             _savedTermios = null;
         }
     }

@@ -1,54 +1,81 @@
 using System.Buffers.Binary;
 using System.Text;
+using Glue.Core.Pci;
 using Glue.Virtio;
 using Glue.Virtio.Split;
-using Microsoft.Win32.SafeHandles;
 using static Glue.Devices.Block.VirtioBlk;
 
 namespace Glue.Devices.Block;
 
 /// <summary>
-/// The block device (virtio 1.2 §5.2) over a raw image file: IN, OUT, FLUSH and GET_ID, one queue. Data moves
-/// between the file and guest memory directly (pread/pwrite over each buffer of the chain), with nothing
-/// allocated per request. A read-only disk is opened O_RDONLY and fails OUT with IOERR. The disk owns its
-/// file: disposing it (when the VM ends) fsyncs and closes it, so nothing the guest wrote is lost.
+/// The block device (virtio 1.2 §5.2) over a disk image: IN, OUT, FLUSH, GET_ID, DISCARD and WRITE_ZEROES, with
+/// many requests in flight. The I/O thread pops each chain, copies its header and turns its buffers into host
+/// addresses (<see cref="BlockRequest"/>), and hands it to the disk's workers (<see cref="BlockWorkers"/>), which
+/// serve it with one call on the image and complete it as it finishes, in any order (<see cref="BlockQueue"/>).
+/// A request alone (nothing else in flight on its queue) is served on the I/O thread itself: at queue depth 1
+/// there is no hand-off at all. Nothing is allocated per request.
+///
+/// A read-only disk fails OUT, DISCARD and WRITE_ZEROES with IOERR. The device owns its image: disposing it (when
+/// the VM ends) waits for the requests in flight, then flushes and closes the image, so nothing the guest wrote is lost.
 /// </summary>
-public sealed class BlockDevice : IVirtioDevice, IDisposable
+public sealed unsafe class BlockDevice : IVirtioDevice, IDisposable
 {
     public const ushort QueueSize = 256;
 
     /// <summary>§2.7.5.3.1: a chain has at most queue-size buffers; less the header and the status byte.</summary>
     public const uint SegMax = QueueSize - 2;
 
-    private readonly SafeFileHandle _file;
-    private readonly long _bytes;
+    /// <summary>One range per DISCARD or WRITE_ZEROES request, as QEMU offers: Linux then sends one range each.</summary>
+    public const uint MaxRanges = 1;
+
+    /// <summary>The largest range, in sectors: 1 GiB, a bound on how long one request holds a worker.</summary>
+    public const uint MaxRangeSectors = (1u << 30) / SectorSize;
+
+    /// <summary>Discard granularity: a file system block, the smallest hole a punch can make.</summary>
+    public const uint DiscardAlignmentBytes = 4096;
+
+    private readonly IDiskImage _image;
+    private readonly uint _blockSize;
     private readonly byte[] _id = new byte[VIRTIO_BLK_ID_BYTES];
+    private readonly BlockQueue[] _queues;
+    private readonly BlockWorkers? _workers;
     private VirtioActivation? _activation;
 
-    /// <param name="file">Open for reading, and for writing unless <paramref name="readOnly"/>; the device owns it.</param>
-    /// <param name="bytes">The disk's size, a multiple of 512.</param>
+    /// <param name="image">The disk; the device owns it.</param>
     /// <param name="id">What GET_ID returns: at most 20 bytes of ASCII, zero-padded.</param>
-    public BlockDevice(SafeFileHandle file, long bytes, bool readOnly, string id)
+    /// <param name="blockSize">The block size offered (VIRTIO_BLK_F_BLK_SIZE): what O_DIRECT needs of offsets, else 512.</param>
+    /// <param name="queues">Request queues (VIRTIO_BLK_F_MQ when more than one).</param>
+    /// <param name="workers">Threads that serve requests; 0 serves each on the I/O thread as it is popped (the fuzzer's way).</param>
+    public BlockDevice(IDiskImage image, string id, uint blockSize = SectorSize, int queues = 1, int? workers = null)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(bytes);
-        if (bytes % SectorSize != 0) throw new ArgumentException("the size must be a multiple of 512", nameof(bytes));
-        _file = file;
-        _bytes = bytes;
-        ReadOnly = readOnly;
+        if (image.Length % SectorSize != 0) throw new ArgumentException("the size must be a multiple of 512", nameof(image));
+        ArgumentOutOfRangeException.ThrowIfLessThan(queues, 1);
+        _image = image;
+        _blockSize = blockSize;
         Encoding.ASCII.GetBytes(id.AsSpan(0, Math.Min(id.Length, VIRTIO_BLK_ID_BYTES)), _id);
+        int threads = workers ?? BlockWorkers.DefaultCount;
+        _queues = Enumerable.Range(0, queues).Select(i => new BlockQueue(i, QueueSize)).ToArray();
+        // Room for every request that can be in flight: a ring's worth per queue, plus one per worker (BlockQueue.Take).
+        if (threads > 0) _workers = new BlockWorkers("blk-io", threads, queues * (QueueSize + threads + 1), Serve);
         Features = VirtioFeatures.Bit(VIRTIO_BLK_F_SEG_MAX) | VirtioFeatures.Bit(VIRTIO_BLK_F_BLK_SIZE) | VirtioFeatures.Bit(VIRTIO_BLK_F_FLUSH)
-            | (readOnly ? VirtioFeatures.Bit(VIRTIO_BLK_F_RO) : 0);
+            | (ReadOnly ? VirtioFeatures.Bit(VIRTIO_BLK_F_RO) : VirtioFeatures.Bit(VIRTIO_BLK_F_DISCARD) | VirtioFeatures.Bit(VIRTIO_BLK_F_WRITE_ZEROES))
+            | (queues > 1 ? VirtioFeatures.Bit(VIRTIO_BLK_F_MQ) : 0);
+        QueueMaxSizes = Enumerable.Repeat(QueueSize, queues).ToArray();
     }
 
-    public bool ReadOnly { get; }
+    public bool ReadOnly => _image.ReadOnly;
 
-    public ulong Sectors => (ulong)_bytes / SectorSize;
+    public ulong Sectors => (ulong)_image.Length / SectorSize;
 
     public uint DeviceId => VirtioIds.VIRTIO_ID_BLOCK;
 
+    public string Name => "blk";
+
+    public uint PciClass => PciClassCodes.PCI_CLASS_STORAGE_OTHER;
+
     public ulong Features { get; }
 
-    public IReadOnlyList<ushort> QueueMaxSizes { get; } = [QueueSize];
+    public IReadOnlyList<ushort> QueueMaxSizes { get; }
 
     public int ConfigSize => VirtioBlk.ConfigSize;
 
@@ -58,7 +85,17 @@ public sealed class BlockDevice : IVirtioDevice, IDisposable
         config.Clear();
         BinaryPrimitives.WriteUInt64LittleEndian(config[ConfigCapacity..], Sectors);
         BinaryPrimitives.WriteUInt32LittleEndian(config[ConfigSegMax..], SegMax);
-        BinaryPrimitives.WriteUInt32LittleEndian(config[ConfigBlkSize..], SectorSize);
+        BinaryPrimitives.WriteUInt32LittleEndian(config[ConfigBlkSize..], _blockSize);
+        BinaryPrimitives.WriteUInt16LittleEndian(config[ConfigNumQueues..], (ushort)_queues.Length);
+        if (!ReadOnly)
+        {
+            BinaryPrimitives.WriteUInt32LittleEndian(config[ConfigMaxDiscardSectors..], MaxRangeSectors);
+            BinaryPrimitives.WriteUInt32LittleEndian(config[ConfigMaxDiscardSeg..], MaxRanges);
+            BinaryPrimitives.WriteUInt32LittleEndian(config[ConfigDiscardSectorAlignment..], Math.Max(DiscardAlignmentBytes, _blockSize) / SectorSize);
+            BinaryPrimitives.WriteUInt32LittleEndian(config[ConfigMaxWriteZeroesSectors..], MaxRangeSectors);
+            BinaryPrimitives.WriteUInt32LittleEndian(config[ConfigMaxWriteZeroesSeg..], MaxRanges);
+            config[ConfigWriteZeroesMayUnmap] = 1;
+        }
         config.Slice(offset, data.Length).CopyTo(data);
     }
 
@@ -67,57 +104,146 @@ public sealed class BlockDevice : IVirtioDevice, IDisposable
     {
     }
 
-    public void Activate(VirtioActivation activation) => _activation = activation;
-
-    public void Reset() => _activation = null;
-
-    public void QueueNotify(int queue)
+    public void Activate(VirtioActivation activation)
     {
-        if (_activation is not { } activation || queue != 0) return;
-        var requests = activation.Queues[0];
+        _activation = activation;
+        for (int i = 0; i < _queues.Length; i++) _queues[i].Attach(activation.Queues[i], activation.Interrupts);
+    }
+
+    /// <summary>Waits for the requests in flight (their buffers are about to be forgotten), then forgets the queues.</summary>
+    public void Reset()
+    {
+        foreach (var queue in _queues) queue.Detach();
+        _activation = null;
+    }
+
+    /// <summary>vhost-user stops one ring: what is in flight on it completes first, so the base it answers is final.</summary>
+    public void StopQueue(int queue)
+    {
+        if ((uint)queue < (uint)_queues.Length) _queues[queue].Drain();
+    }
+
+    public void QueueNotify(int index)
+    {
+        if (_activation is not { } activation || (uint)index >= (uint)_queues.Length) return;
+        var queue = _queues[index];
+        BlockRequest? held = null;   // the last request popped: served here if it turns out to be alone
         do
         {
-            requests.DisableNotification();
-            while (requests.TryPop(out var chain))
+            queue.DisableNotification();
+            while (queue.TryPop(out var chain))
             {
-                uint used = Serve(chain);
-                requests.AddUsed(chain.Head, used);
+                if (Prepare(queue, chain!, activation) is not { } request) continue;
+                if (held is not null) Submit(held);
+                held = request;
             }
-        } while (requests.EnableNotification());
-        activation.SignalUsedIfNeeded(0);
+        } while (queue.EnableNotification());
+        if (held is null) return;
+        if (queue.InFlight == 1) Serve(held);
+        else Submit(held);
+    }
+
+    private void Submit(BlockRequest request)
+    {
+        if (_workers is null) Serve(request);
+        else _workers.Submit(request);
     }
 
     /// <summary>
-    /// Does one request and writes its status to the last writable byte; returns the used length. A request too
-    /// short for a header, or with no byte for its status, is answered IOERR where that is possible.
+    /// Reads a chain into a request. A chain answered at once (GET_ID, a bad header, an unsupported or malformed
+    /// request, sectors outside the disk) gets its status and used element here, and null is returned. A chain with
+    /// no byte for a status is used with length 0.
     /// </summary>
-    internal uint Serve(DescriptorChain chain)
+    private BlockRequest? Prepare(BlockQueue queue, DescriptorChain chain, VirtioActivation activation)
     {
         var writer = chain.Writer;
-        if (writer.Length == 0 || writer.Length > uint.MaxValue) return 0;   // nowhere to put a status
+        if (writer.Length == 0 || writer.Length > uint.MaxValue)
+        {
+            queue.Answer(chain.Head, 0);
+            return null;
+        }
+        byte* status = StatusByte(chain, activation);
         ulong dataBytes = writer.Length - 1;
-        byte status;
-        if (!chain.Reader.TryRead(out VirtioBlkRequestHeader header))
+        if (!chain.Reader.TryRead(out VirtioBlkRequestHeader header)) return Answer(queue, chain.Head, status, VIRTIO_BLK_S_IOERR);
+        long offset;
+        switch (header.Type)
         {
-            status = VIRTIO_BLK_S_IOERR;
+            case VIRTIO_BLK_T_IN:
+                offset = Offset(header.Sector, dataBytes);
+                if (offset < 0) return Answer(queue, chain.Head, status, VIRTIO_BLK_S_IOERR);
+                var read = Request(queue, chain.Head, header.Type, status);
+                read.Offset = offset;
+                read.DataBytes = dataBytes;
+                read.SetBuffers(activation.Memory, chain.Writable, 0, 1);
+                return read;
+            case VIRTIO_BLK_T_OUT:
+                offset = Offset(header.Sector, chain.Reader.Remaining);
+                if (offset < 0 || ReadOnly) return Answer(queue, chain.Head, status, VIRTIO_BLK_S_IOERR);
+                var write = Request(queue, chain.Head, header.Type, status);
+                write.Offset = offset;
+                write.SetBuffers(activation.Memory, chain.Readable, chain.Reader.Position, 0);
+                return write;
+            case VIRTIO_BLK_T_FLUSH:
+                return Request(queue, chain.Head, header.Type, status);
+            case VIRTIO_BLK_T_GET_ID:
+                // §5.2.6: 20 bytes, zero-padded, not NUL-terminated when the id is 20 long; a shorter buffer gets what fits.
+                int idBytes = writer.Write(_id.AsSpan(0, (int)Math.Min(dataBytes, VIRTIO_BLK_ID_BYTES)));
+                *status = VIRTIO_BLK_S_OK;
+                queue.Answer(chain.Head, (uint)idBytes + 1);
+                return null;
+            case VIRTIO_BLK_T_DISCARD or VIRTIO_BLK_T_WRITE_ZEROES when !ReadOnly:
+                return Range(queue, chain, header.Type, status);
+            default:
+                return Answer(queue, chain.Head, status, VIRTIO_BLK_S_UNSUPP);
         }
-        else
+    }
+
+    /// <summary>
+    /// DISCARD and WRITE_ZEROES (§5.2.6): one struct virtio_blk_discard_write_zeroes (we offer one range). More ranges
+    /// than offered, flags we do not know, or unmap on a discard are UNSUPP; a range too long or outside the disk is IOERR.
+    /// </summary>
+    private BlockRequest? Range(BlockQueue queue, DescriptorChain chain, uint type, byte* status)
+    {
+        var reader = chain.Reader;
+        if (reader.Remaining == 0 || reader.Remaining % (ulong)sizeof(VirtioBlkDiscardWriteZeroes) != 0)
+            return Answer(queue, chain.Head, status, VIRTIO_BLK_S_IOERR);
+        if (reader.Remaining / (ulong)sizeof(VirtioBlkDiscardWriteZeroes) > MaxRanges) return Answer(queue, chain.Head, status, VIRTIO_BLK_S_UNSUPP);
+        reader.TryRead(out VirtioBlkDiscardWriteZeroes range);
+        bool unmap = (range.Flags & VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP) != 0;
+        if ((range.Flags & ~VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP) != 0 || unmap && type == VIRTIO_BLK_T_DISCARD)
+            return Answer(queue, chain.Head, status, VIRTIO_BLK_S_UNSUPP);
+        long offset = Offset(range.Sector, (ulong)range.NumSectors * SectorSize);
+        if (offset < 0 || range.NumSectors > MaxRangeSectors) return Answer(queue, chain.Head, status, VIRTIO_BLK_S_IOERR);
+        var request = Request(queue, chain.Head, type, status);
+        request.Offset = offset;
+        request.Length = (long)range.NumSectors * SectorSize;
+        request.Unmap = unmap;
+        return request;
+    }
+
+    private static BlockRequest Request(BlockQueue queue, ushort head, uint type, byte* status)
+    {
+        var request = queue.Take(head);
+        request.Type = type;
+        request.StatusByte = status;
+        return request;
+    }
+
+    private static BlockRequest? Answer(BlockQueue queue, ushort head, byte* status, byte value)
+    {
+        *status = value;
+        queue.Answer(head, 1);
+        return null;
+    }
+
+    /// <summary>The last writable byte of the chain (the status goes there; the driver checked it has one).</summary>
+    private static byte* StatusByte(DescriptorChain chain, VirtioActivation activation)
+    {
+        var writable = chain.Writable;
+        for (int i = writable.Length - 1; ; i--)
         {
-            status = header.Type switch
-            {
-                VIRTIO_BLK_T_IN => Read(header.Sector, writer, dataBytes),
-                VIRTIO_BLK_T_OUT => Write(header.Sector, chain.Reader),
-                VIRTIO_BLK_T_FLUSH => FileSync.DataSync(_file) ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR,
-                VIRTIO_BLK_T_GET_ID => GetId(writer, dataBytes),
-                _ => VIRTIO_BLK_S_UNSUPP,
-            };
+            if (writable[i].Length > 0) return BlockRequest.HostAddress(activation.Memory, writable[i].Address.Offset(writable[i].Length - 1));
         }
-        writer.Advance(writer.Remaining - 1);
-        writer.Write(new ReadOnlySpan<byte>(in status));
-        // §5.2.6: for IN the data and the status were written; otherwise only what was written counts.
-        return header.Type == VIRTIO_BLK_T_IN && status == VIRTIO_BLK_S_OK ? (uint)writer.Length
-            : header.Type == VIRTIO_BLK_T_GET_ID && status == VIRTIO_BLK_S_OK ? (uint)Math.Min(dataBytes, VIRTIO_BLK_ID_BYTES) + 1
-            : 1;
     }
 
     /// <summary>The byte offset of [sector, sector + bytes/512), or -1 when it is not whole sectors inside the disk.</summary>
@@ -127,62 +253,29 @@ public sealed class BlockDevice : IVirtioDevice, IDisposable
         return (long)sector * SectorSize;
     }
 
-    private byte Read(ulong sector, ChainWriter writer, ulong bytes)
+    /// <summary>Does one request with one call on the image, on a worker or the I/O thread, and completes it.</summary>
+    private void Serve(BlockRequest request)
     {
-        long offset = Offset(sector, bytes);
-        if (offset < 0) return VIRTIO_BLK_S_IOERR;
-        try
+        int result = request.Type switch
         {
-            while (writer.Position < bytes)
-            {
-                var span = writer.GetSpan((int)Math.Min(bytes - writer.Position, int.MaxValue));
-                int got = RandomAccess.Read(_file, span, offset);
-                if (got <= 0) return VIRTIO_BLK_S_IOERR;   // the file shrank under us
-                writer.Advance((ulong)got);
-                offset += got;
-            }
-            return VIRTIO_BLK_S_OK;
-        }
-        catch (IOException)
-        {
-            return VIRTIO_BLK_S_IOERR;
-        }
+            VIRTIO_BLK_T_IN => _image.Read(request.Data, request.Offset),
+            VIRTIO_BLK_T_OUT => _image.Write(request.Data, request.Offset),
+            VIRTIO_BLK_T_FLUSH => _image.Flush(),
+            VIRTIO_BLK_T_DISCARD => _image.Discard(request.Offset, request.Length),
+            VIRTIO_BLK_T_WRITE_ZEROES => _image.WriteZeroes(request.Offset, request.Length, request.Unmap),
+            _ => -DiskLibc.EINVAL,
+        };
+        *request.StatusByte = result == 0 ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR;
+        // §5.2.6: for IN the data and the status were written; otherwise only the status.
+        uint used = request.Type == VIRTIO_BLK_T_IN && result == 0 ? (uint)request.DataBytes + 1 : 1;
+        request.Queue.Complete(request, used);
     }
 
-    private byte Write(ulong sector, ChainReader reader)
-    {
-        if (ReadOnly) return VIRTIO_BLK_S_IOERR;
-        long offset = Offset(sector, reader.Remaining);
-        if (offset < 0) return VIRTIO_BLK_S_IOERR;
-        try
-        {
-            while (reader.Remaining > 0)
-            {
-                var span = reader.GetSpan();
-                RandomAccess.Write(_file, span, offset);
-                reader.Advance((ulong)span.Length);
-                offset += span.Length;
-            }
-            return VIRTIO_BLK_S_OK;
-        }
-        catch (IOException)
-        {
-            return VIRTIO_BLK_S_IOERR;
-        }
-    }
-
-    /// <summary>§5.2.6: 20 bytes, zero-padded, not NUL-terminated when the id is 20 long; a shorter buffer gets what fits.</summary>
-    private byte GetId(ChainWriter writer, ulong bytes)
-    {
-        writer.Write(_id.AsSpan(0, (int)Math.Min(bytes, VIRTIO_BLK_ID_BYTES)));
-        return VIRTIO_BLK_S_OK;
-    }
-
-    /// <summary>fsyncs what the guest wrote (a read-only disk has nothing to sync) and closes the file.</summary>
+    /// <summary>Waits for the requests in flight, stops the workers, then flushes and closes the image.</summary>
     public void Dispose()
     {
-        if (_file.IsClosed) return;
-        if (!ReadOnly) FileSync.Sync(_file);
-        _file.Dispose();
+        foreach (var queue in _queues) queue.Drain();
+        _workers?.Dispose();
+        _image.Dispose();
     }
 }

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Glue.Core.Pci;
 using Glue.Display;
 using Glue.Virtio;
 using static Glue.Devices.Gpu.VirtioGpu;
@@ -46,6 +47,10 @@ public sealed class GpuDevice : IVirtioDevice, IDisplayDevice, IDisposable
     }
 
     public uint DeviceId => VirtioIds.VIRTIO_ID_GPU;
+
+    public string Name => "gpu";
+
+    public uint PciClass => PciClassCodes.PCI_CLASS_DISPLAY_OTHER;
 
     public ulong Features => VirtioFeatures.Bit(VIRTIO_GPU_F_EDID);
 

@@ -9,7 +9,7 @@ using Glue.Virtio;
 namespace Glue.Devices.Gpu;
 
 /// <summary>
-/// `--gpu [width=W,height=H,max-memory=SIZE] [--vnc ADDRESS[,password-file=PATH]]`: a virtio-gpu device (2D) whose
+/// `--gpu [width=W,height=H,max-memory=SIZE] [--vnc ADDRESS[,password-file=PATH][,connections=N][,insecure]]`: a virtio-gpu device (2D) whose
 /// scanout is the VM's display (<see cref="GuestDisplay"/>), where display servers and screenshots read it, and a VNC
 /// server of that display. Without a machine (`glue device gpu`) the device is implied and draws on the process's display.
 /// </summary>
@@ -24,13 +24,13 @@ public sealed class GpuFeature : IVirtioDeviceFeature, IMachineSetup, IDisplayFe
 
     public IReadOnlyList<DeviceOption> Options { get; } =
     [
-        new(Option, "A virtio-gpu display (2D): `--gpu` or --gpu width=W,height=H (default 1280x800),max-memory=SIZE (host memory for the guest's resources, default 256M)"),
-        new(VncOption, "Serve the --gpu display over VNC: --vnc :N (127.0.0.1, port 5900+N), HOST:PORT or unix:PATH, with ,password-file=PATH for VNC authentication"),
+        new(Option, "A virtio-gpu display (2D): --gpu, or --gpu width=W,height=H (default 1280x800),max-memory=SIZE (host memory for the guest's resources, default 256M)"),
+        new(VncOption, "Serve the --gpu display over VNC: --vnc :N (127.0.0.1, port 5900+N), HOST:PORT or unix:PATH, with ,password-file=PATH for VNC authentication (required off loopback unless ,insecure), ,connections=N (default 16)"),
     ];
 
     public void Check(DeviceOptionValues values) => Parse(values, values.Single(Option));
 
-    public void Setup(VirtualMachine machine, DeviceOptionValues values)
+    public void Setup(IVmServices machine, DeviceOptionValues values)
     {
         _setUp = true;
         _device = Make(() => GuestDisplay.Of(machine), values, values.Single(Option));
@@ -72,7 +72,7 @@ public sealed class GpuFeature : IVirtioDeviceFeature, IMachineSetup, IDisplayFe
         if (Parse(values, gpu) is not (var options, var endpoint)) return null;
         var display = displayOf();
         var device = new GpuDevice(display.Surface, options);
-        if (endpoint is not null) device.Own(VncServer.Start(display, endpoint));
+        if (endpoint is not null) device.Own(VncServer.Start(display, endpoint, values.VerboseLog));
         return device;
     }
 }

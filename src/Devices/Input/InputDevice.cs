@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Glue.Core.Pci;
 using Glue.Display;
 using Glue.Virtio;
 using Glue.Virtio.Events;
@@ -33,6 +34,10 @@ public abstract class InputDevice : IVirtioDevice, IInputSink, IDisposable
     public InputIdentity Identity { get; }
 
     public uint DeviceId => VirtioIds.VIRTIO_ID_INPUT;
+
+    public string Name => "input";
+
+    public uint PciClass => PciClassCodes.PCI_CLASS_INPUT_OTHER;
 
     public ulong Features => 0;
 

@@ -24,7 +24,7 @@ public sealed class InputFeature : IVirtioDeviceFeature, IMachineSetup, IDisplay
 
     public void Check(DeviceOptionValues values) => Wanted(values.Single(Option));
 
-    public void Setup(VirtualMachine machine, DeviceOptionValues values)
+    public void Setup(IVmServices machine, DeviceOptionValues values)
     {
         _setUp = true;
         _devices = Make(() => GuestDisplay.Of(machine), values);

@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Security.Cryptography;
+using Glue.Core.Interop;
 
 namespace Glue.Devices.Net;
 
@@ -30,13 +30,13 @@ public readonly record struct MacAddress
     public bool IsLocallyAdministered => (_value >> 40 & 0x02) != 0;
 
     /// <summary>
-    /// A random unicast, locally administered address: 46 random bits from the system's CSPRNG, with the first
+    /// A random unicast, locally administered address: 46 random bits from getrandom(2), with the first
     /// byte's I/G bit cleared and U/L bit set, so it can be neither a group address nor collide with a vendor's.
     /// </summary>
     public static MacAddress Generate()
     {
         Span<byte> bytes = stackalloc byte[Length];
-        RandomNumberGenerator.Fill(bytes);
+        GetRandom.Fill(bytes);
         bytes[0] = (byte)(bytes[0] & ~0x01 | 0x02);
         return FromBytes(bytes);
     }

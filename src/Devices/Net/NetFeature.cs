@@ -14,7 +14,7 @@ public sealed class NetFeature : IVirtioDeviceFeature
 
     public IReadOnlyList<DeviceOption> Options { get; } =
     [
-        new(Option, "a virtio-net device on host TAP NAME (created for the VM, removed when it ends); " +
+        new(Option, "A virtio-net device on host TAP NAME (created for the VM, removed when it ends); " +
                     "MAC defaults to a random locally administered one: tap=NAME[,mac=MAC]", Repeatable: true),
     ];
 

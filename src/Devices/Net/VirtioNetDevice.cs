@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using Glue.Core.Pci;
 using Glue.Virtio;
 using Glue.Virtio.Events;
 using Glue.Virtio.Split;
@@ -19,13 +20,15 @@ namespace Glue.Devices.Net;
 /// down, malformed) is dropped, as a NIC drops a frame it cannot put on the wire. When the TAP has no room
 /// (EAGAIN) the chain is put back and transmit waits for the TAP to become writable.
 ///
-/// Receive (queue 0): the TAP fd is watched on the I/O thread. When it is readable, a receive chain is popped
-/// and the frame read into its writable buffers, the kernel's vnet header landing where virtio-net's goes;
-/// the device then writes its header over it (flags 0, num_buffers 1: §5.1.6.4.1 without GUEST_CSUM and
-/// MRG_RXBUF). When the driver has no receive buffers, the device stops watching the TAP and asks for a kick
-/// (§2.7.10); frames then wait in the TAP's kernel queue (which drops beyond txqueuelen, as a host NIC's ring
-/// would) and reading resumes on the kick. No busy loop, and no frame is dropped by the device itself unless the
-/// driver's buffer cannot hold it: then the chain is returned with length 0, which the driver must discard.
+/// Receive (queue 0): the TAP fd is watched on the I/O thread from activation to reset, edge-triggered. When it
+/// is readable, a receive chain is popped and the frame read into its writable buffers, the kernel's vnet header
+/// landing where virtio-net's goes; the device then writes its header over it (flags 0, num_buffers 1: §5.1.6.4.1
+/// without GUEST_CSUM and MRG_RXBUF). It reads until the TAP says EAGAIN, after which the next frame is an edge. When
+/// the driver has no receive buffers, the device stops reading and asks for a kick (§2.7.10), as Firecracker and
+/// crosvm do: the TAP stays watched, frames wait in its kernel queue (which drops beyond txqueuelen, as a host NIC's
+/// ring would), a frame arriving meanwhile wakes the loop once and is left there, and reading resumes on the kick,
+/// which owes nothing to an edge. No busy loop, no epoll_ctl per cycle, and no frame is dropped by the device itself
+/// unless the driver's buffer cannot hold it: then the chain is returned with length 0, which the driver must discard.
 /// </summary>
 public sealed unsafe class VirtioNetDevice : IVirtioDevice, IVirtioDeviceTraits, IDisposable
 {
@@ -47,11 +50,11 @@ public sealed unsafe class VirtioNetDevice : IVirtioDevice, IVirtioDeviceTraits,
     private readonly IoVec[] _receiveIov = GC.AllocateArray<IoVec>(QueueSize, pinned: true);
     private readonly IoVec[] _transmitIov = GC.AllocateArray<IoVec>(QueueSize + 1, pinned: true);
     private readonly byte[] _transmitHeader = GC.AllocateArray<byte>(VirtioNet.HeaderSize, pinned: true);
-    private readonly Action _onTapReadable;
-    private readonly Action _onTapWritable;
+    private readonly Action _onTapReady;
     private VirtioActivation? _activation;
-    private EventRegistration? _tapReadable;   // set while the device reads the TAP: when the driver has receive buffers
-    private EventRegistration? _tapWritable;   // set while transmit waits for room in the TAP
+    private EventRegistration? _tapEvents;   // the TAP on the I/O thread while active: readable, and writable while transmit waits
+    private bool _receiveStopped;            // the driver had no receive buffers (or receiving failed): reading waits for its kick
+    private bool _transmitWaits;             // the TAP had no room: transmit goes on when it is writable
 
     public VirtioNetDevice(Tap tap, MacAddress mac)
     {
@@ -59,8 +62,7 @@ public sealed unsafe class VirtioNetDevice : IVirtioDevice, IVirtioDeviceTraits,
         Mac = mac;
         mac.CopyTo(_config);
         MemoryMarshal.Write(_config.AsSpan(MacAddress.Length), VirtioNet.VIRTIO_NET_S_LINK_UP);
-        _onTapReadable = Receive;
-        _onTapWritable = OnTapWritable;
+        _onTapReady = OnTapReady;
     }
 
     public MacAddress Mac { get; }
@@ -74,9 +76,13 @@ public sealed unsafe class VirtioNetDevice : IVirtioDevice, IVirtioDeviceTraits,
     public long TransmitDrops { get; private set; }
 
     /// <summary>True while the device waits for the driver to add receive buffers (and does not read the TAP).</summary>
-    public bool WaitingForReceiveBuffers => _activation is not null && _tapReadable is null;
+    public bool WaitingForReceiveBuffers => _activation is not null && _receiveStopped;
 
     public uint DeviceId => VirtioIds.VIRTIO_ID_NET;
+
+    public string Name => "net";
+
+    public uint PciClass => PciClassCodes.PCI_CLASS_NETWORK_ETHERNET;
 
     /// <summary>One receive and one transmit queue: a pair (§5.1.2).</summary>
     public bool QueuesInPairs => true;
@@ -98,39 +104,53 @@ public sealed unsafe class VirtioNetDevice : IVirtioDevice, IVirtioDeviceTraits,
     public void Activate(VirtioActivation activation)
     {
         _activation = activation;
-        StartReceiving();
+        // A frame already waiting in the TAP is reported at once: epoll_ctl ADD looks.
+        _tapEvents = activation.IoThread.Register(_tap.Handle, _onTapReady, EventKinds.Readable | EventKinds.EdgeTriggered);
+        StartReceiving(readNow: false);
     }
 
     public void QueueNotify(int queue)
     {
         if (_activation is null) return;
         if (queue == VirtioNet.TransmitQueue) Transmit();
-        else if (queue == VirtioNet.ReceiveQueue && _tapReadable is null) StartReceiving();
+        else if (queue == VirtioNet.ReceiveQueue && _receiveStopped) StartReceiving(readNow: true);
     }
 
     public void Reset()
     {
-        StopReceiving();
-        _tapWritable?.Dispose();
-        _tapWritable = null;
+        _tapEvents?.Dispose();
+        _tapEvents = null;
+        _receiveStopped = false;
+        _transmitWaits = false;
         _activation = null;
+    }
+
+    /// <summary>The TAP became readable, or writable while transmit waits for room: whichever it was, both are tried.</summary>
+    private void OnTapReady()
+    {
+        if (_transmitWaits)
+        {
+            _transmitWaits = false;
+            _tapEvents!.Watch(EventKinds.Readable | EventKinds.EdgeTriggered);
+            Transmit();
+        }
+        if (!_receiveStopped) Receive();
     }
 
     // ---- Receive.
 
-    /// <summary>Watches the TAP again; while it does, the driver's receive kicks are not needed.</summary>
-    private void StartReceiving()
+    /// <summary>
+    /// Receives from now on; meanwhile the driver's receive kicks are not needed. On activation the TAP's next frame
+    /// starts the reading; on the kick after the driver ran out of buffers it starts at once, since the frames left
+    /// in the TAP make no new edge.
+    /// </summary>
+    private void StartReceiving(bool readNow)
     {
         var queue = _activation!.Queues[VirtioNet.ReceiveQueue];
-        if (!queue.IsReady || queue.IsBroken) return;
+        _receiveStopped = !queue.IsReady || queue.IsBroken;
+        if (_receiveStopped) return;
         queue.DisableNotification();
-        _tapReadable = _activation.IoThread.Register(_tap.Handle, _onTapReadable);
-    }
-
-    private void StopReceiving()
-    {
-        _tapReadable?.Dispose();
-        _tapReadable = null;
+        if (readNow) Receive();
     }
 
     /// <summary>The TAP is readable: moves frames into receive buffers until either runs out.</summary>
@@ -146,12 +166,13 @@ public sealed unsafe class VirtioNetDevice : IVirtioDevice, IVirtioDeviceTraits,
             {
                 if (queue.IsBroken)
                 {
-                    StopReceiving();
+                    _receiveStopped = true;
                     break;
                 }
-                // No buffers: ask for a kick, then look once more for buffers the driver added meanwhile.
+                // No buffers: ask for a kick, then look once more for buffers the driver added meanwhile. Frames left
+                // in the TAP are read on that kick, not on an edge, which only a new frame would make.
                 if (queue.EnableNotification()) continue;
-                StopReceiving();
+                _receiveStopped = true;
                 break;
             }
 
@@ -170,7 +191,7 @@ public sealed unsafe class VirtioNetDevice : IVirtioDevice, IVirtioDeviceTraits,
             if (n < 0)
             {
                 queue.UndoPop();
-                StopReceiving();
+                _receiveStopped = true;
                 activation.ReportDeviceError($"net: reading TAP {_tap.Name} failed: {ErrorText((int)-n)}");
                 break;
             }
@@ -199,7 +220,7 @@ public sealed unsafe class VirtioNetDevice : IVirtioDevice, IVirtioDeviceTraits,
 
     private void Transmit()
     {
-        if (_tapWritable is not null) return;   // waiting for room: OnTapWritable carries on
+        if (_transmitWaits) return;   // waiting for room: OnTapReady carries on
         var activation = _activation!;
         var queue = activation.Queues[VirtioNet.TransmitQueue];
         var iov = (IoVec*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_transmitIov));
@@ -223,7 +244,8 @@ public sealed unsafe class VirtioNetDevice : IVirtioDevice, IVirtioDeviceTraits,
                 if (n == -EAGAIN)
                 {
                     queue.UndoPop();
-                    _tapWritable = activation.IoThread.Register(_tap.Handle, _onTapWritable, EventKinds.Writable);
+                    _transmitWaits = true;
+                    _tapEvents!.Watch(EventKinds.Readable | EventKinds.Writable | EventKinds.EdgeTriggered);
                     if (used) activation.SignalUsedIfNeeded(VirtioNet.TransmitQueue);
                     return;
                 }
@@ -233,13 +255,6 @@ public sealed unsafe class VirtioNetDevice : IVirtioDevice, IVirtioDeviceTraits,
             }
         } while (queue.EnableNotification());
         if (used) activation.SignalUsedIfNeeded(VirtioNet.TransmitQueue);
-    }
-
-    private void OnTapWritable()
-    {
-        _tapWritable?.Dispose();
-        _tapWritable = null;
-        Transmit();
     }
 
     // ---- Buffers as iovecs.

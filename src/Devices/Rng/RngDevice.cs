@@ -1,3 +1,5 @@
+using Glue.Core.Interop;
+using Glue.Core.Pci;
 using Glue.Virtio;
 
 namespace Glue.Devices.Rng;
@@ -16,6 +18,10 @@ public sealed class RngDevice : IVirtioDevice
     private VirtioActivation? _activation;
 
     public uint DeviceId => VirtioIds.VIRTIO_ID_RNG;
+
+    public string Name => "rng";
+
+    public uint PciClass => PciClassCodes.PCI_CLASS_OTHERS;
 
     public ulong Features => 0;
 

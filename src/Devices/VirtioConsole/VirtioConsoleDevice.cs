@@ -1,3 +1,4 @@
+using Glue.Core.Pci;
 using Glue.Virtio;
 using Glue.Virtio.Events;
 
@@ -28,6 +29,9 @@ public sealed class VirtioConsoleDevice : IVirtioDevice, IDisposable
     public VirtioConsoleDevice(Stream output) => _output = output;
 
     public uint DeviceId => VirtioIds.VIRTIO_ID_CONSOLE;
+    public string Name => "console";
+
+    public uint PciClass => PciClassCodes.PCI_CLASS_COMMUNICATION_OTHER;
     public ulong Features => 0;
     public IReadOnlyList<ushort> QueueMaxSizes { get; } = [256, 256];
     public int ConfigSize => ConfigBytes;

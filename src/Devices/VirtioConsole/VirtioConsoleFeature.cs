@@ -26,7 +26,7 @@ public sealed partial class VirtioConsoleFeature : IVirtioDeviceFeature, IMachin
 
     public void Check(DeviceOptionValues values) => IsVirtio(values.Single(ConsoleOption));
 
-    public void Setup(VirtualMachine machine, DeviceOptionValues values)
+    public void Setup(IVmServices machine, DeviceOptionValues values)
     {
         _setUp = true;
         if (!IsVirtio(values.Single(ConsoleOption))) return;

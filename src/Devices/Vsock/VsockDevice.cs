@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Glue.Core.Memory;
+using Glue.Core.Pci;
 using Glue.Virtio;
 using Glue.Virtio.Events;
 using Glue.Virtio.Split;
@@ -60,6 +61,9 @@ public sealed partial class VsockDevice : IVirtioDevice, IDisposable
     }
 
     public uint DeviceId => VirtioIds.VIRTIO_ID_VSOCK;
+    public string Name => "vsock";
+
+    public uint PciClass => PciClassCodes.PCI_CLASS_OTHERS;
     public ulong Features => 0; // no feature bits: stream sockets only (§5.10.3)
     public IReadOnlyList<ushort> QueueMaxSizes { get; } = [256, 256, 256];
     public int ConfigSize => 8;  // le64 guest_cid

@@ -29,7 +29,7 @@ public sealed class VsockFeature : IVirtioDeviceFeature, IMachineSetup
     public void Check(DeviceOptionValues values) => Specs(values);
 
     /// <summary>Made here rather than in Create, so that the machine owns them (and removes their sockets) even if attaching fails.</summary>
-    public void Setup(VirtualMachine machine, DeviceOptionValues values)
+    public void Setup(IVmServices machine, DeviceOptionValues values)
     {
         _setUp = true;
         Open(values, machine.Own);
@@ -118,10 +118,10 @@ public sealed class VsockFeature : IVirtioDeviceFeature, IMachineSetup
     private static void CheckUds(string uds)
     {
         string? directory = Path.GetDirectoryName(uds);
-        if (directory is null || !Directory.Exists(directory)) throw new DeviceConfigException($"{VsockOption}: directory {directory} of uds {uds} does not exist");
+        if (directory is null || !Directory.Exists(directory)) throw new DeviceConfigException($"{VsockOption}: directory {directory} of uds {uds} does not exist: create it or give a path in one that does");
         // A guest connect to port P goes to PATH_P: room for "_4294967295".
         if (UnixSocketPath.Problem(uds, $"{VsockOption} uds", suffixBytes: 11) is { } problem) throw new DeviceConfigException(problem);
-        if ((File.Exists(uds) || Directory.Exists(uds)) && !IsStaleSocket(uds)) throw new DeviceConfigException($"{VsockOption}: uds {uds} already exists");
+        if ((File.Exists(uds) || Directory.Exists(uds)) && !UnixSocketPath.IsStale(uds)) throw new DeviceConfigException($"{VsockOption}: uds {uds} already exists (and is not a socket a killed glue left): remove it or choose another path");
     }
 
     private static VsockDevice Open(ulong cid, string uds)
@@ -142,7 +142,7 @@ public sealed class VsockFeature : IVirtioDeviceFeature, IMachineSetup
     private static Socket Listen(string path)
     {
         // Probed again rather than deleted on CheckUds' word: a file that appeared since is left alone, and bind refuses it.
-        if (IsStaleSocket(path)) File.Delete(path);
+        if (UnixSocketPath.IsStale(path)) File.Delete(path);
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
@@ -154,37 +154,6 @@ public sealed class VsockFeature : IVirtioDeviceFeature, IMachineSetup
         {
             socket.Dispose();
             throw new DeviceConfigException($"{VsockOption}: cannot listen on {path}: {e.Message}");
-        }
-    }
-
-    /// <summary>
-    /// A Unix socket file that refuses connections: left behind by a VM that was killed. (A socket cannot be
-    /// opened as a file, which tells it from a regular file, which refuses connections too.)
-    /// </summary>
-    private static bool IsStaleSocket(string path)
-    {
-        if (Directory.Exists(path)) return false;
-        try
-        {
-            File.OpenHandle(path, FileMode.Open, FileAccess.Read).Dispose();
-            return false;
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return false;
-        }
-        using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        try
-        {
-            probe.Connect(new UnixDomainSocketEndPoint(path));
-            return false;
-        }
-        catch (SocketException e)
-        {
-            return e.SocketErrorCode == SocketError.ConnectionRefused;
         }
     }
 }

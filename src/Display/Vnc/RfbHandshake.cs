@@ -5,21 +5,22 @@ namespace Glue.Display.Vnc;
 
 /// <summary>
 /// The opening of an RFB connection up to ClientInit (RFC 6143 §7.1, §7.2, §7.3.1): version, security type,
-/// VNC Authentication when there is a password, and the SecurityResult as each version has it. 3.3 has the server
-/// choose the security type and sends no result after None; 3.7 lets the client choose and still sends no result
-/// after None; 3.8 always sends a result, and a reason with a failure.
+/// VNC Authentication when there is a password, a slot on the server (<see cref="VncAdmission"/>), and the
+/// SecurityResult as each version has it. 3.3 has the server choose the security type and sends no result after
+/// None; 3.7 lets the client choose and still sends no result after None; 3.8 always sends a result, and a reason
+/// with a failure.
 /// </summary>
 internal static class RfbHandshake
 {
     /// <summary>The version agreed on; throws <see cref="RfbProtocolException"/> when the client fails or breaks the opening.</summary>
-    public static RfbVersion Run(Stream stream, VncAuthentication? authentication)
+    public static RfbVersion Run(Stream stream, VncAdmission admission)
     {
         stream.Write(Rfb.ServerVersion);
         Span<byte> text = stackalloc byte[Rfb.VersionLength];
         stream.ReadExactly(text);
         var version = ParseVersion(text);
 
-        byte security = authentication is null ? Rfb.SecurityNone : Rfb.SecurityVncAuthentication;
+        byte security = admission.NeedsPassword ? Rfb.SecurityVncAuthentication : Rfb.SecurityNone;
         Span<byte> word = stackalloc byte[4];
         if (version == RfbVersion.V3_3)
         {
@@ -37,20 +38,27 @@ internal static class RfbHandshake
             }
         }
 
-        if (authentication is not null)
+        if (admission.NeedsPassword)
         {
             Span<byte> challenge = stackalloc byte[VncAuthentication.ChallengeSize];
             Span<byte> response = stackalloc byte[VncAuthentication.ChallengeSize];
             VncAuthentication.NewChallenge(challenge);
             stream.Write(challenge);
             stream.ReadExactly(response);
-            if (!authentication.Accepts(challenge, response))
+            if (admission.Authenticate(challenge, response) is { } failure)
             {
-                Fail(stream, version, "authentication failed");
-                throw new RfbProtocolException("wrong password");
+                Fail(stream, version, failure);
+                throw new RfbProtocolException(failure);
             }
         }
-        if (authentication is not null || version == RfbVersion.V3_8)
+        bool sendsResult = admission.NeedsPassword || version == RfbVersion.V3_8;
+        if (admission.Admit() is { } refusal)
+        {
+            // 3.3 and 3.7 without a password have no SecurityResult to carry a refusal: the connection just ends.
+            if (sendsResult) Fail(stream, version, refusal);
+            throw new RfbProtocolException(refusal);
+        }
+        if (sendsResult)
         {
             BinaryPrimitives.WriteUInt32BigEndian(word, Rfb.SecurityResultOk);
             stream.Write(word);

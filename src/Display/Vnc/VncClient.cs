@@ -4,21 +4,21 @@ using System.Net.Sockets;
 namespace Glue.Display.Vnc;
 
 /// <summary>
-/// One connected VNC client: a reader thread that runs the handshake and then takes the client's messages, and a
-/// writer thread that sends updates. The display device's thread only unions damage into this client's pending
+/// One connected VNC client: a reader thread that runs the handshake, which must be done within the handshake
+/// deadline however slowly the client trickles its bytes, and then takes the client's messages; and a writer thread
+/// that sends updates. The display device's thread only unions damage into this client's pending
 /// state and wakes the writer, so a slow client gets its changes coalesced into fewer, larger updates and a client
 /// that stops reading blocks only its own writer, until the send times out and the client is dropped.
 /// </summary>
 internal sealed class VncClient : IDisplayListener
 {
-    private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
     private const int MaxEncodings = 1024;
 
     private readonly Socket _socket;
     private readonly NetworkStream _stream;
     private readonly GuestDisplay _display;
-    private readonly VncAuthentication? _authentication;
-    private readonly TimeSpan _sendTimeout;
+    private readonly VncAdmission _admission;
+    private readonly TimeSpan _sendTimeout, _handshakeDeadline;
     private readonly Action<VncClient> _closed;
     private readonly object _gate = new();
 
@@ -31,13 +31,14 @@ internal sealed class VncClient : IDisplayListener
 
     private IDisposable? _subscription;
 
-    public VncClient(Socket socket, GuestDisplay display, VncAuthentication? authentication, TimeSpan sendTimeout, Action<VncClient> closed)
+    public VncClient(Socket socket, GuestDisplay display, VncAdmission admission, VncTimeouts timeouts, Action<VncClient> closed)
     {
         _socket = socket;
         _stream = new NetworkStream(socket, ownsSocket: true);
         _display = display;
-        _authentication = authentication;
-        _sendTimeout = sendTimeout;
+        _admission = admission;
+        _sendTimeout = timeouts.Send;
+        _handshakeDeadline = timeouts.Handshake;
         _closed = closed;
     }
 
@@ -81,18 +82,21 @@ internal sealed class VncClient : IDisplayListener
     {
         try
         {
-            _socket.ReceiveTimeout = _socket.SendTimeout = (int)HandshakeTimeout.TotalMilliseconds;
-            RfbHandshake.Run(_stream, _authentication);
+            _socket.SendTimeout = (int)_sendTimeout.TotalMilliseconds;
             var surface = _display.Surface;
             int width, height;
-            lock (surface.Lock)
+            // The deadline is for the whole opening: a client sending a byte now and then cannot keep its connection.
+            // No receive timeout after it: a viewer may sit idle for hours and keeps its slot, as in QEMU.
+            using (new Timer(static client => ((VncClient)client!).Close(), this, _handshakeDeadline, Timeout.InfiniteTimeSpan))
             {
-                width = surface.Width;
-                height = surface.Height;
+                RfbHandshake.Run(_stream, _admission);
+                lock (surface.Lock)
+                {
+                    width = surface.Width;
+                    height = surface.Height;
+                }
+                SendServerInit(width, height);
             }
-            SendServerInit(width, height);
-            _socket.ReceiveTimeout = 0; // a viewer may sit idle for hours
-            _socket.SendTimeout = (int)_sendTimeout.TotalMilliseconds;
             _subscription = surface.Subscribe(this);
             lock (_gate)
             {

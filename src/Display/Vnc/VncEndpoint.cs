@@ -2,21 +2,28 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Glue.Core.Devices;
+using Glue.Core.Interop;
 
 namespace Glue.Display.Vnc;
 
 /// <summary>
-/// Where a VNC server listens and how it admits clients, from `--vnc ADDRESS[,password-file=PATH]`: ADDRESS is
-/// `:N` (127.0.0.1, port 5900 + N, the X display convention), `HOST:PORT` (an IP address, `[v6]:PORT`, or
-/// `localhost`), or `unix:PATH`. Only the address the user wrote is listened on: `:N` is loopback.
+/// Where a VNC server listens and how it admits clients, from
+/// `--vnc ADDRESS[,password-file=PATH][,connections=N][,insecure]`: ADDRESS is `:N` (127.0.0.1, port 5900 + N, the
+/// X display convention), `HOST:PORT` (an IP address, `[v6]:PORT`, or `localhost`), or `unix:PATH`. Only the address
+/// the user wrote is listened on: `:N` is loopback. RFB has no encryption, so an address other hosts can reach needs
+/// a password, or `insecure` to say the network is trusted (a tunnel's end); connections=N bounds the authenticated
+/// clients, as QEMU's option of that name does.
 /// </summary>
-public sealed record VncEndpoint(EndPoint Address, string? PasswordFile)
+public sealed record VncEndpoint(EndPoint Address, string? PasswordFile, int Connections = VncEndpoint.DefaultConnections)
 {
+    /// <summary>How many authenticated clients may be connected at once without connections=N.</summary>
+    public const int DefaultConnections = 16;
+
+    /// <summary>The most connections=N takes: each client has two threads.</summary>
+    public const int MaxConnections = 256;
+
     /// <summary>RFB's base port (RFC 6143 §1: display N is port 5900 + N).</summary>
     public const int BasePort = 5900;
-
-    /// <summary>sun_path holds 108 bytes, one of them the terminating NUL (unix(7)).</summary>
-    public const int MaxUnixPathBytes = 107;
 
     public bool IsUnix => Address is UnixDomainSocketEndPoint;
 
@@ -39,6 +46,8 @@ public sealed record VncEndpoint(EndPoint Address, string? PasswordFile)
     {
         var parts = value.Split(',');
         string? passwordFile = null;
+        int? connections = null;
+        bool insecure = false;
         foreach (var option in parts.Skip(1))
         {
             if (option.StartsWith("password-file=", StringComparison.Ordinal) && option.Length > "password-file=".Length)
@@ -46,9 +55,21 @@ public sealed record VncEndpoint(EndPoint Address, string? PasswordFile)
                 if (passwordFile is not null) throw Bad(value, "password-file is given twice");
                 passwordFile = option["password-file=".Length..];
             }
-            else throw Bad(value, $"unknown setting '{option}' (the one there is: password-file=PATH)");
+            else if (option.StartsWith("connections=", StringComparison.Ordinal))
+            {
+                if (connections is not null) throw Bad(value, "connections is given twice");
+                if (!int.TryParse(option["connections=".Length..], NumberStyles.None, CultureInfo.InvariantCulture, out int count) || count is < 1 or > MaxConnections)
+                    throw Bad(value, $"connections must be a number from 1 to {MaxConnections}");
+                connections = count;
+            }
+            else if (option == "insecure") insecure = true;
+            else throw Bad(value, $"unknown setting '{option}' (the settings are password-file=PATH, connections=N and insecure)");
         }
-        return new VncEndpoint(ParseAddress(value, parts[0]), passwordFile);
+        var address = ParseAddress(value, parts[0]);
+        if (address is IPEndPoint ip && !IPAddress.IsLoopback(ip.Address) && passwordFile is null && !insecure)
+            throw Bad(value, "VNC is not encrypted and this address is reachable from other hosts: add password-file=PATH, "
+                + "use :N or unix:PATH and tunnel to it (ssh -L), or add insecure if this network is trusted");
+        return new VncEndpoint(address, passwordFile, connections ?? DefaultConnections);
     }
 
     private static EndPoint ParseAddress(string value, string address)
@@ -57,8 +78,7 @@ public sealed record VncEndpoint(EndPoint Address, string? PasswordFile)
         {
             string path = address["unix:".Length..];
             if (path.Length == 0) throw Bad(value, "unix: needs a path, e.g. unix:/run/user/1000/vm.vnc");
-            if (System.Text.Encoding.UTF8.GetByteCount(path) > MaxUnixPathBytes)
-                throw Bad(value, $"the socket path is longer than the {MaxUnixPathBytes} bytes a Unix socket address holds: use a shorter one");
+            if (UnixSocketPath.Reason(path) is { } problem) throw Bad(value, problem);
             return new UnixDomainSocketEndPoint(path);
         }
         int colon = address.LastIndexOf(':');

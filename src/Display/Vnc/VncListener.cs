@@ -30,23 +30,27 @@ internal sealed class VncListener : IDisposable
         var socket = unixPath is not null
             ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
             : new Socket(endpoint.Address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        bool bound = false;
         try
         {
             socket.Bind(endpoint.Address);
+            bound = true;
             if (unixPath is not null) File.SetUnixFileMode(unixPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
             socket.Listen(Backlog);
             return new VncListener(socket, unixPath);
         }
-        catch (SocketException e)
+        catch (Exception e) when (e is SocketException or IOException or UnauthorizedAccessException)
         {
             socket.Dispose();
-            if (unixPath is not null && e.SocketErrorCode != SocketError.AddressAlreadyInUse) File.Delete(unixPath);
-            throw new DeviceConfigException(e.SocketErrorCode switch
+            // Only the file this bind made is removed: a path that was there before is someone else's.
+            if (unixPath is not null && bound) File.Delete(unixPath);
+            throw new DeviceConfigException((e as SocketException)?.SocketErrorCode switch
             {
                 SocketError.AddressAlreadyInUse => $"--vnc {endpoint.Describe()}: the address is in use: choose another display (:N) or port",
                 SocketError.AddressNotAvailable => $"--vnc {endpoint.Describe()}: this host has no such address: use one of its own, or :N for loopback",
                 SocketError.AccessDenied => $"--vnc {endpoint.Describe()}: permission denied: use a port above 1023 or a path you may write",
-                _ => $"--vnc {endpoint.Describe()}: cannot listen: {e.Message}",
+                SocketError code => $"--vnc {endpoint.Describe()}: cannot listen there ({code}): choose another address",
+                null => $"--vnc {endpoint.Describe()}: cannot make the socket file mode 0600 there: choose a path on a file system that has Unix modes",
             });
         }
     }

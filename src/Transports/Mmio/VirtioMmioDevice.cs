@@ -107,6 +107,9 @@ public sealed class VirtioMmioDevice : IBusDevice, IVirtioInterrupts, IDisposabl
         VIRTIO_MMIO_INTERRUPT_STATUS => InterruptStatus,
         VIRTIO_MMIO_STATUS => State.Status,
         VIRTIO_MMIO_CONFIG_GENERATION => State.ConfigGeneration,
+        // §4.2.2: a shared memory region that does not exist (Glue's devices have none) reads all ones; 0 would
+        // be a region at 0 of length 0, which virtiofs tries to reserve for DAX and fails to probe.
+        VIRTIO_MMIO_SHM_LEN_LOW or VIRTIO_MMIO_SHM_LEN_HIGH or VIRTIO_MMIO_SHM_BASE_LOW or VIRTIO_MMIO_SHM_BASE_HIGH => uint.MaxValue,
         _ => 0,   // write-only registers and gaps
     };
 

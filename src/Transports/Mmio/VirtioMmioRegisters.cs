@@ -30,6 +30,10 @@ public static class VirtioMmioRegisters
     public const uint VIRTIO_MMIO_QUEUE_AVAIL_HIGH = 0x094;     // W: QueueDriverHigh
     public const uint VIRTIO_MMIO_QUEUE_USED_LOW = 0x0a0;       // W: QueueDeviceLow
     public const uint VIRTIO_MMIO_QUEUE_USED_HIGH = 0x0a4;      // W: QueueDeviceHigh
+    public const uint VIRTIO_MMIO_SHM_LEN_LOW = 0x0b0;          // R: the SHMSel region's length (§4.2.2)
+    public const uint VIRTIO_MMIO_SHM_LEN_HIGH = 0x0b4;         // R
+    public const uint VIRTIO_MMIO_SHM_BASE_LOW = 0x0b8;         // R
+    public const uint VIRTIO_MMIO_SHM_BASE_HIGH = 0x0bc;        // R
     public const uint VIRTIO_MMIO_CONFIG_GENERATION = 0x0fc;    // R
     public const uint VIRTIO_MMIO_CONFIG = 0x100;               // RW: the device's configuration space
 

@@ -34,7 +34,7 @@ public sealed class VirtioMmioTransport : IVirtioTransportFeature
         EventFd? interrupt = null;
         try
         {
-            string what = $"a virtio-mmio {VirtioIds.Name(device.DeviceId)} device";
+            string what = $"a virtio-mmio {device.Name} device";
             windowBase = machine.Resources.PlatformMmio.Allocate(VirtioMmioDevice.WindowSize, VirtioMmioDevice.WindowSize, what);
             n = (int)((windowBase - machine.Resources.PlatformMmio.Start) / VirtioMmioDevice.WindowSize);
             gsi = machine.Resources.IoApicGsis.Allocate(what);

@@ -51,7 +51,7 @@ internal sealed class VirtioPciDevice : IPciFunction, IBusDevice, IVirtioInterru
         Msix = new MsixTable(State.QueueCount + 1, route, deliver);
         _common = new VirtioPciCommonConfig(State, Msix.Vectors);
         Config = new PciConfigSpace(PCI_VENDOR_ID_REDHAT_QUMRANET, (ushort)(VIRTIO_PCI_MODERN_DEVICE_ID_BASE + device.DeviceId),
-            ClassCode(device.DeviceId), VIRTIO_PCI_MODERN_REVISION, PCI_VENDOR_ID_REDHAT_QUMRANET, VIRTIO_PCI_SUBSYSTEM_ID);
+            device.PciClass, VIRTIO_PCI_MODERN_REVISION, PCI_VENDOR_ID_REDHAT_QUMRANET, VIRTIO_PCI_SUBSYSTEM_ID);
         Bar = new PciBar(L.Bar, L.Size, this, is64Bit: true) { Mapped = barMapped, Unmapped = barUnmapped };
         Config.AddBar(Bar);
         _pciCfg = VirtioPciCapabilities.Add(Config);
@@ -74,20 +74,6 @@ internal sealed class VirtioPciDevice : IPciFunction, IBusDevice, IVirtioInterru
 
     /// <summary>The vector queue <paramref name="queue"/> interrupts on (VIRTIO_MSI_NO_VECTOR: none).</summary>
     public ushort QueueVector(int queue) => _common.QueueVector(queue);
-
-    /// <summary>
-    /// The PCI class code a driver-less guest sees (PCI Code and ID Assignment 1.11), as QEMU gives each device type;
-    /// the virtio driver itself matches on the device ID only.
-    /// </summary>
-    private static uint ClassCode(uint deviceId) => deviceId switch
-    {
-        VirtioIds.VIRTIO_ID_BLOCK => 0x018000,    // mass storage, other
-        VirtioIds.VIRTIO_ID_NET => 0x020000,      // network, Ethernet
-        VirtioIds.VIRTIO_ID_CONSOLE => 0x078000,  // communication, other
-        VirtioIds.VIRTIO_ID_GPU => 0x038000,      // display, other
-        VirtioIds.VIRTIO_ID_INPUT => 0x098000,    // input, other
-        _ => 0xff0000,                            // a device that fits no class
-    };
 
     // ---- IVirtioInterrupts, on the device's I/O thread (a config change may also come from a vCPU thread).
 

@@ -25,13 +25,13 @@ public sealed class VirtioPciTransport : IVirtioTransportFeature
 
     public void Attach(IDevicePlatform machine, IVirtioDevice device)
     {
-        string what = $"a virtio-pci {VirtioIds.Name(device.DeviceId)} device";
+        string what = $"a virtio-pci {device.Name} device";
         var vectors = new List<(uint Gsi, EventFd Interrupt)>();
         var notify = new NotifyEventFds(machine);
         VirtioPciDevice? pci = null;
         try
         {
-            pci = new VirtioPciDevice(device, machine.Memory, $"virtio-pci-{VirtioIds.Name(device.DeviceId)}",
+            pci = new VirtioPciDevice(device, machine.Memory, $"virtio-pci-{device.Name}",
                 (vector, address, data) => machine.Routing.SetMsi(vectors[vector].Gsi, address, data),
                 vector => vectors[vector].Interrupt.Signal(),
                 notify.Assign, notify.Deassign);

@@ -96,6 +96,7 @@ public sealed partial class VhostUserBackend
         }
         else
         {
+            if (_activation is not null) _device.StopQueue(index);
             ring.Base = _queues[index].NextAvail;
             _queues[index].Reset();
         }
@@ -109,6 +110,7 @@ public sealed partial class VhostUserBackend
     {
         var ring = _rings[index];
         if (!ring.Started) return ring.Base;
+        if (ring.Running && _activation is not null) _device.StopQueue(index);
         if (ring.Running) ring.Base = _queues[index].NextAvail;
         ring.ReplaceKick(null, null);
         ring.Started = false;

@@ -76,12 +76,12 @@ public sealed unsafe class VhostUserServer : IVirtioBackend
     private static SafeFd Bind(string path)
     {
         string? directory = Path.GetDirectoryName(path);
-        if (directory is null || !Directory.Exists(directory)) throw new DeviceConfigException($"--socket {path}: directory {directory} does not exist");
+        if (directory is null || !Directory.Exists(directory)) throw new DeviceConfigException($"--socket {path}: directory {directory} does not exist: create it or give a path in one that does");
         var bytes = Encoding.UTF8.GetBytes(path);
         if (bytes.Length >= SunPathSize) throw new DeviceConfigException($"--socket {path}: a Unix socket path has at most {SunPathSize - 1} bytes");
         if (File.Exists(path) || Directory.Exists(path))
         {
-            if (!IsStaleSocket(path)) throw new DeviceConfigException($"--socket {path}: already exists");
+            if (!UnixSocketPath.IsStale(path)) throw new DeviceConfigException($"--socket {path}: already exists (and is not a socket a killed glue left): remove it or choose another path");
             File.Delete(path);
         }
 
@@ -99,34 +99,6 @@ public sealed unsafe class VhostUserServer : IVirtioBackend
             throw new DeviceConfigException($"--socket {path}: {error.Message}");
         }
         return socket;
-    }
-
-    /// <summary>A Unix socket file that refuses connections: left behind by a backend that was killed.</summary>
-    private static bool IsStaleSocket(string path)
-    {
-        if (Directory.Exists(path)) return false;
-        try
-        {
-            File.OpenHandle(path, FileMode.Open, FileAccess.Read).Dispose();
-            return false;   // a regular file opens; a socket does not
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return false;
-        }
-        using var probe = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
-        try
-        {
-            probe.Connect(new System.Net.Sockets.UnixDomainSocketEndPoint(path));
-            return false;
-        }
-        catch (System.Net.Sockets.SocketException e)
-        {
-            return e.SocketErrorCode == System.Net.Sockets.SocketError.ConnectionRefused;
-        }
     }
 
     /// <summary>Stops the device's thread (after resetting the device), closes the socket and removes its file.</summary>

@@ -65,13 +65,30 @@ internal sealed unsafe class Vring(ushort maxSize)
         return n > 0 || n < 0 && Marshal.GetLastPInvokeError() == Libc.EAGAIN;
     }
 
+    /// <summary>
+    /// A device may signal from a thread of its own (blk completes on its I/O workers) while SET_VRING_CALL replaces
+    /// the fd on the I/O thread: the handle is referenced for the write, so its number cannot be closed and reused
+    /// meanwhile, and a handle already closed is skipped (the new fd gets the next signal).
+    /// </summary>
     private static void Signal(SafeFd? fd)
     {
         if (fd is null) return;
-        ulong one = 1;
-        // EAGAIN: the counter is full, so the frontend is woken already. A call fd that is not an eventfd is the
-        // frontend's problem; nothing here depends on the write.
-        Libc.Write(fd.Fd, &one, sizeof(ulong));
+        bool referenced = false;
+        try
+        {
+            fd.DangerousAddRef(ref referenced);
+            ulong one = 1;
+            // EAGAIN: the counter is full, so the frontend is woken already. A call fd that is not an eventfd is the
+            // frontend's problem; nothing here depends on the write.
+            Libc.Write(fd.Fd, &one, sizeof(ulong));
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        finally
+        {
+            if (referenced) fd.DangerousRelease();
+        }
     }
 
     /// <summary>Back to what a new connection finds: stopped, disabled, no fds, nothing configured.</summary>

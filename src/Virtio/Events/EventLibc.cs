@@ -11,8 +11,10 @@ internal static unsafe partial class EventLibc
     public const int EPOLL_CLOEXEC = 0x80000;
     public const int EPOLL_CTL_ADD = 1;
     public const int EPOLL_CTL_DEL = 2;
+    public const int EPOLL_CTL_MOD = 3;
     public const uint EPOLLIN = 0x001;
     public const uint EPOLLOUT = 0x004;
+    public const uint EPOLLET = 1u << 31;
 
     /// <summary>
     /// struct epoll_event. x86-64 declares it __attribute__((packed)): 12 bytes, data right after events.

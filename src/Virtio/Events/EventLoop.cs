@@ -92,6 +92,18 @@ public sealed unsafe class EventLoop : IDisposable
         registration.Fd.DangerousRelease();
     }
 
+    internal void Modify(EventRegistration registration, EventKinds kinds)
+    {
+        var ev = new epoll_event { events = (uint)kinds, data = registration.Key };
+        lock (_gate)
+        {
+            if (registration.Slot >= _slots.Length || _slots[registration.Slot] != registration)
+                throw new InvalidOperationException($"event loop {Name}: the registration was removed");
+            if (EpollCtl(_epoll.Fd, EPOLL_CTL_MOD, (int)registration.Fd.DangerousGetHandle(), &ev) != 0)
+                throw NativeError.FromLastError("epoll_ctl mod");
+        }
+    }
+
     /// <summary>
     /// Runs <paramref name="action"/> on the loop thread and waits for it; its exception is rethrown here. On
     /// the loop thread itself it runs at once. Throws when the loop has stopped.

@@ -8,6 +8,13 @@ public enum EventKinds : uint
 {
     Readable = EventLibc.EPOLLIN,
     Writable = EventLibc.EPOLLOUT,
+
+    /// <summary>
+    /// Edge-triggered (epoll(7)): the callback runs when the fd becomes ready again (new data, new room), not as long
+    /// as it is ready, so a device may leave it unread for a while without the loop spinning. The device then owes
+    /// itself the reading until EAGAIN, or a wakeup of its own, before it can count on the next edge.
+    /// </summary>
+    EdgeTriggered = EventLibc.EPOLLET,
 }
 
 /// <summary>
@@ -36,6 +43,9 @@ public sealed class EventRegistration : IDisposable
 
     /// <summary>epoll_event.data: the slot, and a generation so a stale event for a reused slot is recognised.</summary>
     internal ulong Key => (ulong)Generation << 32 | (uint)Slot;
+
+    /// <summary>Watches the fd for <paramref name="kinds"/> from now on (epoll_ctl MOD: no allocation); an fd ready for them at once is reported.</summary>
+    public void Watch(EventKinds kinds) => _loop.Modify(this, kinds);
 
     public void Dispose() => _loop.Unregister(this);
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Glue.Core.Bus;
 using Xunit;
 
@@ -84,5 +85,57 @@ public sealed class AddressBusTests
         var bus = new AddressBus("test");
         Assert.Throws<ArgumentException>(() => bus.Register(0x10, 0, new RecordingDevice(0)));
         Assert.Throws<ArgumentException>(() => bus.Register(ulong.MaxValue, 2, new RecordingDevice(0)));
+    }
+
+    /// <summary>Answers every read with one byte, from any thread.</summary>
+    private sealed class FilledDevice(byte fill) : IBusDevice
+    {
+        public void Read(ulong offset, Span<byte> data) => data.Fill(fill);
+
+        public void Write(ulong offset, ReadOnlySpan<byte> data) { }
+    }
+
+    [Fact]
+    public void A_range_moved_by_one_vcpu_never_misdirects_another_vcpus_access_to_a_range_that_stays()
+    {
+        // As a guest moving a BAR (PciBus: unregister, then register elsewhere) on one vCPU while another reads a
+        // device that stays put: the moving range goes from below the staying one to above it and back, with a
+        // moment off the bus between, so the staying range's index in the array changes with every move.
+        var bus = new AddressBus("test");
+        var staying = new FilledDevice(0xaa);
+        var moving = new FilledDevice(0xbb);
+        bus.Register(0x2000, 0x100, staying);
+        bus.Register(0x1000, 0x100, moving);
+
+        using var done = new CancellationTokenSource();
+        long moves = 0;
+        var mover = new Thread(() =>
+        {
+            while (!done.IsCancellationRequested)
+            {
+                bus.Unregister(0x1000, moving);
+                bus.TryRegister(0x3000, 0x100, moving);
+                bus.Unregister(0x3000, moving);
+                bus.TryRegister(0x1000, 0x100, moving);
+                moves++;
+            }
+        });
+        mover.Start();
+        try
+        {
+            Span<byte> data = stackalloc byte[1];
+            var clock = Stopwatch.StartNew();
+            for (long reads = 0; clock.Elapsed < TimeSpan.FromSeconds(2) && reads < 20_000_000; reads++)
+            {
+                bus.Read(0x2080, data);
+                Assert.Equal(0xaa, data[0]);
+            }
+        }
+        finally
+        {
+            done.Cancel();
+            mover.Join();
+        }
+        Assert.True(moves > 0);
     }
 }

@@ -76,7 +76,8 @@ public sealed class BlockDeviceTests : VirtioTestBase
         Assert.Equal((ulong)DiskSectors, MemoryMarshal.Read<ulong>(config));
         Assert.Equal(254u, MemoryMarshal.Read<uint>(config[ConfigSegMax..]));
         Assert.Equal(512u, MemoryMarshal.Read<uint>(config[ConfigBlkSize..]));
-        Assert.Equal(VirtioFeatures.Bit(VIRTIO_BLK_F_SEG_MAX) | VirtioFeatures.Bit(VIRTIO_BLK_F_BLK_SIZE) | VirtioFeatures.Bit(VIRTIO_BLK_F_FLUSH), device.Features);
+        Assert.Equal(VirtioFeatures.Bit(VIRTIO_BLK_F_SEG_MAX) | VirtioFeatures.Bit(VIRTIO_BLK_F_BLK_SIZE) | VirtioFeatures.Bit(VIRTIO_BLK_F_FLUSH)
+            | VirtioFeatures.Bit(VIRTIO_BLK_F_DISCARD) | VirtioFeatures.Bit(VIRTIO_BLK_F_WRITE_ZEROES), device.Features);
     }
 
     [Fact]
@@ -129,6 +130,8 @@ public sealed class BlockDeviceTests : VirtioTestBase
     {
         var device = Open(",ro");
         Assert.True(VirtioFeatures.Has(device.Features, VIRTIO_BLK_F_RO));
+        Assert.False(VirtioFeatures.Has(device.Features, VIRTIO_BLK_F_DISCARD));
+        Assert.False(VirtioFeatures.Has(device.Features, VIRTIO_BLK_F_WRITE_ZEROES));
         var before = FileBytes(0, 1);
         Fill(Data, new byte[SectorSize]);
         Assert.Equal(VIRTIO_BLK_S_IOERR, Request(VIRTIO_BLK_T_OUT, 0, SectorSize, dataWritable: false).Status);
@@ -158,7 +161,7 @@ public sealed class BlockDeviceTests : VirtioTestBase
     public void Unknown_request_types_are_UNSUPP()
     {
         Open();
-        Assert.Equal(VIRTIO_BLK_S_UNSUPP, Request(11 /* DISCARD */, 0, 0, false).Status);
+        Assert.Equal(VIRTIO_BLK_S_UNSUPP, Request(14 /* SECURE_ERASE, not offered */, 0, 0, false).Status);
         Assert.Equal(VIRTIO_BLK_S_UNSUPP, Request(0x1234, 0, 0, false).Status);
     }
 
@@ -200,6 +203,8 @@ public sealed class BlockDeviceTests : VirtioTestBase
     [InlineData(",id=")]
     [InlineData(",id=this-id-is-longer-than-20")]
     [InlineData(",id=two words")]
+    [InlineData(",format=vmdk")]
+    [InlineData(",cache=directsync")]
     public void Bad_attributes_are_config_errors(string attributes)
     {
         var values = new DeviceOptionValues(new Dictionary<string, string[]> { ["--disk"] = [_path + attributes] });

@@ -46,7 +46,7 @@ public sealed class MachineSetupCheckTests : IDisposable
             ["--gpu"] = [""],
             ["--vnc"] = [$"unix:{Path.Combine(_directory, "vnc")},password-file={Path.Combine(_directory, "missing")}"],
         });
-        Assert.Contains("does not exist", Assert.Throws<DeviceConfigException>(() => new GpuFeature().Check(values)).Message);
+        Assert.Contains("no such file", Assert.Throws<DeviceConfigException>(() => new GpuFeature().Check(values)).Message);
         Assert.Empty(Directory.EnumerateFileSystemEntries(_directory));
     }
 

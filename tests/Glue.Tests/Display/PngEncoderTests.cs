@@ -13,7 +13,7 @@ public class PngEncoderTests
     [InlineData(1, 1)]
     [InlineData(320, 200)]
     [InlineData(1280, 800)]
-    public void APngHoldsExactlyThePixels(int width, int height)
+    public void A_png_holds_exactly_the_pixels(int width, int height)
     {
         var pixels = TestPatterns.Draw(TestPatterns.ColourBarsAndGradient, width, height);
         var directory = Directory.CreateTempSubdirectory("glue-png-test-");
@@ -33,7 +33,7 @@ public class PngEncoderTests
     }
 
     [Fact]
-    public void PythonsZlibReadsTheSameImageDataAsTheTestsDecoder()
+    public void Pythons_zlib_reads_the_same_image_data_as_the_tests_decoder()
     {
         // A second reader, so the encoder is not checked only against the test's own decoder.
         var pixels = TestPatterns.Draw(TestPatterns.ColourBarsAndGradient, 64, 48);
@@ -72,7 +72,7 @@ public class PngEncoderTests
     }
 
     [Fact]
-    public void ScreenshotWritesTheSurfaceToTheAbsolutePathGiven()
+    public void Screenshot_writes_the_surface_to_the_absolute_path_given()
     {
         var surface = new DisplaySurface(200, 120);
         TestPatterns.Fill(surface, TestPatterns.ColourBarsAndGradient);
@@ -96,8 +96,8 @@ public class PngEncoderTests
     [Theory]
     [InlineData("relative.png", "is not an absolute path")]
     [InlineData("", "is not an absolute path")]
-    [InlineData("/nonexistent-glue-dir/shot.png", "cannot write /nonexistent-glue-dir/shot.png")]
-    public void AnUnusablePathIsRefusedAndLeavesNothing(string path, string reason)
+    [InlineData("/nonexistent-glue-dir/shot.png", "cannot write /nonexistent-glue-dir/shot.png: directory /nonexistent-glue-dir does not exist: create it or give a path in one that does")]
+    public void An_unusable_path_is_refused_and_leaves_nothing(string path, string reason)
     {
         var reply = ScreenshotRequest.Handle(new DisplaySurface(8, 8), Encoding.UTF8.GetBytes(path));
         Assert.Equal(ControlStatus.Refused, reply.Status);
@@ -106,7 +106,7 @@ public class PngEncoderTests
     }
 
     [Fact]
-    public void ADirectoryInTheWayIsRefusedAndTheTemporaryFileRemoved()
+    public void A_directory_in_the_way_is_refused_and_the_temporary_file_removed()
     {
         var directory = Directory.CreateTempSubdirectory("glue-png-test-");
         try
@@ -115,6 +115,7 @@ public class PngEncoderTests
             Directory.CreateDirectory(path);
             var reply = ScreenshotRequest.Handle(new DisplaySurface(8, 8), Encoding.UTF8.GetBytes(path));
             Assert.Equal(ControlStatus.Refused, reply.Status);
+            Assert.Equal($"cannot write {path}: it is a directory: give a file name", Encoding.UTF8.GetString(reply.Payload));
             Assert.Equal(["taken"], Directory.GetFileSystemEntries(directory.FullName).Select(Path.GetFileName));
         }
         finally
@@ -124,7 +125,7 @@ public class PngEncoderTests
     }
 
     [Fact]
-    public void AComponentsRequestIsDispatchedAndABuiltInOneCannotBeTaken()
+    public void A_components_request_is_dispatched_and_a_built_in_one_cannot_be_taken()
     {
         var handlers = new ControlHandlers();
         Assert.Null(handlers.Handle(ScreenshotRequest.Type, []));

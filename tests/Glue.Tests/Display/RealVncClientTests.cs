@@ -14,7 +14,7 @@ public class RealVncClientTests
     private const int Width = 640, Height = 400;
 
     [Fact]
-    public void GvnccaptureTakesThePatternExactly()
+    public void Gvnccapture_takes_the_pattern_exactly()
     {
         using var server = new VncTestServer(width: Width, height: Height);
         string png = Path.Combine(server.Directory, "gvnccapture.png");
@@ -27,7 +27,7 @@ public class RealVncClientTests
     }
 
     [Fact]
-    public void GvnccaptureSeesALaterChangeToo()
+    public void Gvnccapture_sees_a_later_change_too()
     {
         using var server = new VncTestServer(width: Width, height: Height);
         TestPatterns.FillRect(server.Display.Surface, new Glue.Display.ScreenRect(100, 50, 200, 120), 0x336699);
@@ -39,7 +39,7 @@ public class RealVncClientTests
     }
 
     [Fact]
-    public void VncsnapshotTakesThePatternWithinJpegError()
+    public void Vncsnapshot_takes_the_pattern_within_jpeg_error()
     {
         using var server = new VncTestServer(width: Width, height: Height);
         string jpeg = Path.Combine(server.Directory, "vncsnapshot.jpg");
@@ -50,7 +50,7 @@ public class RealVncClientTests
     }
 
     [Fact]
-    public void VncsnapshotAuthenticatesWithAVncPasswordFile()
+    public void Vncsnapshot_authenticates_with_a_vnc_password_file()
     {
         using var server = new VncTestServer(password: "pa55word", width: Width, height: Height);
         string passwordFile = Path.Combine(server.Directory, "vncpasswd");

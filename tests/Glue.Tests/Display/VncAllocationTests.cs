@@ -10,7 +10,7 @@ namespace Glue.Tests.Display;
 public class VncAllocationTests(ITestOutputHelper output)
 {
     [Fact]
-    public void PublishWithClientsSubscribedAllocatesNothing()
+    public void Publish_with_clients_subscribed_allocates_nothing()
     {
         using var server = new VncTestServer(width: 320, height: 200);
         using var first = server.Connect();
@@ -26,7 +26,7 @@ public class VncAllocationTests(ITestOutputHelper output)
     [Theory]
     [InlineData(Rfb.EncodingRaw)]
     [InlineData(Rfb.EncodingZrle)]
-    public void BuildingAFullFrameUpdateAllocatesNoFrameBufferOnceWarm(int encoding)
+    public void Building_a_full_frame_update_allocates_no_frame_buffer_once_warm(int encoding)
     {
         var surface = new DisplaySurface(GuestDisplay.DefaultWidth, GuestDisplay.DefaultHeight);
         TestPatterns.Fill(surface, TestPatterns.ColourBarsAndGradient);

@@ -1,3 +1,4 @@
+using Glue.TestSupport;
 using Xunit;
 
 namespace Glue.Tests.Display;
@@ -19,7 +20,7 @@ public class VncEncodingTests
 
     [Theory]
     [MemberData(nameof(Formats))]
-    public void RawAndZrleDeliverThePatternInTheClientsFormat(string name, int bpp, int depth, bool bigEndian, int redMax, int greenMax, int blueMax, int redShift, int greenShift, int blueShift)
+    public void Raw_and_zrle_deliver_the_pattern_in_the_clients_format(string name, int bpp, int depth, bool bigEndian, int redMax, int greenMax, int blueMax, int redShift, int greenShift, int blueShift)
     {
         var format = new RfbPixelFormat(bpp, depth, bigEndian, redMax, greenMax, blueMax, redShift, greenShift, blueShift);
         using var server = new VncTestServer(width: 200, height: 150);
@@ -38,7 +39,7 @@ public class VncEncodingTests
     }
 
     [Fact]
-    public void ZrleKeepsOneZlibStreamAcrossUpdatesAndRectangles()
+    public void Zrle_keeps_one_zlib_stream_across_updates_and_rectangles()
     {
         using var server = new VncTestServer(width: 300, height: 200);
         using var client = server.Connect();
@@ -57,7 +58,7 @@ public class VncEncodingTests
     }
 
     [Fact]
-    public void ZrleUsesEveryTileKindOnTextAndGradientsAndStaysExact()
+    public void Zrle_uses_every_tile_kind_on_text_and_gradients_and_stays_exact()
     {
         // Text tiles become palettes, bars solid tiles or runs, the gradient raw: all must decode to the same pixels.
         using var server = new VncTestServer(width: 256, height: 192);
@@ -76,7 +77,7 @@ public class VncEncodingTests
     }
 
     [Fact]
-    public void TheFirstOfRawAndZrleTheClientNamesIsUsed()
+    public void The_first_of_raw_and_zrle_the_client_names_is_used()
     {
         using var server = new VncTestServer();
         using var client = server.Connect();
@@ -90,7 +91,7 @@ public class VncEncodingTests
     }
 
     [Fact]
-    public void AColourMapFormatIsRefusedByEndingTheConnection()
+    public void A_colour_map_format_is_refused_by_ending_the_connection()
     {
         using var server = new VncTestServer();
         using var client = server.Connect();

@@ -1,3 +1,4 @@
+using Glue.TestSupport;
 using Xunit;
 
 namespace Glue.Tests.Display;
@@ -10,7 +11,7 @@ public class VncHandshakeTests
     [InlineData("003.007")]
     [InlineData("003.008")]
     [InlineData("003.005")] // an unknown 3.x is 3.3 (§7.1.1)
-    public void EachVersionReachesServerInitWithTheScreensSizeAndFormat(string version)
+    public void Each_version_reaches_server_init_with_the_screens_size_and_format(string version)
     {
         using var server = new VncTestServer(width: 320, height: 200);
         using var client = server.Connect(version);
@@ -28,7 +29,7 @@ public class VncHandshakeTests
     [InlineData("003.003")]
     [InlineData("003.007")]
     [InlineData("003.008")]
-    public void TheRightPasswordIsAccepted(string version)
+    public void The_right_password_is_accepted(string version)
     {
         using var server = new VncTestServer(password: "s3cret");
         using var client = server.Connect(version, password: "s3cret");
@@ -42,7 +43,7 @@ public class VncHandshakeTests
     [InlineData("003.003", "failed")]
     [InlineData("003.007", "failed")]
     [InlineData("003.008", "authentication failed")]
-    public void AWrongPasswordFailsAndTheConnectionEnds(string version, string reason)
+    public void A_wrong_password_fails_and_the_connection_ends(string version, string reason)
     {
         using var server = new VncTestServer(password: "s3cret");
         using var client = RfbTestClient.Connect(server.EndPoint);
@@ -52,7 +53,7 @@ public class VncHandshakeTests
     }
 
     [Fact]
-    public void AClientThatIsNotRfbIsDroppedAndTheServerServesTheNext()
+    public void A_client_that_is_not_rfb_is_dropped_and_the_server_serves_the_next()
     {
         using var server = new VncTestServer();
         using (var bad = RfbTestClient.Connect(server.EndPoint))
@@ -65,7 +66,7 @@ public class VncHandshakeTests
     }
 
     [Fact]
-    public void AUnixSocketServesAsTcpDoes()
+    public void A_unix_socket_serves_as_tcp_does()
     {
         using var server = new VncTestServer(unix: true);
         using var client = server.Connect();

@@ -34,7 +34,7 @@ public class VncInputTests
     }
 
     [Fact]
-    public void KeysAndPointerArriveAsLinuxEventsInTheOrderSent()
+    public void Keys_and_pointer_arrive_as_linux_events_in_the_order_sent()
     {
         using var server = new VncTestServer(width: 320, height: 200);
         var sink = new RecordingSink();
@@ -111,7 +111,7 @@ public class VncInputTests
     [InlineData(0xffb0, 82)]  // KP_0
     [InlineData(0xffb7, 71)]  // KP_7
     [InlineData(0x20ac, 0)]   // EuroSign: no key on a US keyboard
-    public void AKeysymMapsToItsLinuxKeyCode(int keysym, int code)
+    public void A_keysym_maps_to_its_linux_key_code(int keysym, int code)
     {
         Assert.Equal(code, KeysymMap.ToLinuxKey((uint)keysym));
     }

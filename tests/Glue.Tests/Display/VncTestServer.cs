@@ -1,6 +1,7 @@
 using System.Net;
 using Glue.Display;
 using Glue.Display.Vnc;
+using Glue.TestSupport;
 using Xunit;
 
 namespace Glue.Tests.Display;
@@ -13,7 +14,8 @@ internal sealed class VncTestServer : IDisposable
 {
     private readonly string _directory = System.IO.Directory.CreateTempSubdirectory("glue-vnc-test-").FullName;
 
-    public VncTestServer(string? password = null, bool unix = false, int width = 320, int height = 200, TimeSpan? sendTimeout = null)
+    public VncTestServer(string? password = null, bool unix = false, int width = 320, int height = 200, TimeSpan? sendTimeout = null,
+        int connections = VncEndpoint.DefaultConnections, VncTimeouts? timeouts = null, Action<string>? log = null)
     {
         Display.Surface.Resize(width, height);
         TestPatterns.Fill(Display.Surface, TestPatterns.ColourBarsAndGradient);
@@ -24,7 +26,9 @@ internal sealed class VncTestServer : IDisposable
             File.WriteAllText(passwordFile, password + "\n");
         }
         EndPoint address = unix ? new System.Net.Sockets.UnixDomainSocketEndPoint(Path.Combine(_directory, "vnc.sock")) : new IPEndPoint(IPAddress.Loopback, 0);
-        Server = VncServer.Start(Display, new VncEndpoint(address, passwordFile), sendTimeout ?? VncServer.DefaultSendTimeout);
+        timeouts ??= VncTimeouts.Default;
+        if (sendTimeout is { } send) timeouts = timeouts with { Send = send };
+        Server = VncServer.Start(Display, new VncEndpoint(address, passwordFile, connections), timeouts, log);
     }
 
     public GuestDisplay Display { get; } = new();

@@ -17,7 +17,7 @@ public class VncUpdateCostTests(ITestOutputHelper output)
     [Theory]
     [InlineData("colour bars and gradient")]
     [InlineData("text")]
-    public void AFullFrameInZrleIsSmallerThanRaw(string pattern)
+    public void A_full_frame_in_zrle_is_smaller_than_raw(string pattern)
     {
         Func<int, int, int, int, uint> draw = pattern == "text" ? TestPatterns.Text : TestPatterns.ColourBarsAndGradient;
         var bytes = new Dictionary<int, long>();
@@ -42,7 +42,7 @@ public class VncUpdateCostTests(ITestOutputHelper output)
     [InlineData(16, 64, 16)]
     [InlineData(0, Width, Height)]
     [InlineData(16, Width, Height)]
-    public void PublishToTheClientHoldingTheUpdate(int encoding, int width, int height)
+    public void Publish_to_the_client_holding_the_update(int encoding, int width, int height)
     {
         using var server = new VncTestServer(width: Width, height: Height);
         using var client = server.Connect();

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Glue.Core.Pci;
 using Glue.Tests.Virtio;
 using Glue.Transports.Mmio;
 using Glue.Virtio;
@@ -203,6 +204,8 @@ public sealed class VirtioMmioDeviceTests : VirtioTestBase
         public SemaphoreSlim Activated { get; } = new(0);
         public SemaphoreSlim Notified { get; } = new(0);
         public uint DeviceId => VirtioIds.VIRTIO_ID_BLOCK;
+        public string Name => "blk";
+        public uint PciClass => PciClassCodes.PCI_CLASS_STORAGE_OTHER;
         public ulong Features => DeviceFeature;
         public IReadOnlyList<ushort> QueueMaxSizes { get; } = [8, 16];
         public int ConfigSize => _config.Length;

@@ -305,6 +305,8 @@ public sealed class VirtioPciDeviceTests : VirtioTestBase
         public SemaphoreSlim Notified { get; } = new(0);
         public int Resets { get; private set; }
         public uint DeviceId => VirtioIds.VIRTIO_ID_NET;
+        public string Name => "net";
+        public uint PciClass => PciClassCodes.PCI_CLASS_NETWORK_ETHERNET;
         public ulong Features => 0;
         public IReadOnlyList<ushort> QueueMaxSizes { get; } = [8, 16];
         public int ConfigSize => _config.Length;

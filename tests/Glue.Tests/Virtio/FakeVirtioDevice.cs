@@ -1,3 +1,4 @@
+using Glue.Core.Pci;
 using Glue.Virtio;
 using Glue.Virtio.Events;
 
@@ -10,6 +11,8 @@ internal sealed class FakeVirtioDevice(EventLoop ioThread) : IVirtioDevice
     private readonly byte[] _config = [1, 2, 3, 4, 5, 6];
 
     public uint DeviceId => VirtioIds.VIRTIO_ID_RNG;
+    public string Name => "rng";
+    public uint PciClass => PciClassCodes.PCI_CLASS_OTHERS;
     public ulong Features => DeviceFeature;
     public IReadOnlyList<ushort> QueueMaxSizes { get; } = [8, 16];
     public int ConfigSize => _config.Length;

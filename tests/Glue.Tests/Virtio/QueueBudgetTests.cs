@@ -1,4 +1,5 @@
 using Glue.Core.Memory;
+using Glue.Core.Pci;
 using Glue.Virtio;
 using Glue.Virtio.Events;
 using Glue.Virtio.Split;
@@ -121,6 +122,8 @@ public sealed class QueueBudgetTests : VirtioTestBase
     {
         private VirtioActivation? _activation;
         public uint DeviceId => VirtioIds.VIRTIO_ID_RNG;
+        public string Name => "rng";
+        public uint PciClass => PciClassCodes.PCI_CLASS_OTHERS;
         public ulong Features => 0;
         public IReadOnlyList<ushort> QueueMaxSizes { get; } = [8];
         public int ConfigSize => 0;

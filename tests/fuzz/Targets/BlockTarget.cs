@@ -2,7 +2,7 @@ using Glue.Devices.Block;
 
 namespace Glue.Fuzz.Targets;
 
-/// <summary>virtio-blk over a 1 MiB image in /dev/shm (deleted when the process ends): request headers, sector ranges, data segments and the status byte.</summary>
+/// <summary>virtio-blk (discard and write-zeroes included) over a 1 MiB image in /dev/shm (deleted when the process ends): request headers, sector ranges, data segments and the status byte.</summary>
 internal static class BlockTarget
 {
     private const long ImageSize = 1 << 20;
@@ -13,7 +13,8 @@ internal static class BlockTarget
         var file = File.OpenHandle(Path.Combine(directory, $"glue-fuzz-blk-{Environment.ProcessId}.img"), FileMode.Create, FileAccess.ReadWrite,
             FileShare.None, FileOptions.DeleteOnClose);
         RandomAccess.Write(file, new byte[ImageSize], 0);
-        return new BlockDevice(file, ImageSize, readOnly: false, id: "fuzz");
+        // No workers: each request is served as it is popped, so a run is deterministic.
+        return new BlockDevice(new RawDiskImage(file, ImageSize, readOnly: false, direct: null), "fuzz", workers: 0);
     });
 
     public static void Run(byte[] data) => Harness.Run(data);

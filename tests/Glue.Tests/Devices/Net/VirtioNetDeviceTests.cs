@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
 using Glue.Core.Memory;
 using Glue.Devices.Net;
 using Glue.Tests.Virtio;
@@ -9,7 +11,7 @@ using Xunit;
 namespace Glue.Tests.Devices.Net;
 
 /// <summary>The device's config space, and frames both ways between guest buffers and a socket pair standing in for the TAP.</summary>
-public sealed class VirtioNetDeviceTests : VirtioTestBase
+public sealed partial class VirtioNetDeviceTests : VirtioTestBase
 {
     private const ushort Size = 16;
     private static readonly MacAddress Mac = MacAddress.FromBytes([0x52, 0x54, 0x00, 0xab, 0xcd, 0xef]);
@@ -62,7 +64,7 @@ public sealed class VirtioNetDeviceTests : VirtioTestBase
     }
 
     [Fact]
-    public void ConfigSpaceHasTheMacThenLinkUp()
+    public void Config_space_has_the_mac_then_link_up()
     {
         Assert.Equal(VirtioIds.VIRTIO_ID_NET, _device.DeviceId);
         Assert.Equal(1UL << 5 | 1UL << 16, _device.Features);
@@ -81,7 +83,7 @@ public sealed class VirtioNetDeviceTests : VirtioTestBase
     }
 
     [Fact]
-    public void ReceivedFrameLandsInBuffersWithTheDevicesHeader()
+    public void Received_frame_lands_in_buffers_with_the_devices_header()
     {
         Activate();
         // The header straddles two buffers, and the frame a third.
@@ -100,7 +102,7 @@ public sealed class VirtioNetDeviceTests : VirtioTestBase
     }
 
     [Fact]
-    public void WithoutBuffersReceiveWaitsForAKickAndLosesNothing()
+    public void Without_buffers_receive_waits_for_a_kick_and_loses_nothing()
     {
         Activate();
         _pair.Host.Send([.. new byte[12], .. Frame(60, 1)]);
@@ -127,7 +129,7 @@ public sealed class VirtioNetDeviceTests : VirtioTestBase
     }
 
     [Fact]
-    public void ABufferTooSmallForAnyFrameComesBackEmpty()
+    public void A_buffer_too_small_for_any_frame_comes_back_empty()
     {
         Activate();
         _rx.AddChain((Buffers, 20, true));
@@ -141,7 +143,7 @@ public sealed class VirtioNetDeviceTests : VirtioTestBase
     }
 
     [Fact]
-    public void TransmittedFrameGoesOutWhole()
+    public void Transmitted_frame_goes_out_whole()
     {
         Activate();
         var frame = Frame(300, 7);
@@ -162,7 +164,7 @@ public sealed class VirtioNetDeviceTests : VirtioTestBase
     }
 
     [Fact]
-    public void FrameAndHeaderInOneBufferAndAShortChainIsDropped()
+    public void Frame_and_header_in_one_buffer_and_a_short_chain_is_dropped()
     {
         Activate();
         var frame = Frame(60, 5);
@@ -179,4 +181,69 @@ public sealed class VirtioNetDeviceTests : VirtioTestBase
         Assert.Equal(1, _device.TransmitDrops);
         Assert.Equal(1, _device.FramesSent);
     }
+
+    [Fact]
+    public void Frames_waiting_for_receive_buffers_wake_the_io_thread_once_each_and_never_keep_it_busy()
+    {
+        Activate();
+        int thread = 0;
+        _loop.Invoke(() => thread = GetTid());
+        _pair.Host.Send([.. new byte[12], .. Frame(60, 1)]);
+        WaitFor(() => { bool waiting = false; _loop.Invoke(() => waiting = _device.WaitingForReceiveBuffers); return waiting; }, "receive to pause");
+
+        // The TAP stays watched with frames unread in it: a loop that kept reporting it would burn the thread's CPU.
+        long before = CpuNanoseconds(thread);
+        for (int i = 0; i < 5; i++)
+        {
+            _pair.Host.Send([.. new byte[12], .. Frame(60, (byte)(2 + i))]);
+            Thread.Sleep(200);
+        }
+        long used = CpuNanoseconds(thread) - before;
+        Assert.True(used < 30_000_000, $"the I/O thread used {used / 1e6:F1} ms of CPU in a second of waiting");
+
+        // Nothing was lost meanwhile: the kick reads all six frames, in order.
+        for (int i = 0; i < 6; i++) _rx.AddChain((Buffers + 0x1000 * (ulong)i, 2048, true));
+        _loop.Invoke(() => _device.QueueNotify(VirtioNet.ReceiveQueue));
+        WaitFor(() => _rx.UsedIdx == 6, "the six frames");
+        for (int i = 0; i < 6; i++) Assert.Equal(Frame(60, (byte)(1 + i)), Bytes(Buffers + 0x1000 * (ulong)i + 12, 60));
+    }
+
+    [Fact]
+    public void Transmit_that_finds_the_tap_full_goes_on_once_it_drains_while_receive_keeps_watching_it()
+    {
+        Activate();
+        _rx.AddChain((Buffers + 0x60000, 2048, true));
+        // Eight 60 kB frames are more than the socket's send buffer holds: transmit meets EAGAIN and waits for room.
+        const int Frames = 8, Body = 60000;
+        Fill(Buffers + 0x1000, Frame(Body, 0));
+        for (int i = 0; i < Frames; i++)
+        {
+            Fill(Buffers + 0x20 * (ulong)i, [.. new byte[12], (byte)i]);
+            _tx.AddChain((Buffers + 0x20 * (ulong)i, 13, false), (Buffers + 0x1000, Body, false));
+        }
+        _loop.Invoke(() => _device.QueueNotify(VirtioNet.TransmitQueue));
+
+        var received = new byte[65536];
+        for (int i = 0; i < Frames; i++)
+        {
+            Assert.True(_pair.HostHasFrame(30_000), $"frame {i} did not come");
+            int n = _pair.Host.Receive(received);
+            Assert.Equal(12 + 1 + Body, n);
+            Assert.Equal((byte)i, received[12]);
+        }
+        WaitFor(() => _tx.UsedIdx == Frames, "every transmit chain to be used");
+        Assert.Equal(0, _device.TransmitDrops);
+
+        _pair.Host.Send([.. new byte[12], .. Frame(60, 4)]);
+        WaitFor(() => _rx.UsedIdx == 1, "a frame received after transmit waited");
+        Assert.Equal(Frame(60, 4), Bytes(Buffers + 0x60000 + 12, 60));
+        Assert.Empty(_errors);
+    }
+
+    /// <summary>The CPU time a thread of this process has had (/proc/PID/task/TID/schedstat: on-CPU nanoseconds first).</summary>
+    private static long CpuNanoseconds(int thread) =>
+        long.Parse(File.ReadAllText($"/proc/self/task/{thread}/schedstat").Split(' ')[0], CultureInfo.InvariantCulture);
+
+    [LibraryImport("libc", EntryPoint = "gettid")]
+    private static partial int GetTid();
 }

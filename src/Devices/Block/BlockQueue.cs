@@ -1,0 +1,127 @@
+using Glue.Virtio;
+using Glue.Virtio.Split;
+
+namespace Glue.Devices.Block;
+
+/// <summary>
+/// One virtqueue's side of the block device: its reusable requests, how many are in flight, and completion (the
+/// used element and, when the driver wants one, the interrupt) from whichever thread finished a request, as it
+/// finishes. A <see cref="SplitQueue"/> is written for one thread; here the I/O thread pops while workers return
+/// used elements, so every pop and every used element holds this queue's lock, which also orders them.
+/// </summary>
+internal sealed class BlockQueue
+{
+    private readonly object _gate = new();
+    private readonly Stack<BlockRequest> _free = new();
+    private readonly int _index;
+    private readonly int _maxBuffers;
+    private SplitQueue? _queue;
+    private IVirtioInterrupts? _interrupts;
+    private int _inFlight;
+
+    /// <param name="maxBuffers">The most data buffers one request can have: the longest chain the queue hands out.</param>
+    public BlockQueue(int index, int maxBuffers)
+    {
+        _index = index;
+        _maxBuffers = maxBuffers;
+    }
+
+    /// <summary>Requests taken and not yet returned.</summary>
+    public int InFlight
+    {
+        get { lock (_gate) return _inFlight; }
+    }
+
+    /// <summary>The driver set DRIVER_OK (or a vhost-user ring runs): the queue to serve and where interrupts go.</summary>
+    public void Attach(SplitQueue queue, IVirtioInterrupts interrupts)
+    {
+        lock (_gate)
+        {
+            _queue = queue;
+            _interrupts = interrupts;
+        }
+    }
+
+    /// <summary>Waits for every request in flight to complete, then forgets the queue; the next use is after <see cref="Attach"/>.</summary>
+    public void Detach()
+    {
+        Drain();
+        lock (_gate)
+        {
+            _queue = null;
+            _interrupts = null;
+        }
+    }
+
+    /// <summary>Waits until no request is in flight: each has its used element (the used ring is final).</summary>
+    public void Drain()
+    {
+        lock (_gate)
+        {
+            while (_inFlight > 0) Monitor.Wait(_gate);
+        }
+    }
+
+    public void DisableNotification() => _queue?.DisableNotification();
+
+    /// <summary>I/O thread only; see <see cref="SplitQueue.EnableNotification"/>.</summary>
+    public bool EnableNotification() => _queue?.EnableNotification() ?? false;
+
+    /// <summary>The next chain; it stays valid until the next pop, which only the I/O thread does.</summary>
+    public bool TryPop(out DescriptorChain? chain)
+    {
+        lock (_gate)
+        {
+            chain = null;
+            return _queue is not null && _queue.TryPop(out chain);
+        }
+    }
+
+    /// <summary>
+    /// A request for a chain just popped, counted in flight until <see cref="Complete"/>. Requests are made when none
+    /// is free, so there are as many as were ever in flight at once (a ring's worth at most, plus one per worker
+    /// between its used element and its return), and reused: the steady state allocates nothing.
+    /// </summary>
+    public BlockRequest Take(ushort head)
+    {
+        lock (_gate)
+        {
+            if (!_free.TryPop(out var request)) request = new BlockRequest(this, _maxBuffers);
+            request.Head = head;
+            _inFlight++;
+            return request;
+        }
+    }
+
+    /// <summary>A request finished (its status byte written): used, the driver interrupted if it asked, the request free again.</summary>
+    public void Complete(BlockRequest request, uint used)
+    {
+        Publish(request.Head, used);
+        lock (_gate)
+        {
+            _free.Push(request);
+            if (--_inFlight == 0) Monitor.PulseAll(_gate);
+        }
+    }
+
+    /// <summary>A chain answered at once, on the I/O thread, without becoming a request.</summary>
+    public void Answer(ushort head, uint used) => Publish(head, used);
+
+    /// <summary>
+    /// The used element, and the interrupt outside the lock. A request is counted in flight until after its
+    /// interrupt, so a reset that drained the queue sees no interrupt after it.
+    /// </summary>
+    private void Publish(ushort head, uint used)
+    {
+        bool notify;
+        IVirtioInterrupts? interrupts;
+        lock (_gate)
+        {
+            if (_queue is null) return;
+            _queue.AddUsed(head, used);
+            notify = _queue.NeedsNotification();
+            interrupts = _interrupts;
+        }
+        if (notify) interrupts!.SignalUsedBuffers(_index);
+    }
+}
