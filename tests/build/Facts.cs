@@ -31,8 +31,13 @@ public sealed class KvmTheoryAttribute : TheoryAttribute
 /// <summary>A theory that boots the test guest in glue built with the forbidden-call trigger (tests/build/SeccompTrigger).</summary>
 public sealed class SeccompTriggerTheoryAttribute : TheoryAttribute
 {
-    public SeccompTriggerTheoryAttribute() => Skip = TestEnvironment.MissingForBoot ?? (File.Exists(SeccompTests.TriggerBinary) ? null
-        : $"no {SeccompTests.TriggerBinary}: ./build.sh publish --manifest tests/build/SeccompTrigger/seccomp-trigger.props");
+    public SeccompTriggerTheoryAttribute() => Skip = TestEnvironment.MissingForSeccompTrigger;
+}
+
+/// <summary>A test of the glue under test beside the build with the forbidden-call trigger.</summary>
+public sealed class SeccompTriggerFactAttribute : FactAttribute
+{
+    public SeccompTriggerFactAttribute() => Skip = TestEnvironment.MissingForGlue ?? TestEnvironment.MissingSeccompTriggerBinary;
 }
 
 /// <summary>A test that boots the test guest in QEMU.</summary>

@@ -75,6 +75,7 @@ internal static unsafe class SigsysReport
         ThreadKind.Display => "display"u8,
         ThreadKind.Control => "control"u8,
         ThreadKind.Backend => "vhost-user"u8,
+        ThreadKind.FileServer => "fs"u8,
         _ => "unknown"u8,
     };
 }

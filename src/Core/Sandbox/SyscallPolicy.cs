@@ -18,6 +18,7 @@ public static class SyscallPolicy
     private const uint AF_INET = 2;
     private const uint AF_INET6 = 10;
     private const uint PROT_EXEC = 0x4;
+    private const uint S_IFCHR = 0x2000;
     private const uint O_WRONLY = 0x1;
     private const uint O_RDWR = 0x2;
     private const uint O_CREAT = 0x40;
@@ -108,14 +109,26 @@ public static class SyscallPolicy
     public static SyscallSet Main { get; } =
     [
         Syscall.writev, Syscall.fsync, Syscall.fdatasync, Syscall.flock, Syscall.unlink, Syscall.unlinkat, Syscall.epoll_ctl,
-        Syscall.shutdown, Syscall.fcntl, Syscall.getsockopt, Syscall.setsockopt,
+        Syscall.shutdown, Syscall.fcntl, Syscall.getsockopt, Syscall.setsockopt, Syscall.stat, Syscall.connect,
         Allow(Syscall.ioctl, OneOf(1, TCSETS, TCSETSW, TCSETSF)),
+    ];
+
+    /// <summary>
+    /// A virtio-fs device's workers, on top of the device's own calls: what a FUSE server does to its shared directory,
+    /// through descriptors confined to it (openat2 RESOLVE_BENEATH). mknodat makes files, FIFOs and sockets only:
+    /// S_IFCHR's bit is in S_IFBLK too, so no device node, whatever the worker was made to ask.
+    /// </summary>
+    public static SyscallSet FileServer { get; } =
+    [
+        Syscall.openat, Syscall.openat2, Syscall.getdents64, Syscall.fstatfs, Syscall.readlinkat, Syscall.faccessat, Syscall.faccessat2,
+        Syscall.mkdirat, Allow(Syscall.mknodat, NoneOf(2, S_IFCHR)), Syscall.symlinkat, Syscall.linkat, Syscall.unlinkat, Syscall.renameat2,
+        Syscall.fchmod, Syscall.fchmodat, Syscall.fchownat, Syscall.utimensat, Syscall.ftruncate, Syscall.copy_file_range,
     ];
 
     /// <summary>`glue device`'s vhost-user sessions, on top of the device's own calls: the socket removed and the disk unlocked at the end.</summary>
     public static SyscallSet Backend { get; } =
     [
-        Syscall.unlink, Syscall.flock, Syscall.listen,
+        Syscall.unlink, Syscall.flock, Syscall.listen, Syscall.stat,
     ];
 
     /// <summary>
@@ -152,8 +165,9 @@ public static class SyscallPolicy
         ThreadKind.Display => new(Thread, Display),
         ThreadKind.Control => new(Thread, Control),
         ThreadKind.Backend => new(Thread, DeviceIo, Backend),
+        ThreadKind.FileServer => new(Thread, DeviceIo, FileServer),
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
-    private static SyscallSet Process => new(Setup, Thread, Vcpu, DeviceIo, Display, Control, Main, Backend);
+    private static SyscallSet Process => new(Setup, Thread, Vcpu, DeviceIo, Display, Control, Main, Backend, FileServer);
 }

@@ -12,7 +12,7 @@ public enum ThreadKind : ushort
     Main,
     /// <summary>A vCPU: KVM_RUN and the port and MMIO exits it handles in place.</summary>
     Vcpu,
-    /// <summary>A device's I/O thread (its event loop, or the host console's input).</summary>
+    /// <summary>A device's I/O thread (its event loop, the host console's input, a disk's request workers).</summary>
     DeviceIo,
     /// <summary>The VNC server and its clients, and the picture sent to a vhost-user-gpu frontend.</summary>
     Display,
@@ -20,4 +20,6 @@ public enum ThreadKind : ushort
     Control,
     /// <summary>`glue device`'s threads serving a vhost-user socket (the main thread serves the first).</summary>
     Backend,
+    /// <summary>A virtio-fs device's workers: the host calls of a shared directory (open, create, rename, remove...).</summary>
+    FileServer,
 }

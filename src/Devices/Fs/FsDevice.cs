@@ -34,10 +34,10 @@ public sealed class FsDevice : IVirtioDevice, IDisposable
     private readonly byte[] _config = new byte[TagBytes + 4];
     private readonly SharedDirectory _share;
     private readonly FuseServer _server;
+    private readonly RequestWorkers _workers;
     private readonly object _requestGate = new();
     private readonly Stack<VirtioFuseRequest> _free = new(Slots);
     private VirtioFuseRequest? _hiprio;
-    private RequestWorkers? _workers;
     private EventFd? _slotFreed;
     private EventRegistration? _slotFreedWatch;
     private int _inFlight;       // under _requestGate
@@ -51,6 +51,9 @@ public sealed class FsDevice : IVirtioDevice, IDisposable
         _config[TagBytes] = 1;   // num_request_queues
         _share = share;
         _server = new FuseServer(share);
+        // Started by the thread that makes the device, not at activation: a vCPU or vhost-user thread activates, and a
+        // thread inherits its creator's seccomp filter, which would keep the workers from the file calls (docs/security.md).
+        _workers = new RequestWorkers($"fs-{Tag}", Workers, Slots, Serve);
     }
 
     public string Tag { get; }
@@ -80,7 +83,6 @@ public sealed class FsDevice : IVirtioDevice, IDisposable
 
     public void Activate(VirtioActivation activation)
     {
-        _workers ??= new RequestWorkers($"fs-{Tag}", Workers, Slots, Serve);
         // The slots point into guest memory, which a vhost-user frontend may give anew on each activation.
         _free.Clear();
         for (int i = 0; i < Slots; i++) _free.Push(new VirtioFuseRequest(activation.Memory, RequestQueueSize));
@@ -134,7 +136,7 @@ public sealed class FsDevice : IVirtioDevice, IDisposable
                     var request = _free.Pop();
                     request.Load(chain);
                     _inFlight++;
-                    _workers!.Post(request);
+                    _workers.Post(request);
                 }
             } while (queue.EnableNotification());
         }
@@ -182,7 +184,7 @@ public sealed class FsDevice : IVirtioDevice, IDisposable
 
     public void Dispose()
     {
-        _workers?.Dispose();
+        _workers.Dispose();
         _share.Dispose();
     }
 }

@@ -86,6 +86,23 @@ public sealed class SyscallPolicyTests
     }
 
     [Fact]
+    public void A_file_server_changes_its_directory_but_makes_no_device_node_and_no_network_socket()
+    {
+        const ulong S_IFREG = 0x8000, S_IFIFO = 0x1000, S_IFSOCK = 0xc000, S_IFCHR = 0x2000, S_IFBLK = 0x6000;
+        uint trap = SECCOMP_RET_TRAP | (uint)ThreadKind.FileServer;
+        Assert.Equal(SECCOMP_RET_ALLOW, Run(ThreadKind.FileServer, Syscall.openat, 0, 0, O_RDWR | O_CREAT));
+        Assert.Equal(SECCOMP_RET_ALLOW, Run(ThreadKind.FileServer, Syscall.renameat2));
+        foreach (var kind in (ulong[])[S_IFREG, S_IFIFO, S_IFSOCK])
+            Assert.Equal(SECCOMP_RET_ALLOW, Run(ThreadKind.FileServer, Syscall.mknodat, 3, 0, kind | 0x1a4));
+        foreach (var device in (ulong[])[S_IFCHR, S_IFBLK])
+            Assert.Equal(trap, Run(ThreadKind.FileServer, Syscall.mknodat, 3, 0, device | 0x1a4));
+        Assert.Equal(trap, Run(ThreadKind.FileServer, Syscall.socket, AF_INET));
+        Assert.Equal(trap, Run(ThreadKind.FileServer, Syscall.ioctl, 7, KvmIoctls.KVM_RUN));
+        // The other device threads do not change files.
+        Assert.Equal(SECCOMP_RET_TRAP | (uint)ThreadKind.DeviceIo, Run(ThreadKind.DeviceIo, Syscall.renameat2));
+    }
+
+    [Fact]
     public void The_process_filter_holds_every_kinds_calls()
     {
         var process = SyscallPolicy.For(ThreadKind.Process);
