@@ -9,7 +9,7 @@ namespace Glue.Build;
 public sealed class TestRetries(BuildSteps steps, Repository repository, SoftwareKvmHost? host)
 {
     private readonly List<string> _passedOnRetry = [];
-    private readonly List<string> _failedTwice = [];
+    private readonly List<(string Test, string Message)> _failedTwice = [];
 
     public TestRun Test(string runName, string filter, IReadOnlyDictionary<string, string> environment)
     {
@@ -26,23 +26,26 @@ public sealed class TestRetries(BuildSteps steps, Repository repository, Softwar
             return first;
         var again = TrxFailures.Read(retryTrx);
         int recovered = 0;
-        foreach (var (name, results) in failed)
+        foreach (var (name, failure) in failed)
         {
             if (again.ContainsKey(name))
             {
-                _failedTwice.Add(name);
+                _failedTwice.Add(($"{name} in '{runName}'", again[name].Message));
             }
             else
             {
-                _passedOnRetry.Add(name);
-                recovered += results;
+                _passedOnRetry.Add($"{name} in '{runName}'");
+                recovered += failure.Results;
             }
         }
         var adjusted = counts with { Passed = counts.Passed + recovered, Failed = counts.Failed - recovered };
         return TestRun.Finished(runName, adjusted.Failed > 0 ? 1 : 0, adjusted);
     }
 
-    /// <summary>The retries' line, before the closing counts: how many passed the second time, and which.</summary>
+    /// <summary>
+    /// The retries' lines, before the closing counts: how many passed the second time and how many failed again, and
+    /// which; then each repeated failure's message, so that the end of the output (all a CI log may keep) says why.
+    /// </summary>
     public void Report(SoftwareKvmHost? running)
     {
         if (running is null)
@@ -50,5 +53,7 @@ public sealed class TestRetries(BuildSteps steps, Repository repository, Softwar
         Console.WriteLine($"software KVM host: {running.Restarts} restart(s); {_passedOnRetry.Count} test(s) failed once and passed when run again" +
             (_passedOnRetry.Count > 0 ? $" ({string.Join(", ", _passedOnRetry)})" : "") +
             $"; {_failedTwice.Count} failed twice");
+        foreach (var (test, message) in _failedTwice)
+            Console.WriteLine($"failed twice: {test}: {(message.Length <= 2000 ? message : message[..2000] + "...")}");
     }
 }

@@ -64,6 +64,12 @@ public sealed class FullLinuxBootFactAttribute : FactAttribute
     public FullLinuxBootFactAttribute() => Skip = TestEnvironment.MissingForFullLinuxBoot;
 }
 
+/// <summary>A test that boots the Debian kernel under glue and under QEMU with -enable-kvm, where KVM is.</summary>
+public sealed class LinuxAgainstQemuFactAttribute : FactAttribute
+{
+    public LinuxAgainstQemuFactAttribute() => Skip = TestEnvironment.MissingForFullLinuxBoot ?? TestEnvironment.MissingForQemu;
+}
+
 /// <summary>A test that boots the Debian kernel in QEMU under TCG, on a TAP in a private network namespace, and checks a disk with e2fsck.</summary>
 public sealed class QemuLinuxNetFactAttribute : FactAttribute
 {

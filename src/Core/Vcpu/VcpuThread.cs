@@ -62,8 +62,6 @@ public sealed class VcpuThread
         {
             while (!_parked && _thread.IsAlive) Monitor.Wait(_gate, TimeSpan.FromMilliseconds(50));
         }
-        // Tell the guest's kvmclock it was stopped on purpose, so its soft-lockup watchdog stays quiet.
-        _vcpu.TryNotifyClockPaused();
     }
 
     /// <summary>Lets a held vCPU run again.</summary>
@@ -88,6 +86,9 @@ public sealed class VcpuThread
     {
         Volatile.Write(ref _vcpu.Run.immediate_exit, 0);
         if (!_pauseRequested) return;
+        // Tell the guest's kvmclock it was stopped on purpose, so its soft-lockup watchdog stays quiet. From this
+        // thread, as every vCPU ioctl but the asynchronous ones (KVM's api.rst); from another, it loaded the vCPU there.
+        _vcpu.TryNotifyClockPaused();
         lock (_gate)
         {
             _parked = true;
