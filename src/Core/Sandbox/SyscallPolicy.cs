@@ -64,10 +64,13 @@ public static class SyscallPolicy
         Allow(Syscall.seccomp, OneOf(0, SeccompUapi.SECCOMP_SET_MODE_FILTER)),
     ];
 
-    /// <summary>KVM_RUN and the exits a vCPU handles in place: port and MMIO writes that raise interrupts, move BARs, start devices.</summary>
+    /// <summary>
+    /// KVM_RUN and the exits a vCPU handles in place: port and MMIO writes that raise interrupts, move BARs, start
+    /// devices; and, as it parks for a pause, KVM_KVMCLOCK_CTRL (a vCPU ioctl, made from the vCPU's own thread).
+    /// </summary>
     public static SyscallSet Vcpu { get; } =
     [
-        Allow(Syscall.ioctl, OneOf(1, (uint)KVM_RUN, (uint)KVM_GET_REGS, (uint)KVM_GET_SREGS, (uint)KVM_TRANSLATE,
+        Allow(Syscall.ioctl, OneOf(1, (uint)KVM_RUN, (uint)KVM_KVMCLOCK_CTRL, (uint)KVM_GET_REGS, (uint)KVM_GET_SREGS, (uint)KVM_TRANSLATE,
             (uint)KVM_IRQ_LINE, (uint)KVM_SET_GSI_ROUTING, (uint)KVM_IRQFD, (uint)KVM_IOEVENTFD)),
         Syscall.writev, Syscall.eventfd2, Syscall.epoll_ctl,
     ];
@@ -97,12 +100,12 @@ public static class SyscallPolicy
         Allow(Syscall.ioctl, OneOf(1, FIONREAD, FIONBIO)),
     ];
 
-    /// <summary>The control socket: one client at a time, pause (which tells each vCPU's kvmclock), resume, stop, screenshot.</summary>
+    /// <summary>The control socket: one client at a time, pause, resume, stop, screenshot.</summary>
     public static SyscallSet Control { get; } =
     [
         Syscall.accept, Syscall.accept4, Syscall.recvfrom, Syscall.recvmsg, Syscall.sendto, Syscall.sendmsg, Syscall.poll,
         Syscall.setsockopt, Syscall.getsockopt, Syscall.getsockname, Syscall.getpeername, Syscall.shutdown, Syscall.fcntl,
-        Allow(Syscall.ioctl, OneOf(1, (uint)KVM_KVMCLOCK_CTRL, FIONREAD, FIONBIO)),
+        Allow(Syscall.ioctl, OneOf(1, FIONREAD, FIONBIO)),
     ];
 
     /// <summary>`glue run`'s main thread after the vCPUs start: it waits, then stops the threads, flushes disks, closes and removes its files, restores the terminal.</summary>

@@ -70,6 +70,9 @@ public sealed class SyscallPolicyTests
     {
         Assert.Equal(SECCOMP_RET_ALLOW, Run(ThreadKind.Vcpu, Syscall.ioctl, 7, KvmIoctls.KVM_RUN));
         Assert.Equal(SECCOMP_RET_ALLOW, Run(ThreadKind.Vcpu, Syscall.ioctl, 7, KvmIoctls.KVM_IRQ_LINE));
+        // A vCPU tells its kvmclock of a pause itself; the control thread that asked for it makes no KVM call.
+        Assert.Equal(SECCOMP_RET_ALLOW, Run(ThreadKind.Vcpu, Syscall.ioctl, 7, KvmIoctls.KVM_KVMCLOCK_CTRL));
+        Assert.Equal(SECCOMP_RET_TRAP | (uint)ThreadKind.Control, Run(ThreadKind.Control, Syscall.ioctl, 7, KvmIoctls.KVM_KVMCLOCK_CTRL));
         uint trap = SECCOMP_RET_TRAP | (uint)ThreadKind.Vcpu;
         Assert.Equal(trap, Run(ThreadKind.Vcpu, Syscall.ioctl, 7, KvmIoctls.KVM_CREATE_VM));
         Assert.Equal(trap, Run(ThreadKind.Vcpu, Syscall.ioctl, 7, KvmIoctls.KVM_SET_USER_MEMORY_REGION));
