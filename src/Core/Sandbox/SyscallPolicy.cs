@@ -137,7 +137,8 @@ public static class SyscallPolicy
     /// <summary>
     /// What set-up (before Glue's threads take their own filters) and the runtime's own threads call besides the
     /// kinds' sets: opening and creating files, sockets of the three families Glue uses, every ioctl (KVM's
-    /// set-up, TAP, the terminal), executable memory (the vCPU kick's handler page), the runtime's probes of cgroups and NUMA.
+    /// set-up, TAP, the terminal), executable memory (the vCPU kick's handler page), the runtime's probes of cgroups and NUMA,
+    /// umask (a virtio-fs share reads the process's).
     /// </summary>
     public static SyscallSet Setup { get; } =
     [
@@ -147,7 +148,7 @@ public static class SyscallPolicy
         Syscall.getegid, Syscall.getppid, Syscall.get_mempolicy, Syscall.sched_getparam, Syscall.sched_getscheduler,
         Allow(Syscall.socket, OneOf(0, AF_UNIX, AF_INET, AF_INET6)), Syscall.socketpair, Syscall.bind, Syscall.listen,
         Syscall.ioctl, Syscall.pipe2, Syscall.dup, Syscall.dup2, Syscall.dup3, Syscall.memfd_create, Syscall.epoll_create1,
-        Syscall.mmap, Syscall.mprotect, Syscall.mremap, Syscall.msync, Syscall.brk, Syscall.getrusage, Syscall.unlink,
+        Syscall.mmap, Syscall.mprotect, Syscall.mremap, Syscall.msync, Syscall.brk, Syscall.getrusage, Syscall.unlink, Syscall.umask,
         Allow(Syscall.prctl, OneOf(0, PR_SET_NO_NEW_PRIVS)),
     ];
 
