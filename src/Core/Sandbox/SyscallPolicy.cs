@@ -119,12 +119,13 @@ public static class SyscallPolicy
     /// <summary>
     /// A virtio-fs device's workers, on top of the device's own calls: what a FUSE server does to its shared directory,
     /// through descriptors confined to it (openat2 RESOLVE_BENEATH). mknodat makes files, FIFOs and sockets only:
-    /// S_IFCHR's bit is in S_IFBLK too, so no device node, whatever the worker was made to ask.
+    /// S_IFCHR's bit is in S_IFBLK too, so no device node, whatever the worker was made to ask. glibc's renameat2
+    /// without flags is the renameat system call.
     /// </summary>
     public static SyscallSet FileServer { get; } =
     [
         Syscall.openat, Syscall.openat2, Syscall.getdents64, Syscall.fstatfs, Syscall.readlinkat, Syscall.faccessat, Syscall.faccessat2,
-        Syscall.mkdirat, Allow(Syscall.mknodat, NoneOf(2, S_IFCHR)), Syscall.symlinkat, Syscall.linkat, Syscall.unlinkat, Syscall.renameat2,
+        Syscall.mkdirat, Allow(Syscall.mknodat, NoneOf(2, S_IFCHR)), Syscall.symlinkat, Syscall.linkat, Syscall.unlinkat, Syscall.renameat, Syscall.renameat2,
         Syscall.fchmod, Syscall.fchmodat, Syscall.fchownat, Syscall.utimensat, Syscall.ftruncate, Syscall.copy_file_range,
     ];
 

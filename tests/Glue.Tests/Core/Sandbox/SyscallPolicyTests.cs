@@ -95,6 +95,7 @@ public sealed class SyscallPolicyTests
         uint trap = SECCOMP_RET_TRAP | (uint)ThreadKind.FileServer;
         Assert.Equal(SECCOMP_RET_ALLOW, Run(ThreadKind.FileServer, Syscall.openat, 0, 0, O_RDWR | O_CREAT));
         Assert.Equal(SECCOMP_RET_ALLOW, Run(ThreadKind.FileServer, Syscall.renameat2));
+        Assert.Equal(SECCOMP_RET_ALLOW, Run(ThreadKind.FileServer, Syscall.renameat));
         foreach (var kind in (ulong[])[S_IFREG, S_IFIFO, S_IFSOCK])
             Assert.Equal(SECCOMP_RET_ALLOW, Run(ThreadKind.FileServer, Syscall.mknodat, 3, 0, kind | 0x1a4));
         foreach (var device in (ulong[])[S_IFCHR, S_IFBLK])
