@@ -16,6 +16,7 @@ root.Subcommands.Add(RunCommand.Create(verbose));
 root.Subcommands.Add(ControlCommands.Create("pause", "Pause a running VM: its vCPUs stop until resume", ControlRequest.Pause));
 root.Subcommands.Add(ControlCommands.Create("resume", "Resume a paused VM", ControlRequest.Resume));
 root.Subcommands.Add(ControlCommands.Create("stop", "Stop a VM cleanly: devices flush, glue run exits 0", ControlRequest.Stop));
+root.Subcommands.Add(SnapshotCommand.Create());
 root.Subcommands.Add(ListCommand.Create());
 root.Subcommands.Add(ScreenshotCommand.Create());
 if (DeviceCommand.Create(verbose) is { } device) root.Subcommands.Add(device);

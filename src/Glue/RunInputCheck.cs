@@ -13,12 +13,12 @@ namespace Glue;
 /// </summary>
 internal static class RunInputCheck
 {
-    /// <summary>Throws the exceptions `glue run` reports as bad input; returns the kernel and initrd, ready to load.</summary>
-    public static BootImage Check(MachineConfig machine, BootRequest boot, IEnumerable<(IDeviceFeature Feature, DeviceOptionValues Values)> devices)
+    /// <summary>Throws the exceptions `glue run` reports as bad input; returns the kernel and initrd, ready to load (null for a restore, which boots nothing).</summary>
+    public static BootImage? Check(MachineConfig machine, BootRequest? boot, IEnumerable<(IDeviceFeature Feature, DeviceOptionValues Values)> devices)
     {
         // KVM's own bound on vCPUs is known only once /dev/kvm is open: VirtualMachine.Create checks the shape against it again.
         machine.Validate(maxVcpus: int.MaxValue, MachineConfig.HostMemoryBytes());
         foreach (var (feature, values) in devices) (feature as IMachineSetup)?.Check(values);
-        return BootImage.Read(boot, MemoryLayout.RamRanges(machine.MemoryBytes));
+        return boot is null ? null : BootImage.Read(boot, MemoryLayout.RamRanges(machine.MemoryBytes));
     }
 }

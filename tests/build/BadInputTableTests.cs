@@ -106,6 +106,16 @@ public sealed class BadInputTableTests
         Row("stop an unknown VM", 3, "no VM named 'nobody'", "stop", "-n", "nobody"),
         Row("resume an unknown VM", 3, "no VM named 'nobody'", "resume", "-n", "nobody"),
         Row("pause a regular file named like a socket", 3, "no VM named 'fake'", Env(("XDG_RUNTIME_DIR", "{root}/fakes")), "pause", "-n", "fake"),
+        // snapshot and run --restore (the refusals of a snapshot's own files: SnapshotTests, with a real snapshot).
+        Row("snapshot without a name", 2, "--name", "snapshot", "{root}/snap"),
+        Row("snapshot DIR not empty", 2, "is not empty", "snapshot", "-n", "x", "{files}"),
+        Row("snapshot DIR a file", 2, "is a file", "snapshot", "-n", "x", "{text}"),
+        Row("snapshot DIR in a missing directory", 2, "its parent directory does not exist", "snapshot", "-n", "x", "{missing}/snap"),
+        Row("snapshot an unknown VM", 3, "no VM named 'nobody'", "snapshot", "-n", "nobody", "{root}/snap"),
+        Row("--restore a missing directory", 2, "--restore", "run", "--restore", "{missing}"),
+        Row("--restore a directory without a snapshot", 2, "state.json is missing", "run", "--restore", "{dir}"),
+        Row("--restore with -k", 2, "leave --kernel out", "run", "--restore", "{dir}", "-k", "{guest}"),
+        Row("--paused without --restore", 2, "--paused goes with --restore", "run", "-k", "{guest}", "--paused"),
     };
 
     public static TheoryData<BadInputRow> Block => new()

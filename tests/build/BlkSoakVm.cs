@@ -27,14 +27,19 @@ public sealed partial class BlkSoakVm : IDisposable
 
     public int Pid => _process.Pid;
 
-    public static async Task<BlkSoakVm> StartAsync(TempDirectory directory, string runtimeDirectory, string name)
+    /// <summary>
+    /// Starts the guest on a raw disk of the pattern, or on what <paramref name="asDisk"/> makes of it (a qcow2 image
+    /// over it as its backing file, say): the `--disk` value.
+    /// </summary>
+    public static async Task<BlkSoakVm> StartAsync(TempDirectory directory, string runtimeDirectory, string name, Func<TestDisk, Task<string>>? asDisk = null)
     {
         var disk = TestDisk.Write(directory, $"{name}.img", DiskSectors, DiskSeed);
+        string diskOption = asDisk is null ? disk.Path : await asDisk(disk);
         var vm = new BlkSoakVm(WatchedProcess.Start(GlueInvocation.StartInfo(runtimeDirectory,
-            ["run", "-k", TestEnvironment.Guest, "-p", "glue.mode=blk-soak", "-n", name, "-d", disk.Path])), disk);
+            ["run", "-k", TestEnvironment.Guest, "-p", "glue.mode=blk-soak", "-n", name, "-d", diskOption])), disk);
         try
         {
-            await vm.WaitForRoundAsync(0, TimeSpan.FromSeconds(30));
+            await vm.WaitForRoundAsync(0, TimeSpan.FromMinutes(2));   // a boot is slow in a busy software KVM host
             return vm;
         }
         catch
@@ -67,12 +72,13 @@ public sealed partial class BlkSoakVm : IDisposable
 
     /// <summary>
     /// Null if the host file holds, in every slot, the last reported round's write or one after it (a round in
-    /// flight when glue died), and the disk's own pattern beyond the slots; else the first difference.
+    /// flight when glue died), and the disk's own pattern beyond the slots; else the first difference. The file is
+    /// the raw disk, or <paramref name="rawCopy"/> (what qemu-img convert -O raw read from a qcow2 image over it).
     /// </summary>
-    public string? DiskProblem()
+    public string? DiskProblem(string? rawCopy = null)
     {
         long last = LastRound;
-        var bytes = File.ReadAllBytes(Disk.Path);
+        var bytes = File.ReadAllBytes(rawCopy ?? Disk.Path);
         if (bytes.Length != DiskSectors * TestDisk.SectorBytes) return $"the disk is {bytes.Length} bytes";
         for (int slot = 0; slot < Slots; slot++)
         {

@@ -76,3 +76,21 @@ public sealed class QemuLinuxNetFactAttribute : FactAttribute
     public QemuLinuxNetFactAttribute() =>
         Skip = TestEnvironment.MissingForQemuLinux ?? NetEnvironment.Missing ?? (TestEnvironment.OnPath("e2fsck") ? null : "e2fsck is not installed");
 }
+
+/// <summary>A test that boots the Debian kernel on qcow2 disks qemu-img makes and judges, with e2fsck reading them back.</summary>
+public sealed class Qcow2LinuxFactAttribute : FactAttribute
+{
+    public Qcow2LinuxFactAttribute() => Skip = TestEnvironment.MissingForQcow2Linux;
+}
+
+/// <inheritdoc cref="Qcow2LinuxFactAttribute"/>
+public sealed class Qcow2LinuxTheoryAttribute : TheoryAttribute
+{
+    public Qcow2LinuxTheoryAttribute() => Skip = TestEnvironment.MissingForQcow2Linux;
+}
+
+/// <summary>A test that boots the test guest on qcow2 images qemu-img makes and checks.</summary>
+public sealed class Qcow2KvmFactAttribute : FactAttribute
+{
+    public Qcow2KvmFactAttribute() => Skip = TestEnvironment.MissingForBoot ?? QemuImg.Missing;
+}

@@ -45,18 +45,20 @@ public class GpuTests
     }
 
     /// <summary>
-    /// The scanout through `glue screenshot` while the guest holds the picture: exactly the picture.
+    /// The scanout through `glue screenshot` while the guest holds the picture (until the test's line): exactly the picture.
     /// </summary>
     [KvmFact]
     public async Task Screenshot_shows_the_picture_the_guest_drew()
     {
         using var directory = new TempDirectory();
         string screenshot = Path.Combine(directory.Path, "screen.png");
+        // The guest holds its picture until the test's line reaches its serial port (60 s at most).
         using var glue = WatchedProcess.Start(GlueInvocation.StartInfo(directory.Path,
-            ["run", "-k", TestEnvironment.Guest, "-n", "gpu-screenshot", "-p", "glue.gpu=1280x800:3000", "--gpu"]));
+            ["run", "-k", TestEnvironment.Guest, "-n", "gpu-screenshot", "-p", "glue.gpu=1280x800:60000", "--gpu"]), keepStdin: true);
 
         await glue.WaitForLineAsync("GLUE-TEST gpu ", TimeSpan.FromSeconds(60));
         var shot = await GlueInvocation.RunAsync(directory.Path, "screenshot", "-n", "gpu-screenshot", screenshot);
+        glue.SendLine("");
         var run = await glue.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
         Assert.True(shot.ExitCode == 0, shot.Describe());

@@ -20,13 +20,15 @@ public class GpuVncTests
         using var directory = new TempDirectory();
         int port = Qemu10.FreeVncPort();
         string png = Path.Combine(directory.Path, "gvnccapture.png"), jpeg = Path.Combine(directory.Path, "vncsnapshot.jpg");
+        // The guest holds its picture until the test's line reaches its serial port (60 s at most).
         using var glue = WatchedProcess.Start(GlueInvocation.StartInfo(directory.Path,
-            ["run", "-k", TestEnvironment.Guest, "-p", $"glue.gpu={Width}x{Height}:6000", "--gpu", "--vnc", $"127.0.0.1:{port}"]));
+            ["run", "-k", TestEnvironment.Guest, "-p", $"glue.gpu={Width}x{Height}:60000", "--gpu", "--vnc", $"127.0.0.1:{port}"]), keepStdin: true);
 
         await glue.WaitForLineAsync("GLUE-TEST gpu ", TimeSpan.FromSeconds(60));
         // The clients run where the VM and its VNC port are.
         var gvnc = await BoundedProcess.RunAsync(KvmHost.StartInfo("gvnccapture", ["--quiet", $"127.0.0.1:{port - 5900}", png]), TimeSpan.FromSeconds(20), null, BoundedProcess.StopBy.Kill);
         var snapshot = await BoundedProcess.RunAsync(KvmHost.StartInfo("vncsnapshot", ["-quiet", "-quality", "100", $"127.0.0.1:{port - 5900}", jpeg]), TimeSpan.FromSeconds(20), null, BoundedProcess.StopBy.Kill);
+        glue.SendLine("");
         var run = await glue.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
         GuestAssert.AllPassed(run, 0, "gpu");

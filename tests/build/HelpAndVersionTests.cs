@@ -11,7 +11,7 @@ public sealed class HelpAndVersionTests
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(20);
 
     /// <summary>The commands of every build; `glue device` is there only with vhost-user (its tests carry that trait).</summary>
-    private static readonly string[] Commands = ["run", "pause", "resume", "stop", "list", "screenshot", "help", "completions"];
+    private static readonly string[] Commands = ["run", "pause", "resume", "stop", "list", "screenshot", "snapshot", "help", "completions"];
 
     public static TheoryData<string> EveryCommand => new(Commands);
 

@@ -22,19 +22,22 @@ public sealed class LinuxDiskScenario
     public static readonly string[] Checks = ["blk.read", "blk.write", "blk.mkfs"];
 
     /// <summary>What the guest writes and trims on /dev/vdb's file system (`glue.blk.trim`): glue offers discard, QEMU ignores it by default.</summary>
-    private const int TrimMiB = 12;
+    public const int TrimMiB = 12;
 
     /// <summary>The key and check of the trim: the host then sees the file system image shrink (<see cref="AssertTheGuestTrimmedAsync"/>).</summary>
     public static readonly string TrimKey = $"glue.blk.trim={TrimMiB}";
 
     public const string TrimCheck = "blk.trim";
 
+    /// <summary>The size of /dev/vdb, the disk the guest makes its file system on.</summary>
+    public const long FileSystemBytes = 32 << 20;
+
     public LinuxDiskScenario(TempDirectory directory)
     {
         Disk = TestDisk.Write(directory, "disk.img", 2048, DiskSeed);
         FileSystem = Path.Combine(directory.Path, "fs.img");
         using var file = File.Create(FileSystem);
-        file.SetLength(32 << 20);
+        file.SetLength(FileSystemBytes);
     }
 
     public TestDisk Disk { get; }
@@ -42,12 +45,15 @@ public sealed class LinuxDiskScenario
     public string FileSystem { get; }
 
     /// <summary>After the guest is gone: its write is in the disk file, and its file system is clean and holds its file.</summary>
-    public async Task AssertTheHostSeesWhatTheGuestWroteAsync()
+    public Task AssertTheHostSeesWhatTheGuestWroteAsync() => AssertTheHostSeesWhatTheGuestWroteAsync(Disk.Path, FileSystem);
+
+    /// <summary>The same of raw copies of the two disks (qemu-img convert -O raw of qcow2 images the guest wrote).</summary>
+    public async Task AssertTheHostSeesWhatTheGuestWroteAsync(string disk, string fileSystem)
     {
-        Assert.Null(Disk.DifferenceAfterWrite(WriteFirst, WriteCount, WriteSeed, fromWriteStart: true));
-        var fsck = await BoundedProcess.RunAsync("e2fsck", ["-fn", FileSystem], TimeSpan.FromSeconds(30));
+        Assert.Null((Disk with { Path = disk }).DifferenceAfterWrite(WriteFirst, WriteCount, WriteSeed, fromWriteStart: true));
+        var fsck = await BoundedProcess.RunAsync("e2fsck", ["-fn", fileSystem], TimeSpan.FromSeconds(30));
         Assert.True(fsck.ExitCode == 0, $"expected e2fsck -fn to find the guest's file system clean; {fsck.Describe()}");
-        var written = await BoundedProcess.RunAsync("debugfs", ["-R", "cat /glue-mkfs.txt", FileSystem], TimeSpan.FromSeconds(30));
+        var written = await BoundedProcess.RunAsync("debugfs", ["-R", "cat /glue-mkfs.txt", fileSystem], TimeSpan.FromSeconds(30));
         Assert.True(written.Stdout.Contains("glue-linux blk.mkfs"), $"expected the guest's /glue-mkfs.txt in its file system; {written.Describe()}");
     }
 

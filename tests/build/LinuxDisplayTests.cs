@@ -26,19 +26,19 @@ public class LinuxDisplayTests(ITestOutputHelper output)
              "-p", "console=tty0 console=ttyS0 vt.global_cursor_default=0 glue.gpu=6 glue.input=4"]), keepStdin: true);
 
         await glue.WaitForLineAsync("GLUE-LINUX gpu console on fb0", TimeSpan.FromMinutes(3));
-        var atShell = await ScreenshotAsync(directory, "shell.png");
+        var atShell = await ScreenCapture.ScreenshotAsync(directory, "screen", "shell.png");
         glue.SendLine("");   // the screen is taken: the guest may write its marker
         await glue.WaitForLineAsync("GLUE-LINUX gpu PASS", TimeSpan.FromSeconds(60));
-        var afterMarker = await ScreenCapture.SettledAsync(atShell, name => ScreenshotAsync(directory, name));
+        var afterMarker = await ScreenCapture.SettledAsync(atShell, name => ScreenCapture.ScreenshotAsync(directory, "screen", name));
         using var client = RfbTestClient.Over(await KvmHost.ConnectAsync(vnc));
         Assert.Null(client.Handshake());
         client.RequestUpdate(incremental: false);
         client.ReadUpdate();
 
         Assert.True(Colours(atShell) > 1, "the console at the shell is blank");
-        Assert.True(Differs(atShell.Pixels, afterMarker.Pixels) > 1000, "the screen did not change when the guest wrote its marker");
+        Assert.True(ScreenCapture.Differs(atShell.Pixels, afterMarker.Pixels) > 1000, "the screen did not change when the guest wrote its marker");
         Assert.Equal((afterMarker.Width, afterMarker.Height), (client.Width, client.Height));
-        Assert.Equal(0, Differs(afterMarker.Pixels, client.Frame));
+        Assert.Equal(0, ScreenCapture.Differs(afterMarker.Pixels, client.Frame));
 
         await glue.WaitForLineAsync("GLUE-LINUX input listening", TimeSpan.FromSeconds(30));
         foreach (char key in "glue")
@@ -54,16 +54,5 @@ public class LinuxDisplayTests(ITestOutputHelper output)
         Assert.Matches("^Glue Virtio Keyboard /dev/input/event[0-9]+: 34 38 22 18$", report.Checks["input"].Detail);
     }
 
-    /// <summary>`glue screenshot` of the VM, run where the VM is.</summary>
-    private static async Task<PngImage> ScreenshotAsync(TempDirectory directory, string name)
-    {
-        string png = Path.Combine(directory.Path, name);
-        var result = await GlueInvocation.RunAsync(directory.Path, "screenshot", "-n", "screen", png);
-        Assert.True(result.ExitCode == 0 && File.Exists(png), $"glue screenshot failed: {result.Describe()}");
-        return PngImage.Decode(await File.ReadAllBytesAsync(png));
-    }
-
     private static int Colours(PngImage image) => image.Pixels.Distinct().Take(2).Count();
-
-    private static int Differs(uint[] a, uint[] b) => a.Zip(b).Count(pair => (pair.First & 0xffffff) != (pair.Second & 0xffffff));
 }

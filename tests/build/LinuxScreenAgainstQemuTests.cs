@@ -24,9 +24,9 @@ public class LinuxScreenAgainstQemuTests
 
         Assert.True(fromQemu.Pixels.Distinct().Take(2).Count() > 1, "QEMU's screen is blank after the marker");
         Assert.Equal((fromQemu.Width, fromQemu.Height), (fromGlue.Width, fromGlue.Height));
-        Assert.Equal(0, Differs(fromQemu.Pixels, fromGlue.Pixels));
+        Assert.Equal(0, ScreenCapture.Differs(fromQemu.Pixels, fromGlue.Pixels));
         Assert.Equal((fromQemu.Width, fromQemu.Height), (fromVnc.Width, fromVnc.Height));
-        Assert.Equal(0, Differs(fromQemu.Pixels, fromVnc.Frame));
+        Assert.Equal(0, ScreenCapture.Differs(fromQemu.Pixels, fromVnc.Frame));
     }
 
     /// <summary>The marker on glue's display: `glue screenshot` once it has settled, and an RFB client's full frame.</summary>
@@ -37,10 +37,10 @@ public class LinuxScreenAgainstQemuTests
             ["run", "-n", "screen", "-k", Path.Combine(TestEnvironment.Linux, "vmlinuz"), "-i", Path.Combine(TestEnvironment.Linux, "initramfs.cpio.gz"),
              "-c", "2", "-m", "512", "--virtio-transport", "pci", "--gpu", "--vnc", $"unix:{vnc}", "-p", CommandLine]), keepStdin: true);
         await glue.WaitForLineAsync("GLUE-LINUX gpu console on fb0", TimeSpan.FromMinutes(3));
-        var before = await ScreenshotAsync(directory, "glue-before.png");
+        var before = await ScreenCapture.ScreenshotAsync(directory, "screen", "glue-before.png");
         glue.SendLine("");   // the guest may write its marker
         await glue.WaitForLineAsync("GLUE-LINUX gpu PASS", TimeSpan.FromSeconds(60));
-        var settled = await ScreenCapture.SettledAsync(before, name => ScreenshotAsync(directory, "glue-" + name));
+        var settled = await ScreenCapture.SettledAsync(before, name => ScreenCapture.ScreenshotAsync(directory, "screen", "glue-" + name));
         using var client = RfbTestClient.Over(await KvmHost.ConnectAsync(vnc));
         Assert.Null(client.Handshake());
         client.RequestUpdate(incremental: false);
@@ -72,15 +72,4 @@ public class LinuxScreenAgainstQemuTests
         await qemu.WaitForLineAsync("GLUE-LINUX gpu PASS", TimeSpan.FromSeconds(60));
         return await ScreenCapture.SettledAsync(before, ScreendumpAsync);
     }
-
-    /// <summary>`glue screenshot` of the VM, run where the VM is.</summary>
-    private static async Task<PngImage> ScreenshotAsync(TempDirectory directory, string name)
-    {
-        string png = Path.Combine(directory.Path, name);
-        var result = await GlueInvocation.RunAsync(directory.Path, "screenshot", "-n", "screen", png);
-        Assert.True(result.ExitCode == 0 && File.Exists(png), $"glue screenshot failed: {result.Describe()}");
-        return PngImage.Decode(await File.ReadAllBytesAsync(png));
-    }
-
-    private static int Differs(uint[] a, uint[] b) => a.Zip(b).Count(pair => (pair.First & 0xffffff) != (pair.Second & 0xffffff));
 }

@@ -19,12 +19,14 @@ public class QemuGpuReferenceTests
     {
         using var directory = new TempDirectory();
         string monitor = Path.Combine(directory.Path, "qmp.sock"), screenshot = Path.Combine(directory.Path, "screen.png");
-        using var qemu = WatchedProcess.Start(KvmHost.StartInfo("timeout", QemuMicrovm.Arguments("microvm,acpi=off", $"glue.gpu={Width}x{Height}:3000",
-            "-global", "virtio-mmio.force-legacy=false", "-device", "virtio-gpu-device", "-qmp", $"unix:{monitor},server=on,wait=off")));
+        // The guest holds its picture until the test's line reaches its serial port (60 s at most).
+        using var qemu = WatchedProcess.Start(KvmHost.StartInfo("timeout", QemuMicrovm.Arguments("microvm,acpi=off", $"glue.gpu={Width}x{Height}:60000",
+            "-global", "virtio-mmio.force-legacy=false", "-device", "virtio-gpu-device", "-qmp", $"unix:{monitor},server=on,wait=off")), keepStdin: true);
         using var qmp = await QmpMonitor.ConnectAsync(monitor, TimeSpan.FromSeconds(10), inKvmHost: true);
 
         await qemu.WaitForLineAsync("GLUE-TEST gpu ", TimeSpan.FromSeconds(30));
         await qmp.ExecuteAsync("screendump", new JsonObject { ["filename"] = screenshot, ["format"] = "png" });
+        qemu.SendLine("");
         var run = await qemu.WaitForExitAsync(TimeSpan.FromSeconds(30));
 
         GuestAssert.AllPassed(run, QemuMicrovm.AllPassedExitStatus, "gpu");

@@ -19,10 +19,16 @@ public sealed partial class RunningVm : IDisposable
     /// Starts `glue run -n name` with the guest printing GLUE-COUNTER lines, and waits for the first: up to two minutes,
     /// which a loaded software KVM host has been seen to need more than 30 s of.
     /// </summary>
-    public static async Task<RunningVm> StartAsync(string runtimeDirectory, string? name, params string[] options)
+    public static Task<RunningVm> StartAsync(string runtimeDirectory, string? name, params string[] options) =>
+        LaunchAsync(runtimeDirectory, ["run", "-k", TestEnvironment.Guest, "-p", "glue.mode=counter", .. name is null ? Array.Empty<string>() : ["-n", name], .. options]);
+
+    /// <summary>Starts `glue run --restore snapshot -n name` of a counter guest's snapshot, and waits for its first counter line, as <see cref="StartAsync"/> does.</summary>
+    public static Task<RunningVm> RestoreAsync(string runtimeDirectory, string name, string snapshot) =>
+        LaunchAsync(runtimeDirectory, ["run", "--restore", snapshot, "-n", name]);
+
+    private static async Task<RunningVm> LaunchAsync(string runtimeDirectory, string[] arguments)
     {
-        var vm = new RunningVm(WatchedProcess.Start(GlueInvocation.StartInfo(runtimeDirectory,
-            ["run", "-k", TestEnvironment.Guest, "-p", "glue.mode=counter", .. name is null ? Array.Empty<string>() : ["-n", name], .. options])));
+        var vm = new RunningVm(WatchedProcess.Start(GlueInvocation.StartInfo(runtimeDirectory, arguments)));
         try
         {
             await vm.WaitForCounterAsync(0, TimeSpan.FromMinutes(2));
@@ -49,6 +55,9 @@ public sealed partial class RunningVm : IDisposable
     /// <summary>Every counter line in order: the guest's count must have no gaps and no repeats.</summary>
     public IReadOnlyList<long> Counters =>
         _process.Read(lines => lines.Select(l => CounterLine().Match(l)).Where(m => m.Success).Select(m => long.Parse(m.Groups[1].Value)).ToList());
+
+    /// <summary>The first line the guest printed (after a restore: perhaps the rest of a line the snapshot cut).</summary>
+    public string FirstLine => _process.Read(lines => lines.Count > 0 ? lines[0] : "");
 
     public async Task WaitForCounterAsync(long atLeast, TimeSpan limit)
     {

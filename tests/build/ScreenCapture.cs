@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Xunit;
 
 namespace Glue.BuildTests;
 
@@ -23,6 +24,18 @@ public static class ScreenCapture
         }
         return last;
     }
+
+    /// <summary>`glue screenshot` of the VM named <paramref name="vm"/>, run where the VM is, into <paramref name="file"/> in the directory.</summary>
+    public static async Task<PngImage> ScreenshotAsync(TempDirectory directory, string vm, string file)
+    {
+        string png = Path.Combine(directory.Path, file);
+        var result = await GlueInvocation.RunAsync(directory.Path, "screenshot", "-n", vm, png);
+        Assert.True(result.ExitCode == 0 && File.Exists(png), $"glue screenshot failed: {result.Describe()}");
+        return PngImage.Decode(await File.ReadAllBytesAsync(png));
+    }
+
+    /// <summary>How many pixels differ in colour (the fourth byte is not compared).</summary>
+    public static int Differs(uint[] a, uint[] b) => a.Zip(b).Count(pair => (pair.First & 0xffffff) != (pair.Second & 0xffffff));
 
     private static bool Same(PngImage a, PngImage b) =>
         (a.Width, a.Height) == (b.Width, b.Height) && a.Pixels.Zip(b.Pixels).All(pair => (pair.First & 0xffffff) == (pair.Second & 0xffffff));

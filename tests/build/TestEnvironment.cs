@@ -41,6 +41,10 @@ public static class TestEnvironment
             ? "/dev/kvm is PVM here: KVM's emulator runs the kernel's CPL0 code and stops at its int3 self-test; the early-boot tests cover this host"
             : null);
 
+    /// <summary>Null when the Debian kernel can boot on qcow2 disks that qemu-img makes and checks, and e2fsck reads back.</summary>
+    public static string? MissingForQcow2Linux =>
+        MissingForFullLinuxBoot ?? QemuImg.Missing ?? (OnPath("e2fsck") ? null : "e2fsck is not installed");
+
     /// <summary>Null when QEMU can boot the test guest.</summary>
     public static string? MissingForQemu =>
         Unset("GLUE_GUEST") ?? MissingKvm ?? (OnPath("qemu-system-x86_64") ? null : "qemu-system-x86_64 is not installed");

@@ -19,6 +19,8 @@ public static class FuzzTargets
         new("vhost-user", "vhost-user requests to the backend: features, the memory table, rings and their start", VhostUserBackendTarget.Run),
         new("kernel", "kernel files: ELF headers and segments, the PVH note, the bzImage setup header", KernelTarget.Run),
         new("control", "the control socket's messages and status replies", ControlTarget.Run),
+        new("qcow2-header", "qcow2 files: the header, its extensions, the backing file name", Qcow2HeaderTarget.Run),
+        new("qcow2-tables", "qcow2 images served as a disk: L1/L2 walks on reads, refcounts on allocation, discard and write-zeroes", Qcow2TablesTarget.Run),
     ];
 
     public static FuzzTarget? Find(string name) => All.FirstOrDefault(t => t.Name == name);

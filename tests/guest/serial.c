@@ -1,6 +1,6 @@
 /*
  * Output on the first 16550 UART (COM1), polled: the only thing assumed of the UART is that LSR
- * bit 5 (THRE) says when THR takes another byte. One spinlock keeps each CPU's lines whole.
+ * bit 5 (THRE) says when THR takes another byte, and bit 0 (DR) when RBR holds one. One spinlock keeps each CPU's lines whole.
  */
 #include "serial.h"
 #include "format.h"
@@ -9,6 +9,7 @@
 
 /* 16550 register offsets and bits (National Semiconductor PC16550D data sheet, Table II). */
 #define UART_THR 0 /* transmit holding register (DLAB = 0) */
+#define UART_RBR 0 /* receiver buffer (DLAB = 0, read) */
 #define UART_DLL 0 /* divisor latch, low byte (DLAB = 1) */
 #define UART_IER 1 /* interrupt enable (DLAB = 0) */
 #define UART_DLM 1 /* divisor latch, high byte (DLAB = 1) */
@@ -23,6 +24,7 @@
 #define UART_FCR_CLEAR_XMIT 0x04
 #define UART_MCR_DTR 0x01
 #define UART_MCR_RTS 0x02
+#define UART_LSR_DR 0x01   /* data ready */
 #define UART_LSR_THRE 0x20 /* THR empty */
 
 /* 115200 baud: the 1.8432 MHz clock / 16 / 115200 = 1. */
@@ -47,6 +49,14 @@ static void serial_putc(char c, void *ctx)
 	while (!(inb(COM1_BASE + UART_LSR) & UART_LSR_THRE))
 		cpu_relax();
 	outb(COM1_BASE + UART_THR, (uint8_t)c);
+}
+
+bool serial_byte_received(void)
+{
+	if (!(inb(COM1_BASE + UART_LSR) & UART_LSR_DR))
+		return false;
+	(void)inb(COM1_BASE + UART_RBR);
+	return true;
 }
 
 void kprintf(const char *fmt, ...)

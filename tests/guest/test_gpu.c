@@ -8,7 +8,8 @@
  * each of which must get its error: resource id 0, an unknown command, a transfer beyond the resource,
  * a flush of an unknown resource, a scanout that does not exist, a 16384 x 16384 resource (1 GiB: more than either VMM allows by default), backing
  * outside RAM. Every control request asks for and must bring one interrupt. After the report line the
- * guest keeps the picture up for <hold ms> (for the host to take a screenshot), then resets the device.
+ * guest keeps the picture up for <hold ms> (for the host to take a screenshot), or until a byte arrives on
+ * COM1 (the host has taken it), then resets the device.
  *
  * The picture (what the host compares): the top half eight colour bars (white, yellow, cyan, green,
  * magenta, red, blue, black), bar = x * 8 / width; the bottom half a gradient, red = x * 255 / (width - 1),
@@ -19,6 +20,7 @@
  */
 #include "cmdline_key.h"
 #include "report.h"
+#include "serial.h"
 #include "tests.h"
 #include "tsc.h"
 #include "virtio_gpu.h"
@@ -311,7 +313,9 @@ static void flush_rounds(struct gpu *g, uint64_t hold_ms, struct findings *f)
 	const char *v, *end;
 	uint64_t rounds;
 	if (!cmdline_key("glue.gpu-flushes=", &v, &end) || !cmdline_numbers(v, end, &rounds, 1) || rounds == 0) {
-		tsc_delay_us(hold_ms * 1000);
+		uint64_t deadline = tsc_deadline_us(hold_ms * 1000);
+		while (!tsc_passed(deadline) && !serial_byte_received())
+			cpu_relax();
 		return;
 	}
 	struct virtio_gpu_rect r;

@@ -24,11 +24,13 @@ public static class ControlClient
     /// Sends any request, a component's as well as a built-in one, and returns the reply as it came; null when no
     /// live VM has that name.
     /// </summary>
-    public static ControlReply? Request(string name, ushort type, ReadOnlySpan<byte> payload)
+    /// <param name="timeout">How long the reply may take, when longer than the usual 5 s (a snapshot writing guest RAM).</param>
+    public static ControlReply? Request(string name, ushort type, ReadOnlySpan<byte> payload, TimeSpan? timeout = null)
     {
         string path = RuntimeDirectory.SocketPath(name);
         using var socket = Connect(path);
         if (socket is null) return null;
+        if (timeout is { } longer) socket.ReceiveTimeout = (int)longer.TotalMilliseconds;
         ControlProtocol.Send(socket, type, payload);
         var reply = ControlProtocol.Receive(socket) ?? throw new IOException($"VM {name} closed its control socket without a reply");
         return new ControlReply((ControlStatus)reply.Type, reply.Payload);

@@ -23,6 +23,9 @@ public enum ControlStatus : ushort
 
     /// <summary>A component's request whose argument cannot be used (a screenshot path); the payload says why.</summary>
     Refused = 5,
+
+    /// <summary>The request was good but the VM could not carry it out (a snapshot that could not be written); the payload says why.</summary>
+    Failed = 6,
 }
 
 /// <summary>

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using Glue.Core.Interop;
 using Glue.Core.Machine;
+using Glue.Core.Snapshot;
 
 namespace Glue.Core.Control;
 
@@ -68,10 +69,11 @@ public sealed class ControlServer : IDisposable
         return new ControlServer(name, path, directory, listener);
     }
 
-    /// <summary>Starts answering requests for the machine.</summary>
-    public void Serve(VirtualMachine machine)
+    /// <summary>Starts answering requests for the machine; snapshots are written as <paramref name="origin"/>'s.</summary>
+    public void Serve(VirtualMachine machine, SnapshotOrigin origin)
     {
         _machine = machine;
+        machine.ControlHandlers.Register(SnapshotRequest.Type, payload => SnapshotRequest.Handle(machine, origin, payload));
         new Thread(AcceptLoop) { Name = "control", IsBackground = true }.Start();
     }
 

@@ -45,6 +45,9 @@ public sealed unsafe class KvmSystem : IDisposable
     /// <summary>True when /dev/kvm is PVM (software virtualization), where guest CPL0 code is emulated.</summary>
     public static bool IsPvmHost => Directory.Exists("/sys/module/kvm_pvm");
 
+    /// <summary>True when /dev/kvm is AMD SVM (kvm_amd).</summary>
+    public static bool IsSvmHost => Directory.Exists("/sys/module/kvm_amd");
+
     /// <summary>KVM_CHECK_EXTENSION: 0 when absent, otherwise a capability-specific positive value.</summary>
     public int CheckExtension(int capability) => Math.Max(0, Libc.Ioctl(_fd.Fd, KVM_CHECK_EXTENSION, capability));
 
@@ -94,6 +97,24 @@ public sealed unsafe class KvmSystem : IDisposable
             {
                 NativeMemory.Free(buffer);
             }
+        }
+    }
+
+    /// <summary>KVM_GET_MSR_INDEX_LIST: the MSRs KVM saves and restores for a guest (TSC and kvmclock's among them).</summary>
+    public uint[] GetMsrIndexList()
+    {
+        // KVM answers E2BIG, with the count it needs in nmsrs, until the buffer is large enough.
+        for (int capacity = 256; ; capacity *= 2)
+        {
+            var buffer = new uint[1 + capacity];
+            buffer[0] = (uint)capacity;
+            fixed (uint* list = buffer)
+            {
+                if (Libc.Ioctl(_fd.Fd, KVM_GET_MSR_INDEX_LIST, list) == 0) return buffer.AsSpan(1, (int)buffer[0]).ToArray();
+            }
+            const int E2BIG = 7;
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno != E2BIG || capacity >= 16384) throw new NativeError("KVM_GET_MSR_INDEX_LIST", errno);
         }
     }
 

@@ -6,7 +6,7 @@ using static Glue.Core.Kvm.KvmIoctls;
 namespace Glue.Core.Kvm;
 
 /// <summary>A vCPU file descriptor and its mmap'd kvm_run page.</summary>
-public sealed unsafe class KvmVcpu : IDisposable
+public sealed unsafe partial class KvmVcpu : IDisposable
 {
     private readonly SafeFd _fd;
     private readonly nint _run;
@@ -94,7 +94,11 @@ public sealed unsafe class KvmVcpu : IDisposable
     /// An ioctl whose argument is a count-prefixed array: struct kvm_cpuid2 and struct kvm_msrs are both a u32
     /// count and u32 padding followed by the entries.
     /// </summary>
-    private int IoctlWithEntries<TEntry>(nuint request, ReadOnlySpan<TEntry> entries) where TEntry : unmanaged
+    private int IoctlWithEntries<TEntry>(nuint request, ReadOnlySpan<TEntry> entries) where TEntry : unmanaged =>
+        IoctlWithEntries(request, entries, []);
+
+    /// <summary>The same, copying the entries KVM filled in (KVM_GET_MSRS) back into <paramref name="result"/>.</summary>
+    private int IoctlWithEntries<TEntry>(nuint request, ReadOnlySpan<TEntry> entries, Span<TEntry> result) where TEntry : unmanaged
     {
         const int HeaderSize = 8; // sizeof(struct kvm_cpuid2) == sizeof(struct kvm_msrs), as UapiLayoutTests checks
         int bytes = HeaderSize + entries.Length * sizeof(TEntry);
@@ -103,7 +107,9 @@ public sealed unsafe class KvmVcpu : IDisposable
         {
             *(uint*)buffer = (uint)entries.Length;
             entries.CopyTo(new Span<TEntry>(buffer + HeaderSize, entries.Length));
-            return Libc.Ioctl(_fd.Fd, request, buffer);
+            int answer = Libc.Ioctl(_fd.Fd, request, buffer);
+            new ReadOnlySpan<TEntry>(buffer + HeaderSize, result.Length).CopyTo(result);
+            return answer;
         }
         finally
         {

@@ -6,7 +6,7 @@ using static Glue.Core.Kvm.KvmIoctls;
 namespace Glue.Core.Kvm;
 
 /// <summary>A VM file descriptor: memory slots, the in-kernel irqchip and PIT, interrupt lines, vCPU creation.</summary>
-public sealed unsafe class KvmVm : IDisposable
+public sealed unsafe partial class KvmVm : IDisposable
 {
     private readonly SafeFd _fd;
 

@@ -1,5 +1,6 @@
 using Glue.Core.Control;
 using Glue.Core.Memory;
+using Glue.Core.Snapshot;
 
 namespace Glue.Core.Machine;
 
@@ -27,6 +28,9 @@ public interface IVmServices
 
     /// <summary>Keeps a device's resources until the VM is disposed, when they are flushed and released first.</summary>
     void Own(IDisposable device);
+
+    /// <summary>Saves and restores <paramref name="part"/> in a snapshot as devices.<paramref name="name"/> (docs/snapshot.md); a name once per VM.</summary>
+    void AddSnapshotPart(string name, ISnapshotPart part);
 
     /// <summary>A parameter every kernel is given after the defaults (e.g. `virtio_mmio.device=`).</summary>
     void AddKernelParameter(string parameter);

@@ -1,5 +1,6 @@
 using Glue.Core.Boot;
 using System.Runtime.InteropServices;
+using System.Text.Json.Nodes;
 using Glue.Core.Bus;
 using Glue.Core.Control;
 using Glue.Core.Firmware;
@@ -8,7 +9,9 @@ using Glue.Core.Kvm;
 using Glue.Core.Kvm.Uapi;
 using Glue.Core.Memory;
 using Glue.Core.Pci;
+using Glue.Core.Snapshot;
 using Glue.Core.Vcpu;
+using Microsoft.Win32.SafeHandles;
 
 namespace Glue.Core.Machine;
 
@@ -34,6 +37,9 @@ public sealed class VirtualMachine : IDevicePlatform, IDisposable
     private readonly ManualResetEventSlim _exited = new();
     private VmExit? _exit;
     private BootEntry? _entry;
+    private readonly SortedDictionary<string, ISnapshotPart> _snapshotParts = new(StringComparer.Ordinal);
+    private readonly List<string> _withoutSnapshot = [];
+    private SnapshotState? _restore;
     private bool _vcpusStopped = true;
     private readonly object _stateLock = new();
 
@@ -73,7 +79,8 @@ public sealed class VirtualMachine : IDevicePlatform, IDisposable
     public VmState State { get; private set; } = VmState.Running;
 
     /// <summary>Opens KVM, creates the VM with its in-kernel irqchip and PIT, and maps guest RAM.</summary>
-    public static VirtualMachine Create(MachineConfig config, StartupTimeline timeline)
+    /// <param name="memoryFile">A snapshot's memory file to map copy-on-write as guest RAM, instead of fresh memory.</param>
+    public static VirtualMachine Create(MachineConfig config, StartupTimeline timeline, SafeFileHandle? memoryFile = null)
     {
         var kvm = KvmSystem.Open();
         try
@@ -88,8 +95,10 @@ public sealed class VirtualMachine : IDevicePlatform, IDisposable
             vm.TryEnableCapability(KvmIoctls.KVM_CAP_EXIT_ON_EMULATION_FAILURE);
             timeline.Mark("VM created");
 
-            var regions = MemoryLayout.RamRanges(config.MemoryBytes).Select(r => new GuestRegion(r.Start, r.Size)).ToList();
-            var memory = new GuestMemory(regions);
+            var memory = memoryFile is null
+                ? new GuestMemory(MemoryLayout.RamRanges(config.MemoryBytes).Select(r => new GuestRegion(r.Start, r.Size)).ToList())
+                : MemoryFile.Map(memoryFile, config.MemoryBytes);
+            var regions = memory.Regions;
             for (int slot = 0; slot < regions.Count; slot++)
             {
                 vm.SetUserMemoryRegion((uint)slot, regions[slot].Start.Value, regions[slot].Size, regions[slot].HostAddress);
@@ -122,6 +131,17 @@ public sealed class VirtualMachine : IDevicePlatform, IDisposable
 
     public void Describe(PlatformDevice device) => _platformDevices.Add(device);
 
+    public void AddSnapshotPart(string name, ISnapshotPart part)
+    {
+        if (!_snapshotParts.TryAdd(name, part)) throw new ArgumentException($"two devices keep snapshot state as '{name}'", nameof(name));
+    }
+
+    /// <summary>A device that keeps no snapshot state of its own yet: `glue snapshot` and `glue run --restore` refuse a VM with it, naming it.</summary>
+    public void HasNoSnapshot(string device) => _withoutSnapshot.Add(device);
+
+    /// <summary>The devices that keep snapshot state, by name.</summary>
+    public int SnapshotPartCount => _snapshotParts.Count;
+
     public void AddKernelParameter(string parameter) => _kernelParameters.Add(parameter);
 
     public void AddLinuxDefault(string parameter) => _linuxDefaults.Add(parameter);
@@ -150,10 +170,67 @@ public sealed class VirtualMachine : IDevicePlatform, IDisposable
         return _entry;
     }
 
+    /// <summary>
+    /// In place of <see cref="Boot"/>: sets the VM's in-kernel state and every device's from a snapshot now, and has
+    /// <see cref="Run"/> give each vCPU its saved state on its own thread. Devices must be attached first, and be the
+    /// snapshot's devices; <paramref name="paused"/> leaves the vCPUs held until `glue resume`.
+    /// </summary>
+    public void Restore(SnapshotState state, string option, bool paused)
+    {
+        if (_withoutSnapshot.Count > 0) throw new SnapshotException($"{option}: device '{_withoutSnapshot[0]}' cannot be restored from a snapshot yet");
+        if (state.Machine != Config) throw new SnapshotException($"{option}: the snapshot is of a machine with {state.Machine.Cpus} vCPUs and {state.Machine.MemoryBytes} bytes of RAM");
+        if (state.Vcpus.Count != Config.Cpus) throw new SnapshotException($"{option}: part 'vcpus' holds {state.Vcpus.Count} vCPUs, the machine has {Config.Cpus}");
+        foreach (var (name, _) in state.Devices)
+        {
+            if (!_snapshotParts.ContainsKey(name)) throw new SnapshotException($"{option}: part 'devices' has device '{name}', which this glue run does not");
+        }
+        var saved = _snapshotParts.Keys.ToDictionary(name => name,
+            name => state.Devices[name] as JsonObject ?? throw new SnapshotException($"{option}: part 'devices' has no device '{name}', which this glue run has"));
+        // The irqchip first: a device that raises its line again on restore must find the chip it raises it on.
+        Fields(option, "part 'vm'", () => VmSnapshot.Restore(_vm, state.Vm));
+        foreach (var (name, part) in _snapshotParts) Fields(option, $"device '{name}'", () => part.Restore(saved[name]));
+        _restore = state;
+        if (paused) State = VmState.Paused;
+        Timeline.Mark("snapshot state set");
+    }
+
+    private static void Fields(string option, string part, Action restore)
+    {
+        try
+        {
+            restore();
+        }
+        catch (SnapshotException e)
+        {
+            throw new SnapshotException($"{option}: {part}: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// `glue snapshot`: refuses a VM with a device that keeps no snapshot state (it runs on), otherwise pauses the VM
+    /// (it stays paused), takes each vCPU's state on its thread, the VM's and each device's, and writes DIR.
+    /// </summary>
+    public void Snapshot(string directory, SnapshotOrigin origin)
+    {
+        if (_withoutSnapshot.Count > 0) throw new SnapshotException($"device '{_withoutSnapshot[0]}' cannot be saved in a snapshot yet");
+        lock (_stateLock)
+        {
+            if (_threads.Count != Config.Cpus) throw new SnapshotException("the VM has not started its vCPUs yet");
+        }
+        Pause();
+        var capabilities = VcpuSnapshot.Query(_kvm);
+        var vcpus = new JsonArray([.. _threads.Select(t => (JsonNode)t.WhileHeld(vcpu => VcpuSnapshot.Save(vcpu, capabilities)))]);
+        var devices = new JsonObject();
+        foreach (var (name, part) in _snapshotParts) devices[name] = part.Save();
+        SnapshotDirectory.Write(directory, origin, new SnapshotState(Config, vcpus, VmSnapshot.Save(_vm), devices), Memory);
+    }
+
     /// <summary>Creates and starts the vCPUs and blocks until the VM ends; returns why it ended.</summary>
     public VmExit Run()
     {
-        var entry = _entry ?? throw new InvalidOperationException("Boot must come before Run");
+        var restore = _restore;
+        var entry = _entry;
+        if (entry is null && restore is null) throw new InvalidOperationException("Boot or Restore must come before Run");
         ReadOnlySpan<kvm_cpuid_entry2> cpuid = _kvm.GetSupportedCpuid();
         bool emulatedKernelMode = EmulatedKernelMode;
         if (emulatedKernelMode) Timeline.Mark("PVM host: CMPXCHG16B and XSAVE hidden from CPUID");
@@ -163,16 +240,25 @@ public sealed class VirtualMachine : IDevicePlatform, IDisposable
             _vcpus.Add(vcpu);
             VcpuSetup.Configure(vcpu, cpuid, Config.Cpus, emulatedKernelMode);
             // The other vCPUs wait in the in-kernel LAPIC for INIT and SIPI from the boot vCPU.
-            if (id == 0) VcpuSetup.SetEntryState(vcpu, entry);
+            if (id == 0 && entry is not null) VcpuSetup.SetEntryState(vcpu, entry);
         }
         lock (_stateLock)
         {
-            foreach (var vcpu in _vcpus) _threads.Add(new VcpuThread(vcpu, this));
+            foreach (var vcpu in _vcpus)
+            {
+                var saved = restore?.Vcpus[vcpu.Id] as JsonObject;
+                _threads.Add(new VcpuThread(vcpu, this, saved is null ? null : v => VcpuSnapshot.Restore(v, saved)));
+            }
             foreach (var thread in _threads)
             {
                 thread.Start();
-                // A pause that came over the control socket before the vCPUs existed holds them from the start.
-                if (State == VmState.Paused) thread.Pause();
+                // A pause that came over the control socket before the vCPUs existed holds them from the start; a
+                // restored vCPU starts held, and runs once all are restored.
+                if (State == VmState.Paused || restore is not null) thread.Pause();
+            }
+            if (restore is not null && State == VmState.Running)
+            {
+                foreach (var thread in _threads) thread.Resume();
             }
         }
         // Its set-up done, the main thread takes its own filter (the vCPU threads, started before, do not inherit it).

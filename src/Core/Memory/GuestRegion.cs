@@ -42,6 +42,18 @@ public sealed unsafe class GuestRegion : IDisposable
     /// file. An offset that is not page aligned is mapped from the page below it.
     /// </summary>
     public GuestRegion(GuestAddress start, ulong size, SafeHandle file, ulong offset)
+        : this(start, size, file, offset, Libc.MAP_SHARED)
+    {
+    }
+
+    /// <summary>
+    /// Maps a file as guest memory privately (MAP_PRIVATE): a snapshot's memory file, read page by page as the guest
+    /// touches it, and never written back. Checked as the shared mapping is.
+    /// </summary>
+    public static GuestRegion CopyOnWrite(GuestAddress start, ulong size, SafeHandle file, ulong offset) =>
+        new(start, size, file, offset, Libc.MAP_PRIVATE | Libc.MAP_NORESERVE);
+
+    private GuestRegion(GuestAddress start, ulong size, SafeHandle file, ulong offset, int mapFlags)
     {
         Start = start;
         Size = size;
@@ -57,11 +69,11 @@ public sealed unsafe class GuestRegion : IDisposable
                 throw new GuestMemoryException($"a shared region [0x{offset:x}, 0x{offset + size:x}) goes past the end of its file (0x{fileSize:x} bytes)");
             ulong pageOffset = offset % PageSize;
             _mappingLength = size + pageOffset;
-            _mapping = Libc.Mmap(0, (nuint)_mappingLength, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED, fd, (long)(offset - pageOffset));
+            _mapping = Libc.Mmap(0, (nuint)_mappingLength, Libc.PROT_READ | Libc.PROT_WRITE, mapFlags, fd, (long)(offset - pageOffset));
             if (_mapping == Libc.MAP_FAILED)
             {
                 _mapping = 0;
-                throw NativeError.FromLastError($"mmap of a {size >> 20} MiB shared guest region");
+                throw NativeError.FromLastError($"mmap of a {size >> 20} MiB guest region from a file");
             }
             HostAddress = _mapping + (nint)pageOffset;
         }

@@ -27,10 +27,15 @@ public sealed class VcpuThread
     private volatile bool _pauseRequested;
     private bool _parked;
     private nuint _pthread;
+    private Action<KvmVcpu>? _restore;
+    private Action<KvmVcpu>? _work;
 
-    public VcpuThread(KvmVcpu vcpu, VirtualMachine machine)
+    /// <param name="restore">A snapshot's state to set on the thread itself before its first KVM_RUN; the thread then waits held, as after <see cref="Pause"/>.</param>
+    public VcpuThread(KvmVcpu vcpu, VirtualMachine machine, Action<KvmVcpu>? restore = null)
     {
         _vcpu = vcpu;
+        _restore = restore;
+        _pauseRequested = restore is not null;
         _machine = machine;
         _ports = machine.Ports;
         _mmio = machine.Mmio;
@@ -74,6 +79,35 @@ public sealed class VcpuThread
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="work"/> on this vCPU's thread while it is held by <see cref="Pause"/> (KVM wants vCPU
+    /// ioctls from the thread that runs the vCPU), and returns its result; its exception is thrown here.
+    /// </summary>
+    public T WhileHeld<T>(Func<KvmVcpu, T> work)
+    {
+        T result = default!;
+        Exception? failure = null;
+        lock (_gate)
+        {
+            if (!_parked) throw new InvalidOperationException($"vCPU {_vcpu.Id} is not held");
+            _work = vcpu =>
+            {
+                try
+                {
+                    result = work(vcpu);
+                }
+                catch (Exception e)
+                {
+                    failure = e;
+                }
+            };
+            Monitor.PulseAll(_gate);
+            while (_work is not null && _thread.IsAlive) Monitor.Wait(_gate, TimeSpan.FromMilliseconds(50));
+        }
+        if (failure is not null) throw failure;
+        return result;
+    }
+
     /// <summary>immediate_exit before the signal: a kick that lands just before KVM_RUN still makes it return EINTR.</summary>
     private void Kick()
     {
@@ -93,7 +127,16 @@ public sealed class VcpuThread
         {
             _parked = true;
             Monitor.PulseAll(_gate);
-            while (_pauseRequested && !_stopping) Monitor.Wait(_gate);
+            while (_pauseRequested && !_stopping)
+            {
+                if (_work is { } work)
+                {
+                    work(_vcpu);
+                    _work = null;
+                    Monitor.PulseAll(_gate);
+                }
+                else Monitor.Wait(_gate);
+            }
             _parked = false;
         }
     }
@@ -106,6 +149,11 @@ public sealed class VcpuThread
         if (_vcpu.Id == 0) _machine.Timeline.Mark("first KVM_RUN");
         try
         {
+            if (_restore is { } restore)
+            {
+                _restore = null;
+                restore(_vcpu);
+            }
             while (!_stopping)
             {
                 HoldWhilePaused();

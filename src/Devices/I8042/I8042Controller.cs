@@ -1,4 +1,6 @@
+using System.Text.Json.Nodes;
 using Glue.Core.Bus;
+using Glue.Core.Snapshot;
 
 namespace Glue.Devices.I8042;
 
@@ -6,7 +8,7 @@ namespace Glue.Devices.I8042;
 /// The PC keyboard controller, only as far as a guest needs it to find the controller and to reset the
 /// machine: no keyboard or mouse is attached. Commands are those of Linux's drivers/input/serio/i8042.h.
 /// </summary>
-public sealed class I8042Controller
+public sealed class I8042Controller : ISnapshotPart
 {
     public const ushort DataPort = 0x60;
     public const ushort CommandPort = 0x64;
@@ -105,6 +107,20 @@ public sealed class I8042Controller
                 _reset();
                 break;
         }
+    }
+
+    /// <summary>The command byte, status, output byte and a command waiting for its argument (-1 for none).</summary>
+    public JsonObject Save()
+    {
+        lock (_lock) return new JsonObject { ["ctr"] = _ctr, ["status"] = _status, ["output"] = _output, ["pendingCommand"] = _pendingCommand ?? -1 };
+    }
+
+    public void Restore(JsonObject state)
+    {
+        byte ctr = state.U8("ctr"), status = state.U8("status"), output = state.U8("output");
+        long pending = state.I64("pendingCommand") is var number and >= -1 and <= byte.MaxValue
+            ? number : throw new SnapshotException("'pendingCommand' is not -1 or a byte");
+        lock (_lock) (_ctr, _status, _output, _pendingCommand) = (ctr, status, output, pending < 0 ? null : (byte)pending);
     }
 
     private void Respond(byte value)

@@ -23,5 +23,6 @@ public sealed class I8042Feature : IPlatformDeviceFeature
             () => machine.RequestExit(new VmExit(VmExitKind.Reset, "guest reset through the i8042 controller")));
         machine.Ports.Register(I8042Controller.DataPort, 1, controller.Data);
         machine.Ports.Register(I8042Controller.CommandPort, 1, controller.Command);
+        machine.AddSnapshotPart(Name, controller);
     }
 }

@@ -28,6 +28,7 @@ public sealed class SerialFeature : IPlatformDeviceFeature
         var uart = new Uart16550(machine.InterruptLine(Com1Irq), new HostOutput(console ? HostOutput.Stdout : HostOutput.Stderr,
             () => machine.RequestExit(new VmExit(VmExitKind.Stopped, $"stopped: the console's reader went away (EPIPE on {(console ? "stdout" : "stderr")})"))));
         machine.Ports.Register(Com1Port, Uart16550.RegisterCount, uart);
+        machine.AddSnapshotPart(Name, uart);
         machine.Describe(new PlatformDevice("COM1", "PNP0501", 0, [new IoPortResource(Com1Port, Uart16550.RegisterCount), new InterruptResource(Com1Irq)]));
         if (console)
             machine.Own(HostConsole.Start(uart.Receive,

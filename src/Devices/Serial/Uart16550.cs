@@ -1,5 +1,7 @@
+using System.Text.Json.Nodes;
 using Glue.Core.Bus;
 using Glue.Core.Machine;
+using Glue.Core.Snapshot;
 
 namespace Glue.Devices.Serial;
 
@@ -8,7 +10,7 @@ namespace Glue.Devices.Serial;
 /// include/uapi/linux/serial_reg.h. Transmit is instant (THR is always empty); received bytes wait in a
 /// FIFO; the interrupt line follows the pending interrupt, gated by MCR OUT2 as on a PC.
 /// </summary>
-public sealed class Uart16550 : IBusDevice
+public sealed class Uart16550 : IBusDevice, ISnapshotPart
 {
     public const int RegisterCount = 8;
 
@@ -73,6 +75,37 @@ public sealed class Uart16550 : IBusDevice
                 while (_received.Count >= ReceiveCapacity) Monitor.Wait(_lock);
                 _received.Enqueue(b);
             }
+            UpdateInterrupt();
+        }
+    }
+
+    /// <summary>The registers and the bytes the guest has not read yet; the line is raised again on restore if an interrupt is pending.</summary>
+    public JsonObject Save()
+    {
+        lock (_lock)
+        {
+            return new JsonObject
+            {
+                ["ier"] = _ier, ["lcr"] = _lcr, ["mcr"] = _mcr, ["scr"] = _scr, ["dll"] = _dll, ["dlm"] = _dlm,
+                ["fifoEnabled"] = _fifoEnabled, ["overrun"] = _overrun, ["transmitEmptyPending"] = _transmitEmptyPending,
+                ["received"] = Convert.ToBase64String(_received.ToArray()),
+            };
+        }
+    }
+
+    public void Restore(JsonObject state)
+    {
+        byte[] received = state.Bytes("received");
+        if (received.Length > ReceiveCapacity) throw new SnapshotException($"'received' holds {received.Length} bytes, more than the {ReceiveCapacity} the FIFO takes");
+        byte ier = state.U8("ier"), lcr = state.U8("lcr"), mcr = state.U8("mcr"), scr = state.U8("scr"), dll = state.U8("dll"), dlm = state.U8("dlm");
+        bool fifoEnabled = state.Bool("fifoEnabled"), overrun = state.Bool("overrun"), transmitEmptyPending = state.Bool("transmitEmptyPending");
+        lock (_lock)
+        {
+            (_ier, _lcr, _mcr, _scr, _dll, _dlm) = (ier, lcr, mcr, scr, dll, dlm);
+            (_fifoEnabled, _overrun, _transmitEmptyPending) = (fifoEnabled, overrun, transmitEmptyPending);
+            _received.Clear();
+            foreach (byte b in received) _received.Enqueue(b);
+            _irqLevel = false;
             UpdateInterrupt();
         }
     }

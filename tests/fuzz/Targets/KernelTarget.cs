@@ -12,19 +12,16 @@ namespace Glue.Fuzz.Targets;
 internal static class KernelTarget
 {
     private static readonly GuestMemory Memory = new([new GuestRegion(new GuestAddress(0), 64 << 20)]);
-    private static readonly string Kernel = Path.Combine(
-        Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath(), $"glue-fuzz-kernel-{Environment.ProcessId}");
+    private static readonly ScratchFile Kernel = new("kernel");
     private static readonly BootProtocol[] Protocols = [BootProtocol.Auto, BootProtocol.Pvh, BootProtocol.Linux64];
-
-    static KernelTarget() => AppDomain.CurrentDomain.ProcessExit += (_, _) => File.Delete(Kernel);
 
     public static void Run(byte[] data)
     {
         var protocol = data.Length > 0 ? Protocols[data[0] % Protocols.Length] : BootProtocol.Auto;
-        File.WriteAllBytes(Kernel, data.Length > 0 ? data[1..] : []);
+        string kernel = Kernel.Write(data.Length > 0 ? data.AsSpan(1) : []);
         try
         {
-            KernelLoader.Load(Memory, new BootRequest(Kernel, null, "console=ttyS0", protocol));
+            KernelLoader.Load(Memory, new BootRequest(kernel, null, "console=ttyS0", protocol));
         }
         catch (BootException)
         {

@@ -37,13 +37,16 @@ internal sealed class ClusterMap
         if (file.ReadExisting(bytes, _l1Offset) != 0) throw new DiskImageError($"{path}: its L1 table cannot be read");
         _l1 = new ulong[header.L1Size];
         _l1Dirty = new bool[header.L1Size];
+        if (!metadata.TryAddRange(_l1Offset >> _clusterBits, (bytes.Length + (1L << _clusterBits) - 1) >> _clusterBits))
+            throw new DiskImageError($"{path}: is not a valid qcow2 image: its L1 table at {_l1Offset} overlaps the header or a refcount structure");
         for (int i = 0; i < _l1.Length; i++)
         {
             _l1[i] = BinaryPrimitives.ReadUInt64BigEndian(bytes.AsSpan(i * 8));
-            if ((_l1[i] & OffsetMask) != 0) metadata.Add((long)((_l1[i] & OffsetMask) >> _clusterBits));
+            long l2 = (long)(_l1[i] & OffsetMask);
+            // An L2 table in a cluster of other metadata would have guest writes land in that metadata.
+            if (l2 != 0 && !metadata.TryAdd(l2 >> _clusterBits))
+                throw new DiskImageError($"{path}: is not a valid qcow2 image: L1 entry {i} points at {l2}, a cluster that holds other metadata");
         }
-        metadata.Add(0);
-        metadata.AddRange(_l1Offset >> _clusterBits, (bytes.Length + (1L << _clusterBits) - 1) >> _clusterBits);
     }
 
     /// <summary>Runs before a changed L2 table is written: the refcounts (and data) it depends on reach the disk.</summary>

@@ -13,6 +13,17 @@ internal sealed class MetadataClusters
 
     public void Add(long cluster) => _clusters.Add(cluster);
 
+    /// <summary>Adds a cluster the image's own tables name; false if it already holds other metadata (a hostile or damaged image).</summary>
+    public bool TryAdd(long cluster) => _clusters.Add(cluster);
+
+    /// <summary>Adds a whole table; false if any of its clusters already holds other metadata.</summary>
+    public bool TryAddRange(long first, long count)
+    {
+        for (long c = first; c < first + count; c++)
+            if (!_clusters.Add(c)) return false;
+        return true;
+    }
+
     public void AddRange(long first, long count)
     {
         for (long c = first; c < first + count; c++) _clusters.Add(c);

@@ -147,7 +147,9 @@ internal sealed class Qcow2Header
             throw Bad(path, $"its backing file name is {length} bytes (qcow2 allows 1 to {MaxBackingNameBytes})");
         var name = new byte[length];
         if (offset > (ulong)long.MaxValue || file.ReadExisting(name, (long)offset) != 0) throw Bad(path, "its backing file name lies past the end of the file");
-        if (name.AsSpan().IndexOf((byte)0) >= 0) throw Bad(path, "its backing file name holds a NUL byte");
+        // A control byte (a NUL, a newline, an escape) is no file name anyone means, and would break the one-line messages that name it.
+        if (name.AsSpan().IndexOfAnyInRange((byte)0, (byte)0x1f) >= 0 || name.AsSpan().IndexOf((byte)0x7f) >= 0)
+            throw Bad(path, "its backing file name holds a control byte");
         return Encoding.UTF8.GetString(name);
     }
 
@@ -167,7 +169,7 @@ internal sealed class Qcow2Header
                 if (type == QCOW2_EXT_MAGIC_END) break;
                 if (length > (uint)(end - at - 8)) throw Bad(path, $"its header extension 0x{type:x8} runs past the first cluster");
                 var data = header.AsSpan(at + 8, (int)length);
-                if (type == QCOW2_EXT_MAGIC_BACKING_FORMAT) backingFormat = Encoding.UTF8.GetString(data);
+                if (type == QCOW2_EXT_MAGIC_BACKING_FORMAT) backingFormat = Printable(Encoding.UTF8.GetString(data));
                 else if (type == QCOW2_EXT_MAGIC_FEATURE_TABLE) ReadFeatureNames(data, names);
                 at += 8 + (int)((length + 7) & ~7u);
             }
@@ -182,10 +184,16 @@ internal sealed class Qcow2Header
                 if (table[0] != 0 || table[1] > 63) continue;
                 var name = table.Slice(2, FeatureNameBytes);
                 int nul = name.IndexOf((byte)0);
-                names[table[1]] = Encoding.ASCII.GetString(nul >= 0 ? name[..nul] : name).Replace('\n', ' ');
+                names[table[1]] = Printable(Encoding.ASCII.GetString(nul >= 0 ? name[..nul] : name));
             }
         }
     }
+
+    /// <summary>A name from the image as an error message may show it: control characters become '?', so the message stays one line.</summary>
+    private static string Printable(string text) => string.Create(text.Length, text, (span, source) =>
+    {
+        for (int i = 0; i < span.Length; i++) span[i] = char.IsControl(source[i]) ? '?' : source[i];
+    });
 
     private static DiskImageError Bad(string path, string reason) => new($"{path}: is not a valid qcow2 image: {reason}");
 

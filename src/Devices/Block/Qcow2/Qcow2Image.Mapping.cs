@@ -44,7 +44,7 @@ public sealed partial class Qcow2Image
             if (_backing is not null) kind = ExtentKind.Backing;
             return 0;
         }
-        if ((cluster & _clusterMask) != 0) return -EIO;
+        if ((cluster & _clusterMask) != 0 || !InsideFile(cluster)) return -EIO;
         kind = ExtentKind.Data;
         host = cluster + (guest & _clusterMask);
         return 0;
@@ -122,8 +122,20 @@ public sealed partial class Qcow2Image
         if ((entry & (QCOW_OFLAG_COPIED | QCOW_OFLAG_COMPRESSED)) != QCOW_OFLAG_COPIED) return -1;
         if (_header.Version >= 3 && (entry & QCOW_OFLAG_ZERO) != 0) return -1;
         long cluster = (long)(entry & OffsetMask);
-        if (cluster == 0 || (cluster & _clusterMask) != 0 || _metadata.Contains(cluster >> _clusterBits)) return -1;
+        if (cluster == 0 || (cluster & _clusterMask) != 0 || _metadata.Contains(cluster >> _clusterBits) || !InsideFile(cluster)) return -1;
         return cluster;
+    }
+
+    /// <summary>
+    /// Whether a data cluster starts inside the file: a hostile L2 entry may point anywhere, and a write there would
+    /// grow the file to that offset. The length is looked up again only when the one known falls short (the file
+    /// grows as clusters are allocated). Under the lock.
+    /// </summary>
+    private bool InsideFile(long cluster)
+    {
+        if (cluster < _fileEnd) return true;
+        _fileEnd = _file.Length;
+        return cluster < _fileEnd;
     }
 
     private int CopyUp(long guestCluster, ulong entry, int at, ReadOnlySpan<Libc.IoVec> data)
@@ -163,7 +175,7 @@ public sealed partial class Qcow2Image
             content.Clear();
             return 0;
         }
-        if (host != 0) return (host & _clusterMask) != 0 ? -EIO : _file.Read(content, host);
+        if (host != 0) return (host & _clusterMask) != 0 || !InsideFile(host) ? -EIO : _file.Read(content, host);
         fixed (byte* p = content)
         {
             Span<Libc.IoVec> one = [new Libc.IoVec { iov_base = p, iov_len = (nuint)content.Length }];

@@ -35,6 +35,7 @@ public sealed partial class Qcow2Image : IDiskImage
     private List<ulong> _freed = [];    // entries whose clusters are released at the next flush
     private List<ulong> _releasing = [];
     private bool _broken;
+    private long _fileEnd;   // the file's length when last looked up (InsideFile)
 
     private Qcow2Image(HostFile file, Qcow2Header header, string path, bool readOnly)
     {
@@ -45,8 +46,9 @@ public sealed partial class Qcow2Image : IDiskImage
         _clusterBits = header.ClusterBits;
         _clusterMask = header.ClusterSize - 1;
         _zeroes = GC.AllocateArray<byte>((int)header.ClusterSize, pinned: true);
-        _map = new ClusterMap(file, header, _metadata, path);
+        _metadata.Add(0);   // the header
         _refcounts = new Refcounts(file, header, _metadata, path);
+        _map = new ClusterMap(file, header, _metadata, path);
         // An L2 table reaches the file only after the data and refcounts of the clusters it maps.
         _map.BeforeL2Write = WriteRefcountsAndSync;
     }

@@ -39,6 +39,8 @@ internal sealed class Refcounts
         var bytes = new byte[(long)_tableClusters << _clusterBits];
         if (file.ReadExisting(bytes, _tableOffset) != 0) throw new DiskImageError($"{path}: its refcount table cannot be read");
         _table = new ulong[bytes.Length / 8];
+        if (!metadata.TryAddRange(_tableOffset >> _clusterBits, _tableClusters))
+            throw new DiskImageError($"{path}: is not a valid qcow2 image: its refcount table at {_tableOffset} overlaps the header");
         long fileBytes = file.Length;
         for (int i = 0; i < _table.Length; i++)
         {
@@ -47,9 +49,11 @@ internal sealed class Refcounts
             if (entry == 0) continue;
             if ((entry & ((1UL << _clusterBits) - 1)) != 0 || entry > (ulong)(fileBytes - (1L << _clusterBits)))
                 throw new DiskImageError($"{path}: is not a valid qcow2 image: refcount block {i} lies at {entry}, not a cluster inside the file");
-            metadata.Add((long)(entry >> _clusterBits));
+            // Each block describes its own range of clusters: one named twice (or in the header or the table) is damage,
+            // and would make the allocator scan that block once per entry.
+            if (!metadata.TryAdd((long)(entry >> _clusterBits)))
+                throw new DiskImageError($"{path}: is not a valid qcow2 image: refcount block {i} lies at {entry}, a cluster that holds other metadata");
         }
-        metadata.AddRange(_tableOffset >> _clusterBits, _tableClusters);
     }
 
     /// <summary>The refcount of <paramref name="cluster"/> (0 where no block describes it). 0 or a negative errno.</summary>

@@ -8,6 +8,14 @@ namespace Glue.Tests.Devices.Block.Qcow2;
 /// <summary>A temporary folder of images for one test, and Glue-side reads and writes of a whole image through iovecs.</summary>
 public abstract class ImageFolder : IDisposable
 {
+    /// <summary>
+    /// The test collection of every class here: they run one after another, not beside each other. A test that
+    /// starts qemu-img forks this process, and until the child's exec closes them it holds every open file of the
+    /// process, the images of the other tests with their locks (OFD locks go with the open file, not the fd): an image
+    /// another test had just closed would then be refused as "in use" when it is opened again.
+    /// </summary>
+    public const string Collection = "qcow2 images";
+
     protected string Folder { get; } = Directory.CreateTempSubdirectory("glue-qcow2-").FullName;
 
     protected string PathOf(string name) => Path.Combine(Folder, name);

@@ -12,6 +12,7 @@ namespace Glue.Tests.Devices.Block.Qcow2;
 /// moment; qemu-img check then finds no corruption (leaked clusters allowed), and the next run opens the image
 /// and goes on. The bytes written before the last completed flush read back.
 /// </summary>
+[Collection(ImageFolder.Collection)]
 public sealed class Qcow2CrashTests : ImageFolder
 {
     [Theory]

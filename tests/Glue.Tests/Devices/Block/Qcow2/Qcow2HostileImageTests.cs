@@ -10,6 +10,7 @@ namespace Glue.Tests.Devices.Block.Qcow2;
 /// a <see cref="DiskImageError"/>, or served with negative errnos; never another exception, a hang, or memory
 /// beyond what the file's size bounds.
 /// </summary>
+[Collection(ImageFolder.Collection)]
 public sealed class Qcow2HostileImageTests : ImageFolder
 {
     private const int DiskBytes = 4 << 20, ClusterBytes = 4096;
@@ -86,6 +87,22 @@ public sealed class Qcow2HostileImageTests : ImageFolder
         Assert.True(opened > 40, $"only {opened} of 400 fuzzed images opened: the mutations hit too little past the header");
     }
 
+    /// <summary>Writes <paramref name="bytes"/> into valid.qcow2 at byte <paramref name="at"/>.</summary>
+    private void Overwrite(long at, byte[] bytes)
+    {
+        using var file = new FileStream(PathOf("valid.qcow2"), FileMode.Open, FileAccess.ReadWrite);
+        file.Position = at;
+        file.Write(bytes);
+    }
+
+    /// <summary>Opening valid.qcow2 writable is refused, in one line.</summary>
+    private DiskImageError RefusedAtOpen()
+    {
+        var error = Assert.Throws<DiskImageError>(() => Qcow2Image.Open(PathOf("valid.qcow2"), readOnly: false, formatNamed: true).Dispose());
+        Assert.DoesNotContain('\n', error.Message);
+        return error;
+    }
+
     private static ulong Field(byte[] image, long at) => BinaryPrimitives.ReadUInt64BigEndian(image.AsSpan((int)at));
 
     private void Patch(string path, long at, ulong value)
@@ -125,11 +142,8 @@ public sealed class Qcow2HostileImageTests : ImageFolder
     public void An_l2_entry_pointing_into_metadata_is_never_written_through_and_marks_the_image_corrupt()
     {
         byte[] image = ValidImage();
-        long l1 = (long)Field(image, 40);
-        const int guestCluster = (3 << 20) / ClusterBytes, l2Entries = ClusterBytes / 8;
-        long l2 = (long)(Field(image, l1 + guestCluster / l2Entries * 8) & 0x00ff_ffff_ffff_fe00UL);
+        var (l1, _, entry) = TablesOf(image);
         // The guest cluster at 3 MiB (written by qemu-io, so a normal cluster) now claims the L1 table's cluster.
-        long entry = l2 + guestCluster % l2Entries * 8;
         Patch(PathOf("valid.qcow2"), entry, (ulong)l1 | (1UL << 63));
         using (var glue = Qcow2Image.Open(PathOf("valid.qcow2"), readOnly: false, formatNamed: true))
         {
@@ -139,6 +153,90 @@ public sealed class Qcow2HostileImageTests : ImageFolder
         byte[] after = File.ReadAllBytes(PathOf("valid.qcow2"));
         Assert.Equal(Field(image, l1), Field(after, l1));
         Assert.Equal(2UL, Field(after, 72) & 2);   // the corrupt bit
+    }
+
+    /// <summary>The L2 table's offset (from the first L1 entry) and the offset of the L2 entry of the guest cluster at 3 MiB.</summary>
+    private static (long L1, long L2, long Entry) TablesOf(byte[] image)
+    {
+        long l1 = (long)Field(image, 40);
+        const int guestCluster = (3 << 20) / ClusterBytes, l2Entries = ClusterBytes / 8;
+        long l2 = (long)(Field(image, l1 + guestCluster / l2Entries * 8) & 0x00ff_ffff_ffff_fe00UL);
+        return (l1, l2, l2 + guestCluster % l2Entries * 8);
+    }
+
+    [Fact]
+    public void An_l2_entry_past_the_end_of_the_file_is_an_io_error_and_never_grows_the_file()
+    {
+        byte[] image = ValidImage();
+        var (_, _, entry) = TablesOf(image);
+        Patch(PathOf("valid.qcow2"), entry, (1UL << 40) | (1UL << 63));   // the cluster at 3 MiB now lies 1 TiB into the file
+        using (var glue = Qcow2Image.Open(PathOf("valid.qcow2"), readOnly: false, formatNamed: true))
+        {
+            Assert.Equal(-EIO, Read(glue, 3 << 20, new byte[4096]));
+            Assert.Equal(-EIO, Write(glue, (3 << 20) + 512, Pattern(512, 1)));
+        }
+        Assert.True(new FileInfo(PathOf("valid.qcow2")).Length < 1L << 30, "a write through the hostile entry grew the file to its offset");
+    }
+
+    [Theory]
+    [InlineData("L1 table")]
+    [InlineData("refcount table")]
+    [InlineData("refcount block")]
+    [InlineData("L2 table of entry 1")]
+    public void An_l1_entry_pointing_into_other_metadata_is_refused(string target)
+    {
+        byte[] image = ValidImage();
+        long l1 = (long)Field(image, 40), refcountTable = (long)Field(image, 48);
+        long at = target switch
+        {
+            "L1 table" => l1,
+            "refcount table" => refcountTable,
+            "refcount block" => (long)Field(image, refcountTable),
+            _ => (long)(Field(image, l1 + 8) & 0x00ff_ffff_ffff_fe00UL),
+        };
+        Assert.NotEqual(0, at);
+        Patch(PathOf("valid.qcow2"), l1, (ulong)at | (1UL << 63));
+        Assert.Matches("L1 entry [01] points at", RefusedAtOpen().Message);
+    }
+
+    /// <summary>
+    /// Every refcount table entry names the same refcount block: a block may describe only one range, so the image is
+    /// refused, rather than the allocator scanning that one block once for each of the table's entries.
+    /// </summary>
+    [Fact]
+    public void A_refcount_block_named_twice_by_the_refcount_table_is_refused()
+    {
+        byte[] image = ValidImage();
+        long table = (long)Field(image, 48), block = (long)Field(image, table);
+        var entries = new byte[ClusterBytes];
+        for (int i = 0; i < entries.Length; i += 8) BinaryPrimitives.WriteUInt64BigEndian(entries.AsSpan(i), (ulong)block);
+        Overwrite(table, entries);
+        Assert.Contains("refcount block 1", RefusedAtOpen().Message);
+    }
+
+    /// <summary>
+    /// Refcounts at the top of their width (16 bits: 65535) for every cluster the first block describes: none wraps
+    /// to 0 and is handed out again. New data goes to clusters past them, reads back, and what was there is unchanged.
+    /// </summary>
+    [Fact]
+    public void Refcounts_at_their_maximum_never_wrap_into_free_clusters()
+    {
+        byte[] image = ValidImage();
+        long table = (long)Field(image, 48), block = (long)Field(image, table);
+        Overwrite(block, Enumerable.Repeat((byte)0xff, ClusterBytes).ToArray());
+        long lengthBefore = new FileInfo(PathOf("valid.qcow2")).Length;
+        byte[] before, data = Pattern(64 << 10, 5);
+        using (var glue = Qcow2Image.Open(PathOf("valid.qcow2"), readOnly: false, formatNamed: true))
+        {
+            before = ReadAll(glue);
+            Assert.Equal(0, Write(glue, 1 << 20, data));   // unallocated before: new clusters
+            Assert.Equal(0, glue.Flush());
+            data.CopyTo(before, 1 << 20);
+            AssertSameBytes(before, ReadAll(glue));
+        }
+        Assert.True(new FileInfo(PathOf("valid.qcow2")).Length >= lengthBefore + data.Length, "the new clusters were not placed past the file's end");
+        using var reopened = Qcow2Image.Open(PathOf("valid.qcow2"), readOnly: true, formatNamed: true);
+        AssertSameBytes(before, ReadAll(reopened));
     }
 
     [Fact]

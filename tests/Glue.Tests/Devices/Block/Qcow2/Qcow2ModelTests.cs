@@ -9,6 +9,7 @@ namespace Glue.Tests.Devices.Block.Qcow2;
 /// an in-memory model of the disk, then by qemu-img check and compare. Each case is a seed: a failure names it,
 /// and the same seed replays it.
 /// </summary>
+[Collection(ImageFolder.Collection)]
 public sealed class Qcow2ModelTests : ImageFolder
 {
     private const int DiskBytes = 4 << 20;

@@ -5,6 +5,7 @@ using static Glue.Tests.Devices.Block.Qcow2.QemuTools;
 namespace Glue.Tests.Devices.Block.Qcow2;
 
 /// <summary>Images QEMU made, read through Glue, byte for byte against qemu-img convert -O raw.</summary>
+[Collection(ImageFolder.Collection)]
 public sealed class Qcow2ReadTests : ImageFolder
 {
     private const int DiskBytes = 8 << 20;

@@ -7,6 +7,7 @@ using static Glue.Tests.Devices.Block.Qcow2.QemuTools;
 namespace Glue.Tests.Devices.Block.Qcow2;
 
 /// <summary>Images Glue wrote, judged by QEMU: qemu-img check finds nothing wrong, qemu-img compare finds the bytes written.</summary>
+[Collection(ImageFolder.Collection)]
 public sealed class Qcow2WriteTests : ImageFolder
 {
     private const int DiskBytes = 8 << 20;
