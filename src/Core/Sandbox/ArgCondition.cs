@@ -17,6 +17,9 @@ public abstract record ArgCondition(int Index)
     /// <summary>The argument has every bit of <paramref name="mask"/>.</summary>
     public static ArgCondition AllOf(int index, uint mask) => new AllBits(index, mask);
 
+    /// <summary>The argument's bits of <paramref name="mask"/> are one of <paramref name="values"/> (open flags: read only, or create a new file).</summary>
+    public static ArgCondition MaskedOneOf(int index, uint mask, params uint[] values) => new MaskedValues(index, mask, [.. values]);
+
     /// <summary>The instructions that fall through when the condition holds and jump to the instruction <paramref name="fail"/> after their last when not.</summary>
     internal abstract IEnumerable<BpfInstruction> Emit(int fail);
 
@@ -43,6 +46,25 @@ public abstract record ArgCondition(int Index)
         public bool Equals(OneOfValues? other) => other is not null && Index == other.Index && Values.SequenceEqual(other.Values);
 
         public override int GetHashCode() => HashCode.Combine(Index, Values.Length);
+    }
+
+    public sealed record MaskedValues(int Index, uint Mask, uint[] Values) : ArgCondition(Index)
+    {
+        internal override int Length => 2 + Values.Length;
+
+        internal override IEnumerable<BpfInstruction> Emit(int fail)
+        {
+            yield return BpfInstruction.Load(SeccompUapi.ArgLow(Index));
+            yield return BpfInstruction.And(Mask);
+            for (int i = 0; i < Values.Length - 1; i++) yield return BpfInstruction.JumpIfEqual(Values[i], Values.Length - 1 - i, 0);
+            yield return BpfInstruction.JumpIfEqual(Values[^1], 0, fail);
+        }
+
+        public override bool Holds(uint argument) => Values.Contains(argument & Mask);
+
+        public bool Equals(MaskedValues? other) => other is not null && Index == other.Index && Mask == other.Mask && Values.SequenceEqual(other.Values);
+
+        public override int GetHashCode() => HashCode.Combine(Index, Mask, Values.Length);
     }
 
     public sealed record NoBits(int Index, uint Mask) : ArgCondition(Index)

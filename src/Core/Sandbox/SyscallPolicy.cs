@@ -22,9 +22,12 @@ public static class SyscallPolicy
     private const uint O_WRONLY = 0x1;
     private const uint O_RDWR = 0x2;
     private const uint O_CREAT = 0x40;
+    private const uint O_EXCL = 0x80;
     private const uint O_TRUNC = 0x200;
     private const uint O_APPEND = 0x400;
     private const uint CLONE_THREAD = 0x00010000;
+    // The open flags that write or create: what a thread may open without them is read only.
+    private const uint OpenWriting = O_WRONLY | O_RDWR | O_CREAT | O_EXCL | O_TRUNC | O_APPEND;
     private const uint PR_SET_NAME = 15;
     private const uint PR_GET_NAME = 16;
     private const uint PR_SET_NO_NEW_PRIVS = 38;
@@ -56,7 +59,7 @@ public static class SyscallPolicy
         Syscall.gettid, Syscall.getpid, Allow(Syscall.tgkill, OneOf(0, Self)),
         Allow(Syscall.clone, AllOf(0, CLONE_THREAD)), Fail(Syscall.clone3, ENOSYS),
         Syscall.set_robust_list, Syscall.rseq, Syscall.sched_getaffinity, Allow(Syscall.prctl, OneOf(0, PR_SET_NAME, PR_GET_NAME)),
-        Allow(Syscall.openat, NoneOf(2, O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND)), Syscall.newfstatat, Syscall.fstat,
+        Allow(Syscall.openat, MaskedOneOf(2, OpenWriting, 0)), Syscall.newfstatat, Syscall.fstat,
         Syscall.read, Syscall.close, Syscall.prlimit64, Syscall.sysinfo,
         Allow(Syscall.ioctl, OneOf(1, TCGETS, TIOCGWINSZ)),
         Syscall.write, Syscall.exit, Syscall.exit_group,
@@ -66,12 +69,17 @@ public static class SyscallPolicy
 
     /// <summary>
     /// KVM_RUN and the exits a vCPU handles in place: port and MMIO writes that raise interrupts, move BARs, start
-    /// devices; and, as it parks for a pause, KVM_KVMCLOCK_CTRL (a vCPU ioctl, made from the vCPU's own thread).
+    /// devices; as it parks for a pause, KVM_KVMCLOCK_CTRL (a vCPU ioctl, made from the vCPU's own thread); held, its
+    /// own state read for a snapshot and set from one (KVM's api.rst: vCPU ioctls from the vCPU's thread).
     /// </summary>
     public static SyscallSet Vcpu { get; } =
     [
-        Allow(Syscall.ioctl, OneOf(1, (uint)KVM_RUN, (uint)KVM_KVMCLOCK_CTRL, (uint)KVM_GET_REGS, (uint)KVM_GET_SREGS, (uint)KVM_TRANSLATE,
-            (uint)KVM_IRQ_LINE, (uint)KVM_SET_GSI_ROUTING, (uint)KVM_IRQFD, (uint)KVM_IOEVENTFD)),
+        Allow(Syscall.ioctl, OneOf(1, (uint)KVM_RUN, (uint)KVM_KVMCLOCK_CTRL, (uint)KVM_TRANSLATE,
+            (uint)KVM_IRQ_LINE, (uint)KVM_SET_GSI_ROUTING, (uint)KVM_IRQFD, (uint)KVM_IOEVENTFD,
+            (uint)KVM_GET_REGS, (uint)KVM_SET_REGS, (uint)KVM_GET_SREGS, (uint)KVM_SET_SREGS, (uint)KVM_GET_FPU, (uint)KVM_SET_FPU,
+            (uint)KVM_GET_XSAVE, (uint)KVM_GET_XSAVE2, (uint)KVM_SET_XSAVE, (uint)KVM_GET_XCRS, (uint)KVM_SET_XCRS,
+            (uint)KVM_GET_MSRS, (uint)KVM_SET_MSRS, (uint)KVM_GET_LAPIC, (uint)KVM_SET_LAPIC, (uint)KVM_GET_MP_STATE, (uint)KVM_SET_MP_STATE,
+            (uint)KVM_GET_VCPU_EVENTS, (uint)KVM_SET_VCPU_EVENTS, (uint)KVM_GET_DEBUGREGS, (uint)KVM_SET_DEBUGREGS)),
         Syscall.writev, Syscall.eventfd2, Syscall.epoll_ctl,
     ];
 
@@ -100,12 +108,18 @@ public static class SyscallPolicy
         Allow(Syscall.ioctl, OneOf(1, FIONREAD, FIONBIO)),
     ];
 
-    /// <summary>The control socket: one client at a time, pause, resume, stop, screenshot.</summary>
+    /// <summary>
+    /// The control socket: one client at a time, pause, resume, stop, screenshot, snapshot. A snapshot reads the VM's
+    /// in-kernel state (KVM_GET_IRQCHIP, _PIT2, _CLOCK) and writes two new files (O_CREAT|O_EXCL: never one that exists),
+    /// removed again if it fails; .NET asks a file's file system (fstatfs) before it locks it.
+    /// </summary>
     public static SyscallSet Control { get; } =
     [
         Syscall.accept, Syscall.accept4, Syscall.recvfrom, Syscall.recvmsg, Syscall.sendto, Syscall.sendmsg, Syscall.poll,
         Syscall.setsockopt, Syscall.getsockopt, Syscall.getsockname, Syscall.getpeername, Syscall.shutdown, Syscall.fcntl,
-        Allow(Syscall.ioctl, OneOf(1, FIONREAD, FIONBIO)),
+        Allow(Syscall.ioctl, OneOf(1, FIONREAD, FIONBIO, (uint)KVM_GET_IRQCHIP, (uint)KVM_GET_PIT2, (uint)KVM_GET_CLOCK)),
+        Allow(Syscall.openat, MaskedOneOf(2, OpenWriting, O_WRONLY | O_CREAT | O_EXCL, O_RDWR | O_CREAT | O_EXCL)),
+        Syscall.ftruncate, Syscall.pwrite64, Syscall.lseek, Syscall.fsync, Syscall.flock, Syscall.fstatfs, Syscall.unlink,
     ];
 
     /// <summary>`glue run`'s main thread after the vCPUs start: it waits, then stops the threads, flushes disks, closes and removes its files, restores the terminal.</summary>

@@ -21,7 +21,8 @@ public sealed record SyscallRule(Syscall Syscall, ArgCondition[] Conditions, int
 
     /// <summary>
     /// The rule allowing what either allows: unconditional wins; two lists of values for the same one argument
-    /// join. Other pairs are ambiguous and refused, so a policy never silently loosens or tightens.
+    /// join, as do two for the same bits of one argument. Other pairs are ambiguous and refused, so a policy never
+    /// silently loosens or tightens.
     /// </summary>
     public SyscallRule Union(SyscallRule other)
     {
@@ -33,6 +34,8 @@ public sealed record SyscallRule(Syscall Syscall, ArgCondition[] Conditions, int
             if (other.Conditions.Length == 0) return other;
             if (Conditions is [ArgCondition.OneOfValues a] && other.Conditions is [ArgCondition.OneOfValues b] && a.Index == b.Index)
                 return Allow(Syscall, ArgCondition.OneOf(a.Index, [.. a.Values.Union(b.Values)]));
+            if (Conditions is [ArgCondition.MaskedValues m] && other.Conditions is [ArgCondition.MaskedValues n] && m.Index == n.Index && m.Mask == n.Mask)
+                return Allow(Syscall, ArgCondition.MaskedOneOf(m.Index, m.Mask, [.. m.Values.Union(n.Values)]));
         }
         throw new InvalidOperationException($"two different rules for {Syscall}");
     }

@@ -54,6 +54,19 @@ public sealed class SeccompProgramTests
     }
 
     [Fact]
+    public void A_masked_value_list_tests_only_the_masks_bits_and_joins_another_for_the_same_bits()
+    {
+        // Open flags: read only (none of the writing bits), or a new file (O_CREAT|O_EXCL with O_RDWR); O_CLOEXEC is outside the mask.
+        SyscallSet rules = [SyscallRule.Allow(Syscall.openat, MaskedOneOf(2, 0x6c3, 0)), SyscallRule.Allow(Syscall.openat, MaskedOneOf(2, 0x6c3, 0xc2))];
+        Assert.Equal(1, rules.Count);
+        Assert.Equal(SECCOMP_RET_ALLOW, Run(rules, Syscall.openat, 0, 0, 0x80000));
+        Assert.Equal(SECCOMP_RET_ALLOW, Run(rules, Syscall.openat, 0, 0, 0x800c2));
+        Assert.Equal(Forbidden, Run(rules, Syscall.openat, 0, 0, 0x42));
+        Assert.Equal(Forbidden, Run(rules, Syscall.openat, 0, 0, 0x2c2));
+        Assert.Throws<InvalidOperationException>(() => new SyscallSet { SyscallRule.Allow(Syscall.openat, MaskedOneOf(2, 0x3, 0)), SyscallRule.Allow(Syscall.openat, MaskedOneOf(2, 0x43, 0x42)) });
+    }
+
+    [Fact]
     public void Every_condition_of_a_rule_must_hold()
     {
         SyscallSet rules = [SyscallRule.Allow(Syscall.setresuid, OneOf(0, 1000), OneOf(1, 1000), OneOf(2, 1000)), Syscall.read];

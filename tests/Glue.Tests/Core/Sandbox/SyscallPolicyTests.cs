@@ -15,6 +15,8 @@ public sealed class SyscallPolicyTests
     private const ulong O_WRONLY = 1;
     private const ulong O_RDWR = 2;
     private const ulong O_CREAT = 0x40;
+    private const ulong O_EXCL = 0x80;
+    private const ulong O_TRUNC = 0x200;
     private const ulong O_CLOEXEC = 0x80000;
     private const ulong PROT_READ_EXEC = 0x5;
     private const ulong PthreadCreateFlags = 0x3d0f00; // CLONE_VM|FS|FILES|SIGHAND|THREAD|SYSVSEM|SETTLS|PARENT_SETTID|CHILD_CLEARTID
@@ -77,6 +79,35 @@ public sealed class SyscallPolicyTests
         Assert.Equal(trap, Run(ThreadKind.Vcpu, Syscall.ioctl, 7, KvmIoctls.KVM_CREATE_VM));
         Assert.Equal(trap, Run(ThreadKind.Vcpu, Syscall.ioctl, 7, KvmIoctls.KVM_SET_USER_MEMORY_REGION));
         Assert.Equal(trap, Run(ThreadKind.Vcpu, Syscall.socket, AF_UNIX));
+    }
+
+    [Fact]
+    public void A_vcpu_reads_and_sets_its_own_state_for_a_snapshot_and_no_other_thread_does()
+    {
+        foreach (var request in (nuint[])[KvmIoctls.KVM_GET_XSAVE2, KvmIoctls.KVM_SET_XSAVE, KvmIoctls.KVM_GET_MSRS, KvmIoctls.KVM_SET_MSRS,
+            KvmIoctls.KVM_SET_REGS, KvmIoctls.KVM_SET_SREGS, KvmIoctls.KVM_GET_LAPIC, KvmIoctls.KVM_SET_VCPU_EVENTS, KvmIoctls.KVM_SET_MP_STATE])
+        {
+            Assert.Equal(SECCOMP_RET_ALLOW, Run(ThreadKind.Vcpu, Syscall.ioctl, 7, request));
+            Assert.Equal(SECCOMP_RET_TRAP | (uint)ThreadKind.Control, Run(ThreadKind.Control, Syscall.ioctl, 7, request));
+            Assert.Equal(SECCOMP_RET_TRAP | (uint)ThreadKind.DeviceIo, Run(ThreadKind.DeviceIo, Syscall.ioctl, 7, request));
+        }
+    }
+
+    [Fact]
+    public void The_control_thread_reads_the_vms_state_and_creates_new_files_but_never_writes_one_that_exists()
+    {
+        uint trap = SECCOMP_RET_TRAP | (uint)ThreadKind.Control;
+        Assert.Equal(SECCOMP_RET_ALLOW, Run(ThreadKind.Control, Syscall.ioctl, 7, KvmIoctls.KVM_GET_IRQCHIP));
+        Assert.Equal(SECCOMP_RET_ALLOW, Run(ThreadKind.Control, Syscall.ioctl, 7, KvmIoctls.KVM_GET_CLOCK));
+        Assert.Equal(trap, Run(ThreadKind.Control, Syscall.ioctl, 7, KvmIoctls.KVM_SET_IRQCHIP));
+        Assert.Equal(trap, Run(ThreadKind.Control, Syscall.ioctl, 7, KvmIoctls.KVM_CREATE_VCPU));
+        Assert.Equal(SECCOMP_RET_ALLOW, Run(ThreadKind.Control, Syscall.openat, 0, 0, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC));
+        Assert.Equal(SECCOMP_RET_ALLOW, Run(ThreadKind.Control, Syscall.openat, 0, 0, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC));
+        Assert.Equal(trap, Run(ThreadKind.Control, Syscall.openat, 0, 0, O_WRONLY | O_CREAT | O_TRUNC));
+        Assert.Equal(trap, Run(ThreadKind.Control, Syscall.openat, 0, 0, O_RDWR | O_CREAT | O_EXCL | O_TRUNC));
+        Assert.Equal(trap, Run(ThreadKind.Control, Syscall.openat, 0, 0, O_RDWR));
+        // The other kinds create nothing.
+        Assert.Equal(SECCOMP_RET_TRAP | (uint)ThreadKind.Vcpu, Run(ThreadKind.Vcpu, Syscall.openat, 0, 0, O_RDWR | O_CREAT | O_EXCL));
     }
 
     [Fact]
