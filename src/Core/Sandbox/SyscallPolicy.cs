@@ -122,10 +122,14 @@ public static class SyscallPolicy
         Syscall.ftruncate, Syscall.pwrite64, Syscall.lseek, Syscall.fsync, Syscall.flock, Syscall.fstatfs, Syscall.unlink,
     ];
 
-    /// <summary>`glue run`'s main thread after the vCPUs start: it waits, then stops the threads, flushes disks, closes and removes its files, restores the terminal.</summary>
+    /// <summary>
+    /// `glue run`'s main thread after the vCPUs start: it waits, then stops the threads, flushes disks (a qcow2 image's
+    /// last flush writes its cached tables and header, and may read a refcount block to free clusters), closes and
+    /// removes its files, restores the terminal.
+    /// </summary>
     public static SyscallSet Main { get; } =
     [
-        Syscall.writev, Syscall.fsync, Syscall.fdatasync, Syscall.flock, Syscall.unlink, Syscall.unlinkat, Syscall.epoll_ctl,
+        Syscall.writev, Syscall.fsync, Syscall.fdatasync, Syscall.pwritev, Syscall.preadv, Syscall.flock, Syscall.unlink, Syscall.unlinkat, Syscall.epoll_ctl,
         Syscall.shutdown, Syscall.fcntl, Syscall.getsockopt, Syscall.setsockopt, Syscall.stat, Syscall.connect,
         Allow(Syscall.ioctl, OneOf(1, TCSETS, TCSETSW, TCSETSF)),
     ];
