@@ -111,7 +111,8 @@ public static class SyscallPolicy
     /// <summary>
     /// The control socket: one client at a time, pause, resume, stop, screenshot, snapshot. A snapshot reads the VM's
     /// in-kernel state (KVM_GET_IRQCHIP, _PIT2, _CLOCK) and writes two new files (O_CREAT|O_EXCL: never one that exists),
-    /// removed again if it fails; .NET asks a file's file system (fstatfs) before it locks it.
+    /// removed again if it fails; .NET asks a file's file system (fstatfs) before it locks it. A screenshot writes a
+    /// new file and renames it into place (.NET's File.Move lstats it first; a refusal stats the path to say why).
     /// </summary>
     public static SyscallSet Control { get; } =
     [
@@ -120,6 +121,7 @@ public static class SyscallPolicy
         Allow(Syscall.ioctl, OneOf(1, FIONREAD, FIONBIO, (uint)KVM_GET_IRQCHIP, (uint)KVM_GET_PIT2, (uint)KVM_GET_CLOCK)),
         Allow(Syscall.openat, MaskedOneOf(2, OpenWriting, O_WRONLY | O_CREAT | O_EXCL, O_RDWR | O_CREAT | O_EXCL)),
         Syscall.ftruncate, Syscall.pwrite64, Syscall.lseek, Syscall.fsync, Syscall.flock, Syscall.fstatfs, Syscall.unlink,
+        Syscall.rename, Syscall.lstat, Syscall.stat,
     ];
 
     /// <summary>

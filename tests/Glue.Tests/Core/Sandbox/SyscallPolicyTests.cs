@@ -106,8 +106,11 @@ public sealed class SyscallPolicyTests
         Assert.Equal(trap, Run(ThreadKind.Control, Syscall.openat, 0, 0, O_WRONLY | O_CREAT | O_TRUNC));
         Assert.Equal(trap, Run(ThreadKind.Control, Syscall.openat, 0, 0, O_RDWR | O_CREAT | O_EXCL | O_TRUNC));
         Assert.Equal(trap, Run(ThreadKind.Control, Syscall.openat, 0, 0, O_RDWR));
+        // A screenshot is renamed into place.
+        Assert.Equal(SECCOMP_RET_ALLOW, Run(ThreadKind.Control, Syscall.rename));
         // The other kinds create nothing.
         Assert.Equal(SECCOMP_RET_TRAP | (uint)ThreadKind.Vcpu, Run(ThreadKind.Vcpu, Syscall.openat, 0, 0, O_RDWR | O_CREAT | O_EXCL));
+        Assert.Equal(SECCOMP_RET_TRAP | (uint)ThreadKind.Display, Run(ThreadKind.Display, Syscall.rename));
     }
 
     [Fact]
