@@ -85,11 +85,12 @@ public static class SyscallPolicy
 
     /// <summary>
     /// A device's event loop and the host console's input: their fds, the disk, the TAP, vsock's Unix sockets,
-    /// entropy, interrupts, and Ctrl-A x's SIGTERM to the process itself.
+    /// entropy, interrupts, and Ctrl-A x's SIGTERM to the process itself. epoll_create1: .NET makes its sockets
+    /// engine's epoll on the first thread that wraps a socket, which can be a vhost-user request's (GPU_SET_SOCKET).
     /// </summary>
     public static SyscallSet DeviceIo { get; } =
     [
-        Syscall.epoll_wait, Syscall.epoll_pwait, Syscall.epoll_ctl, Syscall.readv, Syscall.writev,
+        Syscall.epoll_create1, Syscall.epoll_wait, Syscall.epoll_pwait, Syscall.epoll_ctl, Syscall.readv, Syscall.writev,
         Syscall.pread64, Syscall.pwrite64, Syscall.preadv, Syscall.pwritev, Syscall.fsync, Syscall.fdatasync, Syscall.fallocate,
         Syscall.lseek, Syscall.getrandom, Syscall.eventfd2,
         Allow(Syscall.socket, OneOf(0, AF_UNIX)), Syscall.connect, Syscall.accept4, Syscall.recvmsg, Syscall.sendmsg,
@@ -99,10 +100,13 @@ public static class SyscallPolicy
         Allow(Syscall.kill, OneOf(0, Self)),
     ];
 
-    /// <summary>VNC: accepting, reading and writing its clients, and the frames sent to a vhost-user-gpu frontend.</summary>
+    /// <summary>
+    /// VNC: accepting, reading and writing its clients (getrandom: VNC Authentication's challenge, RFC 6143 §7.2.2),
+    /// and the frames sent to a vhost-user-gpu frontend.
+    /// </summary>
     public static SyscallSet Display { get; } =
     [
-        Syscall.accept, Syscall.accept4, Syscall.recvfrom, Syscall.recvmsg, Syscall.sendto, Syscall.sendmsg, Syscall.writev,
+        Syscall.getrandom, Syscall.accept, Syscall.accept4, Syscall.recvfrom, Syscall.recvmsg, Syscall.sendto, Syscall.sendmsg, Syscall.writev,
         Syscall.poll, Syscall.ppoll, Syscall.setsockopt, Syscall.getsockopt, Syscall.getsockname, Syscall.getpeername, Syscall.shutdown,
         Syscall.fcntl, Syscall.eventfd2, Syscall.epoll_wait, Syscall.epoll_ctl,
         Allow(Syscall.ioctl, OneOf(1, FIONREAD, FIONBIO)),

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using Glue.Core.Interop;
 
 namespace Glue.Display.VhostUserGpu;
 
@@ -43,6 +44,9 @@ public sealed class VhostUserGpuSocket : IDisplayListener, IDisposable
     /// </summary>
     public VhostUserGpuSocket(SafeHandle socketFd, DisplaySurface surface, Action<string> log)
     {
+        // Checked before .NET sees it: a Socket made of a descriptor that is not one probes the host's IPv6 support
+        // (a socket call) and starts .NET's sockets engine, neither of which the device thread's filter allows.
+        if (!IsSocket(socketFd)) throw new SocketException((int)SocketError.SocketNotSupported);
         // The Socket borrows the fd (it would close it on its own); the SafeHandle keeps it open until Dispose.
         var socket = new Socket(new SafeSocketHandle(socketFd.DangerousGetHandle(), ownsHandle: false));
         if (socket.SocketType != SocketType.Stream)
@@ -211,5 +215,12 @@ public sealed class VhostUserGpuSocket : IDisplayListener, IDisposable
         _writer.Join(TimeSpan.FromSeconds(2));
         _socket.Dispose();
         _fd.Dispose();
+    }
+
+    private static unsafe bool IsSocket(SafeHandle fd)
+    {
+        byte* stat = stackalloc byte[Libc.StatSize];
+        return Libc.Fstat((int)fd.DangerousGetHandle(), stat) == 0
+            && (*(uint*)(stat + Libc.StatModeOffset) & Libc.S_IFMT) == Libc.S_IFSOCK;
     }
 }
