@@ -186,7 +186,6 @@ internal static partial class RunCommand
                     {
                         if (transport is null) throw new DeviceConfigException($"this build has the {virtio.Name} device but no virtio transport to put it on (choose one with {VirtioTransportOption.Name})");
                         transport.Attach(vm, device);
-                        vm.HasNoSnapshot(virtio.Name);
                     }
                     break;
             }

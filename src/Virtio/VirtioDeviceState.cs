@@ -15,7 +15,7 @@ namespace Glue.Virtio;
 /// Threads: register accesses arrive on vCPU threads. Activation, reset and kicks go to the device's
 /// <see cref="EventLoop"/>, so the device only ever runs on its own thread (see <see cref="IVirtioDevice"/>).
 /// </summary>
-public sealed class VirtioDeviceState : IDisposable
+public sealed partial class VirtioDeviceState : IDisposable
 {
     private readonly IVirtioDevice _device;
     private readonly GuestMemory _memory;

@@ -46,4 +46,12 @@ public abstract class BenchCase : IDisposable
     public virtual void Dispose()
     {
     }
+
+    /// <summary>How long <paramref name="action"/> takes.</summary>
+    protected static TimeSpan Time(Action action)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        action();
+        return clock.Elapsed;
+    }
 }

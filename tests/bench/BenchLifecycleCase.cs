@@ -1,7 +1,4 @@
-using System.Buffers.Binary;
 using System.Diagnostics;
-using System.Net.Sockets;
-using System.Text;
 
 namespace Glue.Bench;
 
@@ -14,7 +11,6 @@ namespace Glue.Bench;
 public sealed class BenchLifecycleCase(BenchSettings settings) : BenchCase
 {
     private const string Pause = "pause", Resume = "resume", Stop = "stop to exit";
-    private const ushort ControlVersion = 1, PauseRequest = 2, ResumeRequest = 3, StopRequest = 4;
 
     public override string Name => "pause/resume/stop";
 
@@ -41,16 +37,16 @@ public sealed class BenchLifecycleCase(BenchSettings settings) : BenchCase
         try
         {
             vm.WaitFor(() => File.Exists(socket) && Counted(vm) >= 3, "the guest's third counter line", TimeSpan.FromSeconds(30));
-            using var qmp = contestant == Glue ? null : Qmp.Connect(socket);
-            var pause = Time(() => { if (qmp is null) Control(socket, PauseRequest); else qmp.Execute("stop"); });
+            using var qmp = contestant == Glue ? null : QmpConnection.Connect(socket);
+            var pause = Time(() => { if (qmp is null) GlueControl.Send(socket, GlueControl.PauseRequest); else qmp.Execute("stop"); });
             Thread.Sleep(30); // a line the UART had already taken may still come out
             int held = Counted(vm);
             Thread.Sleep(200);
             if (Counted(vm) != held) throw new BenchFailure("the guest kept printing while paused");
-            var resume = Time(() => { if (qmp is null) Control(socket, ResumeRequest); else qmp.Execute("cont"); });
+            var resume = Time(() => { if (qmp is null) GlueControl.Send(socket, GlueControl.ResumeRequest); else qmp.Execute("cont"); });
             vm.WaitFor(() => Counted(vm) > held, "a counter line after the resume", TimeSpan.FromSeconds(30));
             var clock = Stopwatch.StartNew();
-            if (qmp is null) Control(socket, StopRequest); else qmp.Execute("quit");
+            if (qmp is null) GlueControl.Send(socket, GlueControl.StopRequest); else qmp.Execute("quit");
             vm.Finish(TimeSpan.FromSeconds(30));
             var stop = clock.Elapsed;
             return new Dictionary<string, double>
@@ -67,81 +63,4 @@ public sealed class BenchLifecycleCase(BenchSettings settings) : BenchCase
     }
 
     private static int Counted(BenchProcess vm) => vm.LinesStartingWith("GLUE-COUNTER ");
-
-    private static TimeSpan Time(Action action)
-    {
-        var clock = Stopwatch.StartNew();
-        action();
-        return clock.Elapsed;
-    }
-
-    /// <summary>One request on glue's control socket: an 8-byte header (version, type, payload length), then the reply.</summary>
-    private static void Control(string path, ushort request)
-    {
-        using var socket = KvmHost.ConnectAsync(path).GetAwaiter().GetResult();
-        var header = new byte[8];
-        BinaryPrimitives.WriteUInt16LittleEndian(header, ControlVersion);
-        BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(2), request);
-        socket.Send(header);
-        ReceiveExactly(socket, header);
-        ushort status = BinaryPrimitives.ReadUInt16LittleEndian(header.AsSpan(2));
-        var payload = new byte[BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(4))];
-        ReceiveExactly(socket, payload);
-        if (status != 0) throw new BenchFailure($"control request {request}: status {status} ({Encoding.UTF8.GetString(payload)})");
-    }
-
-    private static void ReceiveExactly(Socket socket, byte[] buffer)
-    {
-        for (int got = 0; got < buffer.Length;)
-        {
-            int n = socket.Receive(buffer, got, buffer.Length - got, SocketFlags.None);
-            if (n == 0) throw new BenchFailure("the control socket closed before the reply");
-            got += n;
-        }
-    }
-
-    /// <summary>A QMP connection (QEMU's docs/interop/qmp-spec): the greeting, capabilities, then commands one at a time.</summary>
-    private sealed class Qmp : IDisposable
-    {
-        private readonly Socket _socket;
-        private readonly StreamReader _reader;
-
-        private Qmp(Socket socket)
-        {
-            _socket = socket;
-            _reader = new StreamReader(new NetworkStream(socket), Encoding.UTF8);
-        }
-
-        public static Qmp Connect(string path)
-        {
-            var socket = KvmHost.ConnectAsync(path).GetAwaiter().GetResult();
-            var qmp = new Qmp(socket);
-            qmp.ReadUntil("\"QMP\"");
-            qmp.Execute("qmp_capabilities");
-            return qmp;
-        }
-
-        /// <summary>Sends the command and waits for its return (events that come first are skipped).</summary>
-        public void Execute(string command)
-        {
-            _socket.Send(Encoding.UTF8.GetBytes($"{{\"execute\": \"{command}\"}}\n"));
-            ReadUntil("\"return\"");
-        }
-
-        private void ReadUntil(string marker)
-        {
-            while (_reader.ReadLine() is { } line)
-            {
-                if (line.Contains("\"error\"", StringComparison.Ordinal)) throw new BenchFailure($"QMP: {line}");
-                if (line.Contains(marker, StringComparison.Ordinal)) return;
-            }
-            throw new BenchFailure($"QMP closed before {marker}");
-        }
-
-        public void Dispose()
-        {
-            _reader.Dispose();
-            _socket.Dispose();
-        }
-    }
 }

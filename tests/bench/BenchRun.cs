@@ -43,8 +43,10 @@ public static class BenchRun
             new BenchNetCase(settings),
             new BenchVsockCase(settings),
             new BenchLifecycleCase(settings),
+            new BenchSnapshotCase(settings),
             new BenchDisplayCase(settings),
             new BenchVhostUserCase(settings),
+            new BenchFsCase(settings),
         ];
         if (only is not null && cases.All(c => c.Name != only))
             throw new BenchUsageError($"bench has no case '{only}'; its cases: {string.Join(", ", cases.Select(c => c.Name))}");

@@ -47,6 +47,14 @@ public sealed class BadInputFixture : IDisposable
         Write("phdrs.elf", truncated);
         using (var sparse = File.Create(Path.Combine(Files, "sparse-20g"))) sparse.SetLength(20L << 30);
         Run("mkfifo", Path.Combine(Files, "fifo"));
+        // Snapshot directories whose state.json would block a restore or be read whole (a memory file beside each).
+        foreach (var snapshot in new[] { "snapshot-fifo", "snapshot-huge" })
+        {
+            Directory.CreateDirectory(Path.Combine(Files, snapshot));
+            Write(Path.Combine(snapshot, "memory"), []);
+        }
+        Run("mkfifo", Path.Combine(Files, "snapshot-fifo", "state.json"));
+        using (var huge = File.Create(Path.Combine(Files, "snapshot-huge", "state.json"))) huge.SetLength(1L << 30);
         Write("fake.sock", "a regular file named like a socket\n"u8.ToArray());
         Write("glue", "a file where the runtime directory would be\n"u8.ToArray());
         Write("password-9x80", [0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, (byte)'\n']); // 9 bytes that are not UTF-8
@@ -62,7 +70,7 @@ public sealed class BadInputFixture : IDisposable
         argument = argument.Replace("{guest}", TestEnvironment.Guest).Replace("{root}", _root.Path).Replace("{runtime}", Runtime).Replace("{files}", Files)
             .Replace("{long}", Path.Combine(Files, new string('s', 120)));
         foreach (var name in new[] { "empty", "text", "random", "disk", "odd-disk", "noteless.elf", "pvh-outside.elf", "arm.elf", "dyn.elf",
-                     "elf32.elf", "phdrs.elf", "sparse-20g", "fifo", "dir", "fake.sock", "password-9x80", "missing" })
+                     "elf32.elf", "phdrs.elf", "sparse-20g", "fifo", "dir", "fake.sock", "password-9x80", "snapshot-fifo", "snapshot-huge", "missing" })
             argument = argument.Replace($"{{{name}}}", Path.Combine(Files, name));
         return argument;
     }
@@ -95,7 +103,7 @@ public sealed class BadInputFixture : IDisposable
     private static readonly HashSet<string> Expected =
     [
         "dir", "empty", "text", "random", "disk", "odd-disk", "noteless.elf", "pvh-outside.elf", "arm.elf", "dyn.elf", "elf32.elf", "phdrs.elf",
-        "sparse-20g", "fifo", "fake.sock", "glue", "password-9x80",
+        "sparse-20g", "fifo", "fake.sock", "glue", "password-9x80", "snapshot-fifo", "snapshot-huge",
     ];
 
     private void Write(string name, byte[] contents) => File.WriteAllBytes(Path.Combine(Files, name), contents);

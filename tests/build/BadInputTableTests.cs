@@ -113,7 +113,9 @@ public sealed class BadInputTableTests
         Row("snapshot DIR in a missing directory", 2, "its parent directory does not exist", "snapshot", "-n", "x", "{missing}/snap"),
         Row("snapshot an unknown VM", 3, "no VM named 'nobody'", "snapshot", "-n", "nobody", "{root}/snap"),
         Row("--restore a missing directory", 2, "--restore", "run", "--restore", "{missing}"),
-        Row("--restore a directory without a snapshot", 2, "state.json is missing", "run", "--restore", "{dir}"),
+        Row("--restore a directory without a snapshot", 2, "state.json: no such file", "run", "--restore", "{dir}"),
+        Row("--restore a snapshot whose state.json is a FIFO", 2, "state.json: is a FIFO; it must be a regular file", "run", "--restore", "{snapshot-fifo}"),
+        Row("--restore a snapshot whose state.json is 1 GiB", 2, "state.json is 1073741824 bytes, more than a snapshot's state file can be (16 MiB)", "run", "--restore", "{snapshot-huge}"),
         Row("--restore with -k", 2, "leave --kernel out", "run", "--restore", "{dir}", "-k", "{guest}"),
         Row("--paused without --restore", 2, "--paused goes with --restore", "run", "-k", "{guest}", "--paused"),
     };

@@ -65,4 +65,38 @@ public class GpuTests
         GuestAssert.AllPassed(run, 0, "gpu");
         Assert.Null(GpuPicture.FirstDifference(PngImage.Decode(await File.ReadAllBytesAsync(screenshot)), 1280, 800));
     }
+
+    /// <summary>
+    /// A snapshot taken while the guest holds its picture, restored in a new glue: the restored screen is the picture
+    /// (resources, backing and scanout come back by replaying their commands), and the guest goes on when its line comes.
+    /// </summary>
+    [KvmFact]
+    public async Task A_restored_vm_shows_the_picture_its_snapshot_had()
+    {
+        using var directory = new TempDirectory();
+        string snapshot = Path.Combine(directory.Path, "snapshot");
+        using (var original = WatchedProcess.Start(GlueInvocation.StartInfo(directory.Path,
+            ["run", "-k", TestEnvironment.Guest, "-n", "gpu-original", "-p", "glue.gpu=1280x800:60000", "--gpu"]), keepStdin: true))
+        {
+            await original.WaitForLineAsync("GLUE-TEST gpu ", TimeSpan.FromSeconds(60));
+            var taken = await GlueInvocation.RunAsync(directory.Path, "snapshot", "-n", "gpu-original", snapshot);
+            Assert.True(taken.ExitCode == 0, taken.Describe());
+            Assert.Equal(0, (await GlueInvocation.RunAsync(directory.Path, "stop", "-n", "gpu-original")).ExitCode);
+            await original.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        }
+
+        using var restored = WatchedProcess.Start(GlueInvocation.StartInfo(directory.Path, ["run", "--restore", snapshot, "-n", "gpu-restored", "--gpu"]), keepStdin: true);
+        // Its control socket answers before the screen is back: look until it is the picture, or 60 s have passed.
+        string? difference = "no screenshot taken";
+        for (var clock = System.Diagnostics.Stopwatch.StartNew(); difference is not null && clock.Elapsed < TimeSpan.FromSeconds(60); await Task.Delay(200))
+        {
+            if (!File.Exists(Path.Combine(directory.Path, "glue", "gpu-restored.sock"))) continue;
+            difference = GpuPicture.FirstDifference(await ScreenCapture.ScreenshotAsync(directory, "gpu-restored", "restored.png"), 1280, 800);
+        }
+        restored.SendLine("");
+        var run = await restored.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Null(difference);
+        Assert.True(run.ExitCode == 0, run.Describe());
+    }
 }

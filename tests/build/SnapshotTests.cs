@@ -123,14 +123,15 @@ public sealed class SnapshotTests : IDisposable
         Assert.False(File.Exists(Path.Combine(_runtime.Path, "glue", name + ".sock")));
     }
 
-    [KvmFact, Trait("Device", "rng")]
+    [KvmFact, Trait("Device", "fs")]
     public async Task Snapshot_refuses_a_vm_with_a_device_that_keeps_no_state_yet_and_the_vm_runs_on()
     {
-        using var vm = await RunningVm.StartAsync(_runtime.Path, "with-rng", "--rng");
-        string directory = Path.Combine(_snapshots.Path, "with-rng");
-        var result = await Glue("snapshot", "-n", "with-rng", directory);
+        using var share = new TempDirectory();
+        using var vm = await RunningVm.StartAsync(_runtime.Path, "with-fs", "--fs", $"tag=share,path={share.Path}");
+        string directory = Path.Combine(_snapshots.Path, "with-fs");
+        var result = await Glue("snapshot", "-n", "with-fs", directory);
         Assert.True(result.ExitCode == 2, result.Describe());
-        Assert.Contains("device 'rng' cannot be saved in a snapshot yet", Assert.Single(result.Stderr));
+        Assert.Contains("device 'fs' cannot be saved in a snapshot yet", Assert.Single(result.Stderr));
         Assert.False(Directory.Exists(directory));
         await vm.WaitForCounterAsync(vm.Counter + 20, Limit);
     }

@@ -20,6 +20,8 @@ public static class FuzzTargets
         new("kernel", "kernel files: ELF headers and segments, the PVH note, the bzImage setup header", KernelTarget.Run),
         new("control", "the control socket's messages and status replies", ControlTarget.Run),
         new("qcow2-header", "qcow2 files: the header, its extensions, the backing file name", Qcow2HeaderTarget.Run),
+        new("snapshot-state", "a snapshot's state.json: the header, the parts' checksums, and each virtio device's saved state", SnapshotStateTarget.Run),
+        new("fuse-request", "virtio-fs FUSE requests split over descriptors against a scratch share with symlinks pointing out: parsing, every handler, confinement", FuseRequestTarget.Run),
         new("qcow2-tables", "qcow2 images served as a disk: L1/L2 walks on reads, refcounts on allocation, discard and write-zeroes", Qcow2TablesTarget.Run),
     ];
 

@@ -41,13 +41,9 @@ public static unsafe partial class Libc
     [LibraryImport("libc", EntryPoint = "mmap", SetLastError = true)]
     public static partial nint Mmap(nint addr, nuint length, int prot, int flags, int fd, long offset);
 
-    /// <summary>x86-64 struct stat (asm/stat.h) is 144 bytes with st_mode (u32) at byte 24 and st_size (off_t) at byte 48.</summary>
+    /// <summary>x86-64 struct stat is 144 bytes with st_size (off_t) at byte 48; only the size is read.</summary>
     public const int StatSize = 144;
-    public const int StatModeOffset = 24;
     public const int StatSizeOffset = 48;
-
-    /// <summary>st_mode's file type bits and a socket's type (linux/stat.h).</summary>
-    public const uint S_IFMT = 0xf000, S_IFSOCK = 0xc000;
 
     [LibraryImport("libc", EntryPoint = "fstat", SetLastError = true)]
     public static partial int Fstat(int fd, byte* stat);

@@ -32,6 +32,9 @@ public interface IVmServices
     /// <summary>Saves and restores <paramref name="part"/> in a snapshot as devices.<paramref name="name"/> (docs/snapshot.md); a name once per VM.</summary>
     void AddSnapshotPart(string name, ISnapshotPart part);
 
+    /// <summary>A device that keeps no snapshot state of its own yet: `glue snapshot` and `glue run --restore` refuse a VM with it, naming it.</summary>
+    void HasNoSnapshot(string device);
+
     /// <summary>A parameter every kernel is given after the defaults (e.g. `virtio_mmio.device=`).</summary>
     void AddKernelParameter(string parameter);
 

@@ -65,7 +65,14 @@ public sealed class VirtualMachine : IDevicePlatform, IDisposable
 
     public GsiRouting Routing { get; }
 
-    public PciBus Pci => _pci ??= PciBus.Create(Ports, Mmio);
+    public PciBus Pci => _pci ?? CreatePci();
+
+    private PciBus CreatePci()
+    {
+        _pci = PciBus.Create(Ports, Mmio);
+        AddSnapshotPart("pci", _pci);
+        return _pci;
+    }
 
     /// <summary>Control requests the VM's components serve (a display's SCREENSHOT).</summary>
     public ControlHandlers ControlHandlers { get; } = new();
@@ -137,7 +144,6 @@ public sealed class VirtualMachine : IDevicePlatform, IDisposable
         if (!_snapshotParts.TryAdd(name, part)) throw new ArgumentException($"two devices keep snapshot state as '{name}'", nameof(name));
     }
 
-    /// <summary>A device that keeps no snapshot state of its own yet: `glue snapshot` and `glue run --restore` refuse a VM with it, naming it.</summary>
     public void HasNoSnapshot(string device) => _withoutSnapshot.Add(device);
 
     /// <summary>The devices that keep snapshot state, by name.</summary>
@@ -222,8 +228,16 @@ public sealed class VirtualMachine : IDevicePlatform, IDisposable
         var capabilities = _snapshotCapabilities!;
         var vcpus = new JsonArray([.. _threads.Select(t => (JsonNode)t.WhileHeld(vcpu => VcpuSnapshot.Save(vcpu, capabilities)))]);
         var devices = new JsonObject();
-        foreach (var (name, part) in _snapshotParts) devices[name] = part.Save();
-        SnapshotDirectory.Write(directory, origin, new SnapshotState(Config, vcpus, VmSnapshot.Save(_vm), devices), Memory);
+        try
+        {
+            foreach (var (name, part) in _snapshotParts) devices[name] = part.Save();
+            SnapshotDirectory.Write(directory, origin, new SnapshotState(Config, vcpus, VmSnapshot.Save(_vm), devices), Memory);
+        }
+        finally
+        {
+            // Devices that held still while RAM was written go on (the vCPUs stay paused).
+            foreach (var (_, part) in _snapshotParts) part.AfterSave();
+        }
     }
 
     /// <summary>Creates and starts the vCPUs and blocks until the VM ends; returns why it ended.</summary>
@@ -259,9 +273,14 @@ public sealed class VirtualMachine : IDevicePlatform, IDisposable
                 // restored vCPU starts held, and runs once all are restored.
                 if (State == VmState.Paused || restore is not null) thread.Pause();
             }
-            if (restore is not null && State == VmState.Running)
+            if (restore is not null)
             {
-                foreach (var thread in _threads) thread.Resume();
+                // Every restored vCPU is held with its state set: the devices may interrupt it now.
+                foreach (var (_, part) in _snapshotParts) part.AfterRestore();
+                if (State == VmState.Running)
+                {
+                    foreach (var thread in _threads) thread.Resume();
+                }
             }
         }
         // Its set-up done, the main thread takes its own filter (the vCPU threads, started before, do not inherit it).

@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using System.Text.Json.Nodes;
+using Glue.Core.Snapshot;
 using static Glue.Core.Pci.PciRegisters;
 
 namespace Glue.Core.Pci;
@@ -113,8 +115,7 @@ public sealed class MsixTable
             int first = (int)offset / PCI_MSIX_ENTRY_SIZE, last = ((int)offset + data.Length - 1) / PCI_MSIX_ENTRY_SIZE;
             for (int v = first; v <= last; v++)
             {
-                // Vector Control bits other than the mask are reserved: they read 0 (6.8.2.9).
-                Set32(v, PCI_MSIX_ENTRY_VECTOR_CTRL, Get32(v, PCI_MSIX_ENTRY_VECTOR_CTRL) & PCI_MSIX_ENTRY_CTRL_MASKBIT);
+                ClearReservedControlBits(v);
                 if (!Masked(v)) RouteIfChanged(v);
                 DeliverIfPendingAndUnmasked(v);
             }
@@ -130,6 +131,47 @@ public sealed class MsixTable
         lock (_gate) BinaryPrimitives.WriteUInt64LittleEndian(bytes, _pending[(int)offset / 8]);
         bytes.Slice((int)offset % 8, data.Length).CopyTo(data);
     }
+
+    /// <summary>The table, the pending bits and the two control bits, for a snapshot.</summary>
+    public JsonObject Save()
+    {
+        lock (_gate)
+        {
+            var pending = new byte[PbaSize];
+            for (int i = 0; i < _pending.Length; i++) BinaryPrimitives.WriteUInt64LittleEndian(pending.AsSpan(8 * i), _pending[i]);
+            return new JsonObject
+            {
+                ["table"] = Convert.ToBase64String(_table),
+                ["pending"] = Convert.ToBase64String(pending),
+                ["enabled"] = _enabled,
+                ["functionMasked"] = _functionMasked,
+            };
+        }
+    }
+
+    /// <summary>A snapshot's table back; each unmasked vector is routed to its message again. Pending vectors stay pending until unmasked.</summary>
+    public void Restore(JsonObject state)
+    {
+        byte[] table = state.Bytes("table", _table.Length), pending = state.Bytes("pending", PbaSize);
+        bool enabled = state.Bool("enabled"), functionMasked = state.Bool("functionMasked");
+        lock (_gate)
+        {
+            table.CopyTo(_table, 0);
+            for (int i = 0; i < _pending.Length; i++) _pending[i] = BinaryPrimitives.ReadUInt64LittleEndian(pending.AsSpan(8 * i));
+            _enabled = enabled;
+            _functionMasked = functionMasked;
+            Array.Clear(_routed);
+            for (int v = 0; v < Vectors; v++)
+            {
+                ClearReservedControlBits(v);
+                if (!Masked(v)) RouteIfChanged(v);
+            }
+        }
+    }
+
+    /// <summary>Vector Control bits other than the mask are reserved: they read 0 (6.8.2.9).</summary>
+    private void ClearReservedControlBits(int vector) =>
+        Set32(vector, PCI_MSIX_ENTRY_VECTOR_CTRL, Get32(vector, PCI_MSIX_ENTRY_VECTOR_CTRL) & PCI_MSIX_ENTRY_CTRL_MASKBIT);
 
     private bool Masked(int vector) => _functionMasked || (Get32(vector, PCI_MSIX_ENTRY_VECTOR_CTRL) & PCI_MSIX_ENTRY_CTRL_MASKBIT) != 0;
 

@@ -2,6 +2,8 @@ using Glue.Core.Bus;
 using Glue.Core.Firmware;
 using Glue.Core.Machine;
 using Glue.Core.Memory;
+using Glue.Core.Snapshot;
+using System.Text.Json.Nodes;
 
 namespace Glue.Core.Pci;
 
@@ -12,7 +14,7 @@ namespace Glue.Core.Pci;
 /// bridge's windows before the guest runs, so Linux keeps them; a guest that moves one moves its region (and,
 /// through <see cref="PciBar.Mapped"/>, its ioeventfds). Configuration accesses from all vCPUs are serialized here.
 /// </summary>
-public sealed class PciBus
+public sealed class PciBus : ISnapshotPart
 {
     public const int SlotCount = 32;
 
@@ -90,6 +92,49 @@ public sealed class PciBus
             if (Target(bus, device, function, register, data.Length) is not { } target) return;
             target.WriteConfig(register, data);
             UpdateDecoding(target);
+        }
+    }
+
+    /// <summary>Each function's configuration space, by slot: where the guest put its BARs, what it enabled.</summary>
+    public JsonObject Save()
+    {
+        var slots = new JsonObject();
+        lock (_gate)
+        {
+            for (int slot = 0; slot < SlotCount; slot++)
+            {
+                if (_slots[slot] is { } function) slots[slot.ToString(System.Globalization.CultureInfo.InvariantCulture)] = Convert.ToBase64String(function.Config.Save());
+            }
+        }
+        return new JsonObject { ["slots"] = slots };
+    }
+
+    /// <summary>Gives each function its saved space and puts its BARs where the guest had them, as a guest write would.</summary>
+    public void Restore(JsonObject state)
+    {
+        var slots = state.Object("slots");
+        lock (_gate)
+        {
+            var saved = new byte[SlotCount][];
+            foreach (var (key, _) in slots)
+            {
+                if (!int.TryParse(key, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int slot) || slot >= SlotCount || _slots[slot] is null)
+                    throw new SnapshotException($"'slots' has slot '{key}', which holds no function on this bus");
+            }
+            for (int slot = 0; slot < SlotCount; slot++)
+            {
+                if (_slots[slot] is null) continue;
+                string key = slot.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                saved[slot] = slots.Bytes(key, PciConfigSpace.Size);
+                if (!_slots[slot]!.Config.IsSameFunction(saved[slot]))
+                    throw new SnapshotException($"slot {key} holds another function than this bus has there");
+            }
+            for (int slot = 0; slot < SlotCount; slot++)
+            {
+                if (_slots[slot] is not { } function) continue;
+                function.Config.Restore(saved[slot]);
+                UpdateDecoding(function);
+            }
         }
     }
 

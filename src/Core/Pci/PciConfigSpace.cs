@@ -117,6 +117,21 @@ public sealed class PciConfigSpace
         }
     }
 
+    /// <summary>The whole space as the guest sees it, for a snapshot.</summary>
+    public byte[] Save() => (byte[])_bytes.Clone();
+
+    /// <summary>True when <paramref name="saved"/> is a whole space with this function's vendor and device IDs.</summary>
+    public bool IsSameFunction(ReadOnlySpan<byte> saved) => saved.Length == Size && saved[..4].SequenceEqual(_bytes.AsSpan(0, 4));
+
+    /// <summary>
+    /// A snapshot's space back (<see cref="IsSameFunction"/> checked first): the bits the guest may write take the
+    /// saved values, the rest (IDs, capability list, type bits) stay as this function builds them.
+    /// </summary>
+    public void Restore(ReadOnlySpan<byte> saved)
+    {
+        for (int i = 0; i < Size; i++) _bytes[i] = (byte)(_bytes[i] & ~_writable[i] | saved[i] & _writable[i]);
+    }
+
     /// <summary>Direct access for the function itself (its capabilities' fields), not the guest's.</summary>
     public Span<byte> Bytes(int offset, int length) => _bytes.AsSpan(offset, length);
 

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Glue.Core.Interop;
 using Glue.Core.Memory;
 using Microsoft.Win32.SafeHandles;
 
@@ -20,6 +21,9 @@ public static class SnapshotDirectory
     // A file, not HTML: base64's '+' and '/' stay as they are.
     private static readonly JsonWriterOptions WriterOptions = new() { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
+    /// <summary>A state file is tens of KiB (a few vCPUs' XSAVE areas in base64); one far past that is not a snapshot's.</summary>
+    public const long MaxStateFileBytes = 16 << 20;
+
     private static readonly string[] Parts = [SnapshotState.MachinePart, SnapshotState.VcpusPart, SnapshotState.VmPart, SnapshotState.DevicesPart];
 
     /// <summary>
@@ -36,6 +40,8 @@ public static class SnapshotDirectory
             {
                 created.Add(memoryPath);
                 MemoryFile.Write(memory, memoryFile);
+                // state.json marks a whole snapshot: RAM must be on disk before it is.
+                RandomAccess.FlushToDisk(memoryFile);
             }
             using var stateFile = File.Open(statePath, FileMode.CreateNew, FileAccess.Write);
             created.Add(statePath);
@@ -96,33 +102,35 @@ public static class SnapshotDirectory
         string where = $"{option} {directory}";
         if (!Directory.Exists(directory)) throw new SnapshotException($"{where}: no such directory");
         string statePath = Path.Combine(directory, StateFile), memoryPath = Path.Combine(directory, MemoryFileName);
-        if (!File.Exists(statePath)) throw new SnapshotException($"{where}: {StateFile} is missing (not a snapshot directory)");
-        if (!File.Exists(memoryPath)) throw new SnapshotException($"{where}: {MemoryFileName} is missing");
         SnapshotState state;
-        try
+        using (var stateFile = Open(where, statePath, StateFile, out var stateStatus))
         {
-            state = Parse(File.ReadAllBytes(statePath), origin);
+            if (stateStatus.Size > MaxStateFileBytes)
+                throw new SnapshotException($"{where}: {StateFile} is {stateStatus.Size} bytes, more than a snapshot's state file can be ({MaxStateFileBytes >> 20} MiB)");
+            var bytes = new byte[stateStatus.Size];
+            if (RegularFile.Read(stateFile, bytes) is { } problem) throw new SnapshotException($"{where}: {StateFile}: {problem}");
+            try
+            {
+                state = Parse(bytes, origin);
+            }
+            catch (SnapshotException e)
+            {
+                throw new SnapshotException($"{where}: {StateFile}: {e.Message}");
+            }
         }
-        catch (SnapshotException e)
+        var memory = Open(where, memoryPath, MemoryFileName, out var memoryStatus);
+        if ((ulong)memoryStatus.Size != state.Machine.MemoryBytes)
         {
-            throw new SnapshotException($"{where}: {StateFile}: {e.Message}");
+            memory.Dispose();
+            throw new SnapshotException($"{where}: {MemoryFileName} is {memoryStatus.Size} bytes, the snapshot's RAM is {state.Machine.MemoryBytes}");
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new SnapshotException($"{where}: cannot read {StateFile}: {e.Message}");
-        }
-        long memoryBytes = new FileInfo(memoryPath).Length;
-        if ((ulong)memoryBytes != state.Machine.MemoryBytes)
-            throw new SnapshotException($"{where}: {MemoryFileName} is {memoryBytes} bytes, the snapshot's RAM is {state.Machine.MemoryBytes}");
-        try
-        {
-            return (state, File.OpenHandle(memoryPath, FileMode.Open, FileAccess.Read));
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new SnapshotException($"{where}: cannot open {MemoryFileName}: {e.Message}");
-        }
+        return (state, memory);
     }
+
+    /// <summary>One of DIR's files, which must be a regular file (a FIFO would block the restore), open for reading.</summary>
+    private static SafeFileHandle Open(string where, string path, string name, out FileStatus status) =>
+        RegularFile.Open(path, out status, out string? problem) ??
+        throw new SnapshotException($"{where}: {name}: {problem}");
 
     /// <summary>The state file's bytes to parts: header first (magic, format, manifest), then each part against its checksum.</summary>
     internal static SnapshotState Parse(byte[] bytes, SnapshotOrigin origin)

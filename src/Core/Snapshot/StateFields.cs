@@ -21,6 +21,10 @@ public static class StateFields
     public static byte U8(this JsonNode? node, string field) =>
         U64(node, field) is var whole and <= byte.MaxValue ? (byte)whole : throw Missing(field, "a byte");
 
+    /// <summary>Entry <paramref name="index"/> of the array field <paramref name="field"/>, a whole number.</summary>
+    public static ulong U64At(this JsonArray array, int index, string field) =>
+        array[index] is JsonValue value && value.TryGetValue(out ulong whole) ? whole : throw Missing($"{field}[{index}]", "a whole number");
+
     public static long I64(this JsonNode? node, string field)
     {
         if (Field(node, field) is JsonValue value)

@@ -1,6 +1,9 @@
 using System.Buffers.Binary;
 using System.Text;
+using System.Text.Json.Nodes;
+using Glue.Core.Interop;
 using Glue.Core.Pci;
+using Glue.Core.Snapshot;
 using Glue.Virtio;
 using Glue.Virtio.Split;
 using static Glue.Devices.Block.VirtioBlk;
@@ -18,7 +21,7 @@ namespace Glue.Devices.Block;
 /// A read-only disk fails OUT, DISCARD and WRITE_ZEROES with IOERR. The device owns its image: disposing it (when
 /// the VM ends) waits for the requests in flight, then flushes and closes the image, so nothing the guest wrote is lost.
 /// </summary>
-public sealed unsafe class BlockDevice : IVirtioDevice, IDisposable
+public sealed unsafe class BlockDevice : IVirtioDevice, ISnapshotPart, IDisposable
 {
     public const ushort QueueSize = 256;
 
@@ -121,6 +124,28 @@ public sealed unsafe class BlockDevice : IVirtioDevice, IDisposable
     public void StopQueue(int queue)
     {
         if ((uint)queue < (uint)_queues.Length) _queues[queue].Drain();
+    }
+
+    /// <summary>
+    /// Called with every request finished (StopQueue): the image is flushed, so the snapshot's disk is what its RAM
+    /// expects; what the config space told the driver is kept, for a restore to check its disk against.
+    /// </summary>
+    public JsonObject Save()
+    {
+        int errno = _image.Flush();
+        if (errno != 0) throw new SnapshotException($"flushing the disk failed: {Libc.ErrorText(-errno)}");
+        return new JsonObject { ["sectors"] = Sectors, ["blockSize"] = _blockSize, ["queues"] = _queues.Length, ["readOnly"] = ReadOnly };
+    }
+
+    /// <summary>The disk given at restore must look to the driver as the snapshot's did: same size, block size, queues, read-only.</summary>
+    public void Restore(JsonObject state)
+    {
+        ulong sectors = state.U64("sectors");
+        uint blockSize = state.U32("blockSize"), queues = state.U32("queues");
+        if (sectors != Sectors) throw new SnapshotException($"the disk has {Sectors} sectors, the snapshot's had {sectors}");
+        if (blockSize != _blockSize) throw new SnapshotException($"the disk's block size is {_blockSize}, the snapshot's was {blockSize}");
+        if (queues != _queues.Length) throw new SnapshotException($"the disk has {_queues.Length} queues, the snapshot's had {queues}");
+        if (state.Bool("readOnly") != ReadOnly) throw new SnapshotException(ReadOnly ? "the disk is read-only, the snapshot's was not" : "the disk is writable, the snapshot's was read-only");
     }
 
     public void QueueNotify(int index)

@@ -34,7 +34,7 @@ public sealed class FsDevice : IVirtioDevice, IDisposable
     private readonly byte[] _config = new byte[TagBytes + 4];
     private readonly SharedDirectory _share;
     private readonly FuseServer _server;
-    private readonly RequestWorkers _workers;
+    private readonly RequestWorkers? _workers;
     private readonly object _requestGate = new();
     private readonly Stack<VirtioFuseRequest> _free = new(Slots);
     private VirtioFuseRequest? _hiprio;
@@ -44,7 +44,8 @@ public sealed class FsDevice : IVirtioDevice, IDisposable
     private bool _heldBack;      // under _requestGate: a chain waits in the ring for a free slot
     private VirtioActivation? _activation;
 
-    internal FsDevice(string tag, SharedDirectory share)
+    /// <param name="workers">Threads that serve requests; 0 serves each on the I/O thread as it is popped (the fuzzer's way).</param>
+    internal FsDevice(string tag, SharedDirectory share, int workers = Workers)
     {
         Tag = tag;
         Encoding.UTF8.GetBytes(tag, _config);
@@ -53,7 +54,7 @@ public sealed class FsDevice : IVirtioDevice, IDisposable
         _server = new FuseServer(share);
         // Started by the thread that makes the device, not at activation: a vCPU or vhost-user thread activates, and a
         // thread inherits its creator's seccomp filter, which would keep the workers from the file calls (docs/security.md).
-        _workers = new RequestWorkers($"fs-{Tag}", Workers, Slots, Serve);
+        if (workers > 0) _workers = new RequestWorkers($"fs-{Tag}", workers, Slots, Serve);
     }
 
     public string Tag { get; }
@@ -136,13 +137,14 @@ public sealed class FsDevice : IVirtioDevice, IDisposable
                     var request = _free.Pop();
                     request.Load(chain);
                     _inFlight++;
-                    _workers.Post(request);
+                    if (_workers is null) Serve(request);
+                    else _workers.Post(request);
                 }
             } while (queue.EnableNotification());
         }
     }
 
-    /// <summary>On a worker: serves one request and returns its chain.</summary>
+    /// <summary>On a worker (or, with none, on the I/O thread under the gate): serves one request and returns its chain.</summary>
     private void Serve(VirtioFuseRequest request)
     {
         uint used = request.Complete(_server.Serve(request));
@@ -184,7 +186,7 @@ public sealed class FsDevice : IVirtioDevice, IDisposable
 
     public void Dispose()
     {
-        _workers.Dispose();
+        _workers?.Dispose();
         _share.Dispose();
     }
 }

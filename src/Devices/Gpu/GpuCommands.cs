@@ -50,6 +50,9 @@ public sealed class GpuCommands
     /// <summary>Resources alive and the host bytes charged to them (for tests and diagnostics).</summary>
     internal GpuResourceTable Resources => _resources;
 
+    /// <summary>Scanout 0: the resource shown, and which part of it.</summary>
+    internal GpuScanout Scanout => _scanout;
+
     /// <summary>
     /// One control queue request; writes the response into <paramref name="response"/> (at least
     /// <see cref="MaxResponseBytes"/>) and returns its length.

@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
+using System.Text.Json.Nodes;
 using Glue.Core.Pci;
+using Glue.Core.Snapshot;
 using Glue.Display;
 using Glue.Virtio;
 using static Glue.Devices.Gpu.VirtioGpu;
@@ -15,7 +17,7 @@ namespace Glue.Devices.Gpu;
 /// The device knows only its surface, not the machine: `glue run` passes the machine's display, `glue device gpu`
 /// one of its own.
 /// </summary>
-public sealed class GpuDevice : IVirtioDevice, IDisplayDevice, IDisposable
+public sealed class GpuDevice : IVirtioDevice, IDisplayDevice, ISnapshotPart, IDisposable
 {
     public const ushort ControlQueueSize = 256;
     public const ushort CursorQueueSize = 16;
@@ -27,6 +29,7 @@ public sealed class GpuDevice : IVirtioDevice, IDisplayDevice, IDisposable
     private VirtioActivation? _activation;
     private GpuCommands? _commands;
     private readonly List<IDisposable> _servers = [];
+    private byte[][]? _restoring;   // a snapshot's commands, replayed once the restored device is active
 
     public GpuDevice(DisplaySurface surface, GpuOptions options)
     {
@@ -103,6 +106,19 @@ public sealed class GpuDevice : IVirtioDevice, IDisplayDevice, IDisposable
             }
         } while (requests.EnableNotification());
         activation.SignalUsedIfNeeded(queue);
+    }
+
+    /// <summary>The resources and the scanout (<see cref="GpuSnapshot"/>); none before the driver started the device.</summary>
+    public JsonObject Save() => _commands is { } commands ? GpuSnapshot.Save(commands) : new JsonObject { ["resources"] = new JsonArray() };
+
+    public void Restore(JsonObject state) => _restoring = GpuSnapshot.Requests(state);
+
+    /// <summary>On the I/O thread, once active: the screen comes back. A snapshot the device refuses breaks the device, not glue.</summary>
+    public void AfterRestore()
+    {
+        var requests = Interlocked.Exchange(ref _restoring, null);
+        if (requests is null || _activation is not { } activation || _commands is not { } commands) return;
+        if (GpuSnapshot.Replay(commands, requests) is { } problem) activation.ReportDeviceError(problem);
     }
 
     public void Reset()

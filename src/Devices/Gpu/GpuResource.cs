@@ -27,6 +27,9 @@ internal sealed class GpuResource(uint id, uint format, uint width, uint height)
 
     public int BackingEntries => _backing.Length;
 
+    /// <summary>The guest ranges behind the resource, in order, as ATTACH_BACKING gave them.</summary>
+    public IEnumerable<(ulong Address, uint Length)> Backing => _backing.Select(entry => (entry.Address, entry.Length));
+
     /// <summary>True when [x, x+w) x [y, y+h) lies inside the resource (overflow-safe: the fields are the guest's).</summary>
     public bool Contains(in VirtioGpuRect r) =>
         (ulong)r.X + r.Width <= Width && (ulong)r.Y + r.Height <= Height;

@@ -25,6 +25,9 @@ internal sealed class GpuResourceTable(ulong maxBytes)
 
     public int Count => _resources.Count;
 
+    /// <summary>Every resource, by id.</summary>
+    public IEnumerable<GpuResource> All => _resources.Values.OrderBy(resource => resource.Id);
+
     public GpuResource? Find(uint id) => id == 0 ? null : _resources.GetValueOrDefault(id);
 
     public bool Exists(uint id) => _resources.ContainsKey(id);

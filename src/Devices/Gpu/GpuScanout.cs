@@ -20,6 +20,9 @@ internal sealed class GpuScanout(DisplaySurface surface)
 
     public GpuResource? Resource => _resource;
 
+    /// <summary>The part of <see cref="Resource"/> the display shows.</summary>
+    public VirtioGpuRect Area => _area;
+
     /// <summary>Shows <paramref name="area"/> of <paramref name="resource"/>, changing the mode to its size if needed.</summary>
     public void Show(GpuResource resource, in VirtioGpuRect area)
     {

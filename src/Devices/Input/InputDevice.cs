@@ -1,5 +1,7 @@
 using System.Runtime.InteropServices;
+using System.Text.Json.Nodes;
 using Glue.Core.Pci;
+using Glue.Core.Snapshot;
 using Glue.Display;
 using Glue.Virtio;
 using Glue.Virtio.Events;
@@ -14,7 +16,7 @@ namespace Glue.Devices.Input;
 /// eventfd wakes the I/O thread, which moves them into buffers while it has both. Events that come while the
 /// driver is not running are dropped: keys pressed before the guest looked are not replayed later.
 /// </summary>
-public abstract class InputDevice : IVirtioDevice, IInputSink, IDisposable
+public abstract class InputDevice : IVirtioDevice, IInputSink, ISnapshotPart, IDisposable
 {
     public const ushort QueueSize = 64;
 
@@ -57,6 +59,25 @@ public abstract class InputDevice : IVirtioDevice, IInputSink, IDisposable
     public void ReadConfig(int offset, Span<byte> data) => _config.Read(offset, data);
 
     public void WriteConfig(int offset, ReadOnlySpan<byte> data) => _config.Write(offset, data);
+
+    /// <summary>
+    /// The config pair the driver selected and the LEDs it set. Events not yet in the guest's buffers are not kept:
+    /// activation starts with none, as after the driver's own reset.
+    /// </summary>
+    public JsonObject Save()
+    {
+        Span<byte> selected = stackalloc byte[2];
+        _config.Read(ConfigSelect, selected);
+        return new JsonObject { ["select"] = selected[0], ["subsel"] = selected[1], ["leds"] = Leds };
+    }
+
+    public void Restore(JsonObject state)
+    {
+        byte select = state.U8("select"), subsel = state.U8("subsel");
+        uint leds = state.U32("leds");
+        _config.Write(ConfigSelect, [select, subsel]);
+        Leds = leds;
+    }
 
     public abstract void Key(ushort code, bool pressed);
 

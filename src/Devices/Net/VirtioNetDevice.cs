@@ -1,6 +1,8 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Text.Json.Nodes;
 using Glue.Core.Pci;
+using Glue.Core.Snapshot;
 using Glue.Virtio;
 using Glue.Virtio.Events;
 using Glue.Virtio.Split;
@@ -30,7 +32,7 @@ namespace Glue.Devices.Net;
 /// which owes nothing to an edge. No busy loop, no epoll_ctl per cycle, and no frame is dropped by the device itself
 /// unless the driver's buffer cannot hold it: then the chain is returned with length 0, which the driver must discard.
 /// </summary>
-public sealed unsafe class VirtioNetDevice : IVirtioDevice, IVirtioDeviceTraits, IDisposable
+public sealed unsafe class VirtioNetDevice : IVirtioDevice, IVirtioDeviceTraits, ISnapshotPart, IDisposable
 {
     public const ushort QueueSize = 256;
 
@@ -65,7 +67,21 @@ public sealed unsafe class VirtioNetDevice : IVirtioDevice, IVirtioDeviceTraits,
         _onTapReady = OnTapReady;
     }
 
-    public MacAddress Mac { get; }
+    public MacAddress Mac { get; private set; }
+
+    /// <summary>
+    /// The MAC the guest read from config space: a restore gives it back whatever `mac=` says now (the guest's driver
+    /// knows it), as Firecracker does. The TAP is the one named at restore; frames in flight on it are the network's.
+    /// </summary>
+    public JsonObject Save() => new() { ["mac"] = Mac.ToString(), ["tap"] = TapName };
+
+    public void Restore(JsonObject state)
+    {
+        string mac = state.String("mac");
+        if (!MacAddress.TryParse(mac, out var saved)) throw new SnapshotException($"'mac' is '{mac}', not a MAC address");
+        Mac = saved;
+        saved.CopyTo(_config);
+    }
 
     public string TapName => _tap.Name;
 

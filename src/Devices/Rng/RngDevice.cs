@@ -1,5 +1,7 @@
 using Glue.Core.Interop;
+using System.Text.Json.Nodes;
 using Glue.Core.Pci;
+using Glue.Core.Snapshot;
 using Glue.Virtio;
 
 namespace Glue.Devices.Rng;
@@ -8,7 +10,7 @@ namespace Glue.Devices.Rng;
 /// The entropy device (virtio 1.2 §5.4): one queue, no config, no feature bits. Each chain's writable buffers are
 /// filled from getrandom(2) straight into guest memory, with nothing allocated per request.
 /// </summary>
-public sealed class RngDevice : IVirtioDevice
+public sealed class RngDevice : IVirtioDevice, ISnapshotPart
 {
     public const ushort QueueSize = 256;
 
@@ -61,4 +63,11 @@ public sealed class RngDevice : IVirtioDevice
     }
 
     public void Reset() => _activation = null;
+
+    /// <summary>Nothing of its own: each request is served whole as it is popped.</summary>
+    public JsonObject Save() => [];
+
+    public void Restore(JsonObject state)
+    {
+    }
 }

@@ -36,18 +36,35 @@ internal sealed class InputBuffer(int capacity)
         }
     }
 
+    /// <summary>A copy of what is held, oldest first, left in place (for a snapshot).</summary>
+    public byte[] Peek()
+    {
+        lock (_gate)
+        {
+            var bytes = new byte[_count];
+            CopyOldest(bytes);
+            return bytes;
+        }
+    }
+
     /// <summary>Moves up to destination.Length bytes out; returns how many.</summary>
     public int Read(Span<byte> destination)
     {
         lock (_gate)
         {
             int take = Math.Min(destination.Length, _count);
-            int first = Math.Min(take, _ring.Length - _start);
-            _ring.AsSpan(_start, first).CopyTo(destination);
-            _ring.AsSpan(0, take - first).CopyTo(destination[first..]);
+            CopyOldest(destination[..take]);
             _start = (_start + take) % _ring.Length;
             _count -= take;
             return take;
         }
+    }
+
+    /// <summary>Fills <paramref name="destination"/> (at most the held count) with the oldest bytes, across the ring's end.</summary>
+    private void CopyOldest(Span<byte> destination)
+    {
+        int first = Math.Min(destination.Length, _ring.Length - _start);
+        _ring.AsSpan(_start, first).CopyTo(destination);
+        _ring.AsSpan(0, destination.Length - first).CopyTo(destination[first..]);
     }
 }

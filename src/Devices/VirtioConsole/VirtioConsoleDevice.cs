@@ -1,4 +1,6 @@
+using System.Text.Json.Nodes;
 using Glue.Core.Pci;
+using Glue.Core.Snapshot;
 using Glue.Virtio;
 using Glue.Virtio.Events;
 
@@ -13,7 +15,7 @@ namespace Glue.Devices.VirtioConsole;
 /// and an eventfd wakes the I/O thread, which fills receive buffers only while it has both bytes and buffers;
 /// bytes that find no buffer wait for the driver's next receiveq kick.
 /// </summary>
-public sealed class VirtioConsoleDevice : IVirtioDevice, IDisposable
+public sealed class VirtioConsoleDevice : IVirtioDevice, ISnapshotPart, IDisposable
 {
     public const int ReceiveQueue = 0;
     public const int TransmitQueue = 1;
@@ -117,6 +119,16 @@ public sealed class VirtioConsoleDevice : IVirtioDevice, IDisposable
             _output.Flush();
         } while (queue.EnableNotification());
         _activation.SignalUsedIfNeeded(TransmitQueue);
+    }
+
+    /// <summary>The host input the guest has not taken yet; it comes first after a restore.</summary>
+    public JsonObject Save() => new() { ["input"] = Convert.ToBase64String(_input.Peek()) };
+
+    public void Restore(JsonObject state)
+    {
+        byte[] input = state.Bytes("input");
+        if (input.Length > InputCapacity) throw new SnapshotException($"'input' holds {input.Length} bytes, more than the {InputCapacity} the console keeps");
+        _input.Write(input);
     }
 
     public void Dispose() => _inputReady.Dispose();

@@ -90,7 +90,7 @@ public sealed partial class VsockDevice : IVirtioDevice, IDisposable
         if (_activation is null) return;
         if (queue == TxQueue) ProcessTx();
         else if (queue == RxQueue) RxBuffersArrived();
-        // The event queue only holds buffers for events we never send (transport reset is for migration).
+        // The event queue holds buffers for the one event there is, the transport reset a restore sends (VsockDevice.Snapshot.cs).
     }
 
     public void Reset()

@@ -42,4 +42,8 @@ public static class VsockProtocol
 
     public const uint VIRTIO_VSOCK_SHUTDOWN_RCV = 1;  // the sender will receive no more
     public const uint VIRTIO_VSOCK_SHUTDOWN_SEND = 2; // the sender will send no more
+
+    // §5.10.6.7 Device Events: struct virtio_vsock_event { le32 id; } on the event queue.
+    public const uint VIRTIO_VSOCK_EVENT_TRANSPORT_RESET = 0;
+    public const int EventSize = 4;
 }

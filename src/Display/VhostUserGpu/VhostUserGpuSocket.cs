@@ -217,10 +217,5 @@ public sealed class VhostUserGpuSocket : IDisplayListener, IDisposable
         _fd.Dispose();
     }
 
-    private static unsafe bool IsSocket(SafeHandle fd)
-    {
-        byte* stat = stackalloc byte[Libc.StatSize];
-        return Libc.Fstat((int)fd.DangerousGetHandle(), stat) == 0
-            && (*(uint*)(stat + Libc.StatModeOffset) & Libc.S_IFMT) == Libc.S_IFSOCK;
-    }
+    private static bool IsSocket(SafeHandle fd) => FileStatus.Of(fd, out var status) == 0 && status.Kind == FileKind.Socket;
 }

@@ -1,6 +1,8 @@
 using System.Buffers.Binary;
+using System.Text.Json.Nodes;
 using Glue.Core.Bus;
 using Glue.Core.Memory;
+using Glue.Core.Snapshot;
 using Glue.Virtio;
 using Glue.Virtio.Events;
 using static Glue.Transports.Mmio.VirtioMmioRegisters;
@@ -16,7 +18,7 @@ namespace Glue.Transports.Mmio;
 /// device's I/O thread and read or acknowledged by the driver without that lock (interlocked).
 /// A register access of the wrong width, unaligned, or at no register is ignored and reads as 0.
 /// </summary>
-public sealed class VirtioMmioDevice : IBusDevice, IVirtioInterrupts, IDisposable
+public sealed class VirtioMmioDevice : IBusDevice, IVirtioInterrupts, ISnapshotPart, IDisposable
 {
     public const ulong WindowSize = 0x1000;
 
@@ -159,6 +161,21 @@ public sealed class VirtioMmioDevice : IBusDevice, IVirtioInterrupts, IDisposabl
             if (!_disposed) State.WriteConfig((int)(offset - VIRTIO_MMIO_CONFIG), data);
         }
     }
+
+    // ---- Snapshot: InterruptStatus is all the window keeps of its own; the rest is the virtio state and the device's.
+
+    public JsonObject Save() => new() { ["interruptStatus"] = InterruptStatus, ["virtio"] = State.Save() };
+
+    public void AfterSave() => State.AfterSave();
+
+    public void Restore(JsonObject state)
+    {
+        uint interruptStatus = state.U32("interruptStatus");
+        State.Restore(state.Object("virtio"));
+        Volatile.Write(ref _interruptStatus, interruptStatus & (VIRTIO_MMIO_INT_VRING | VIRTIO_MMIO_INT_CONFIG));
+    }
+
+    public void AfterRestore() => State.AfterRestore();
 
     /// <summary>
     /// Stops the device's I/O thread first, so nothing touches guest memory or the backend afterwards; then

@@ -2,6 +2,7 @@ using Glue.Core.Devices;
 using Glue.Core.Firmware;
 using Glue.Core.Machine;
 using Glue.Core.Memory;
+using Glue.Core.Snapshot;
 using Glue.Virtio;
 using Glue.Virtio.Events;
 using static Glue.Transports.Mmio.VirtioMmioRegisters;
@@ -56,5 +57,8 @@ public sealed class VirtioMmioTransport : IVirtioTransportFeature
         machine.Describe(new PlatformDevice($"VR{n:00}", "LNRO0005", (uint)n,
             [new MmioResource((uint)windowBase, (uint)VirtioMmioDevice.WindowSize), new InterruptResource(gsi)]));
         machine.AddKernelParameter($"virtio_mmio.device=4K@0x{windowBase:x}:{gsi}");
+        // Only a device that keeps its own state (or has none) can be saved; the machine refuses a snapshot of the others.
+        if (device is ISnapshotPart) machine.AddSnapshotPart($"{device.Name}@mmio-{n}", mmio);
+        else machine.HasNoSnapshot(device.Name);
     }
 }

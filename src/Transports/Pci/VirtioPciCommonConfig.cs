@@ -41,6 +41,13 @@ internal sealed class VirtioPciCommonConfig
         for (int q = 0; q < _queueVectors.Length; q++) Volatile.Write(ref _queueVectors[q], VIRTIO_MSI_NO_VECTOR);
     }
 
+    /// <summary>A snapshot's vectors back; one beyond the table is no vector, as a driver's write of it would be.</summary>
+    public void RestoreVectors(ulong config, IReadOnlyList<ulong> queues)
+    {
+        Volatile.Write(ref _configVector, Vector(config));
+        for (int q = 0; q < _queueVectors.Length; q++) Volatile.Write(ref _queueVectors[q], Vector(queues[q]));
+    }
+
     public void Read(uint offset, Span<byte> data)
     {
         data.Clear();

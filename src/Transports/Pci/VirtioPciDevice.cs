@@ -1,6 +1,8 @@
+using System.Text.Json.Nodes;
 using Glue.Core.Bus;
 using Glue.Core.Memory;
 using Glue.Core.Pci;
+using Glue.Core.Snapshot;
 using Glue.Virtio;
 using Glue.Virtio.Events;
 using static Glue.Transports.Pci.VirtioPciRegisters;
@@ -19,7 +21,7 @@ namespace Glue.Transports.Pci;
 /// bits tell the driver anything. Threads: BAR accesses from vCPU threads are serialized by one lock; configuration
 /// accesses come serialized by the bus; ISR is set on the device's thread and read-cleared by the driver (interlocked).
 /// </summary>
-internal sealed class VirtioPciDevice : IPciFunction, IBusDevice, IVirtioInterrupts, IDisposable
+internal sealed class VirtioPciDevice : IPciFunction, IBusDevice, IVirtioInterrupts, ISnapshotPart, IDisposable
 {
     private readonly object _registers = new();
     private readonly EventLoop _ioThread;
@@ -186,6 +188,35 @@ internal sealed class VirtioPciDevice : IPciFunction, IBusDevice, IVirtioInterru
         at = (uint)(offset & 0xfff);
         return offset < L.Size ? (uint)(offset & ~0xfffUL) : uint.MaxValue;
     }
+
+    // ---- Snapshot: ISR, the vectors and the MSI-X table are the function's own; its configuration space is the bus's
+    // part ("pci"); the rest is the virtio state and the device's.
+
+    public JsonObject Save() => new()
+    {
+        ["isr"] = Volatile.Read(ref _isr),
+        ["configVector"] = _common.ConfigVector,
+        ["queueVectors"] = new JsonArray([.. Enumerable.Range(0, State.QueueCount).Select(q => (JsonNode)_common.QueueVector(q))]),
+        ["msix"] = Msix.Save(),
+        ["virtio"] = State.Save(),
+    };
+
+    public void AfterSave() => State.AfterSave();
+
+    public void Restore(JsonObject state)
+    {
+        uint isr = state.U32("isr");
+        ulong configVector = state.U64("configVector");
+        var queueVectors = state.Array("queueVectors");
+        if (queueVectors.Count != State.QueueCount) throw new SnapshotException($"'queueVectors' has {queueVectors.Count} vectors, the device {State.QueueCount} queues");
+        var vectors = queueVectors.Select((_, q) => queueVectors.U64At(q, "queueVectors")).ToArray();
+        Msix.Restore(state.Object("msix"));
+        State.Restore(state.Object("virtio"));
+        _common.RestoreVectors(configVector, vectors);
+        Volatile.Write(ref _isr, (int)(isr & (VIRTIO_PCI_ISR_QUEUE | VIRTIO_PCI_ISR_CONFIG)));
+    }
+
+    public void AfterRestore() => State.AfterRestore();
 
     /// <summary>Stops the device's I/O thread first, then closes the kicks and the device (a disk flushes here).</summary>
     public void Dispose()

@@ -1,6 +1,7 @@
 using Glue.Core.Devices;
 using Glue.Core.Interop;
 using Glue.Core.Machine;
+using Glue.Core.Snapshot;
 using Glue.Virtio;
 using Glue.Virtio.Events;
 using L = Glue.Transports.Pci.VirtioPciBarLayout;
@@ -29,6 +30,7 @@ public sealed class VirtioPciTransport : IVirtioTransportFeature
         var vectors = new List<(uint Gsi, EventFd Interrupt)>();
         var notify = new NotifyEventFds(machine);
         VirtioPciDevice? pci = null;
+        uint slot;
         try
         {
             pci = new VirtioPciDevice(device, machine.Memory, $"virtio-pci-{device.Name}",
@@ -37,7 +39,7 @@ public sealed class VirtioPciTransport : IVirtioTransportFeature
                 notify.Assign, notify.Deassign);
             notify.Device = pci;
             for (int v = 0; v < pci.Msix.Vectors; v++) vectors.Add((machine.Resources.MsiGsis.Allocate(what), new EventFd()));
-            machine.Pci.Attach(pci, machine.Resources, what);
+            slot = machine.Pci.Attach(pci, machine.Resources, what);
         }
         catch
         {
@@ -48,6 +50,9 @@ public sealed class VirtioPciTransport : IVirtioTransportFeature
             throw;
         }
         machine.Own(pci);
+        // Only a device that keeps its own state (or has none) can be saved; the machine refuses a snapshot of the others.
+        if (device is ISnapshotPart) machine.AddSnapshotPart($"{device.Name}@pci-{slot:x2}", pci);
+        else machine.HasNoSnapshot(device.Name);
         foreach (var (gsi, interrupt) in vectors)
         {
             machine.Own(interrupt);

@@ -126,6 +126,51 @@ public sealed unsafe class EventLoop : IDisposable
         item.Error?.Throw();
     }
 
+    /// <summary>
+    /// Runs <paramref name="first"/> on the thread, then keeps the thread waiting, running nothing, until the returned
+    /// hold is disposed: a snapshot stops a device this way while guest RAM is written. Not from the loop thread.
+    /// </summary>
+    public IDisposable Hold(Action first)
+    {
+        if (IsOnLoopThread) throw new InvalidOperationException("an event loop cannot hold itself");
+        var release = new ManualResetEventSlim();
+        var held = new ManualResetEventSlim();
+        ExceptionDispatchInfo? error = null;
+        var item = new WorkItem(() =>
+        {
+            try
+            {
+                first();
+            }
+            catch (Exception e)
+            {
+                error = ExceptionDispatchInfo.Capture(e);
+            }
+            held.Set();
+            if (error is null) release.Wait();
+        });
+        lock (_gate)
+        {
+            if (_exited || _stopping) throw new InvalidOperationException($"event loop {Name} has stopped");
+            _work.Enqueue(item);
+        }
+        _wake.Signal();
+        held.Wait();
+        held.Dispose();
+        if (error is not null)
+        {
+            release.Dispose();
+            error.Throw();
+        }
+        return new LoopHold(release);
+    }
+
+    /// <summary>Lets a held loop go on; the event it waits on is left to the collector, as the thread may still be waking.</summary>
+    private sealed class LoopHold(ManualResetEventSlim release) : IDisposable
+    {
+        public void Dispose() => release.Set();
+    }
+
     /// <summary>Ends the loop after the callback in progress; from another thread, waits for the thread to end.</summary>
     public void Stop()
     {

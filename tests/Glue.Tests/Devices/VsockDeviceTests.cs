@@ -68,6 +68,17 @@ public sealed class VsockDeviceTests : VirtioTestBase
     }
 
     [Fact]
+    public void A_restored_device_tells_the_guest_its_transport_was_reset()
+    {
+        _event.AddChain((0x30000, 8, true));
+        _loop.Invoke(_device.AfterRestore);
+        Assert.Equal((ushort)1, _event.UsedIdx);
+        Assert.Equal((0u, (uint)EventSize), _event.UsedElement(0));
+        Assert.Equal(VIRTIO_VSOCK_EVENT_TRANSPORT_RESET, Memory.Read<uint>(new GuestAddress(0x30000)));
+        Assert.Contains(VsockDevice.EventQueue, _interrupts.UsedBuffers);
+    }
+
+    [Fact]
     public void A_connect_to_a_port_nobody_listens_on_is_refused_with_rst()
     {
         SendPacket(Request(1000, 52));

@@ -10,7 +10,7 @@ namespace Glue.Tests.Fuzz;
 /// </summary>
 public sealed class FuzzCorpusReplayTests
 {
-    private const int MutationsPerTarget = 300;
+    private static readonly int MutationsPerTarget = int.Parse(Environment.GetEnvironmentVariable("GLUE_FUZZ_MUTATIONS") ?? "300");
 
     private static readonly string CorpusRoot =
         Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "fuzz", "corpus"));
@@ -38,7 +38,7 @@ public sealed class FuzzCorpusReplayTests
         var corpus = Directory.GetFiles(Path.Combine(CorpusRoot, name)).Order(StringComparer.Ordinal).Select(File.ReadAllBytes).ToArray();
         foreach (var input in corpus) target.Run(input);
 
-        var random = new Random(12345);
+        var random = new Random(int.Parse(Environment.GetEnvironmentVariable("GLUE_FUZZ_SEED") ?? "12345"));
         for (int i = 0; i < MutationsPerTarget; i++)
         {
             var input = Mutate(corpus[random.Next(corpus.Length)], corpus[random.Next(corpus.Length)], random);

@@ -9,16 +9,18 @@ namespace Glue.Tests.Virtio;
 
 public sealed class VirtioDeviceStateTests : VirtioTestBase
 {
-    private const byte AckDriver = VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER;
+    private const byte AckDriver = VirtioDriverSide.AckDriver;
     private readonly EventLoop _loop = new("virtio-test");
     private readonly FakeVirtioDevice _device;
     private readonly FakeInterrupts _interrupts = new();
     private readonly VirtioDeviceState _state;
+    private readonly VirtioDriverSide _driver;
 
     public VirtioDeviceStateTests()
     {
         _device = new FakeVirtioDevice(_loop);
         _state = new VirtioDeviceState(_device, Memory, _interrupts, _loop);
+        _driver = new VirtioDriverSide(_state);
     }
 
     public override void Dispose()
@@ -28,31 +30,6 @@ public sealed class VirtioDeviceStateTests : VirtioTestBase
         base.Dispose();
     }
 
-    /// <summary>The driver's side of feature negotiation (§3.1.1 steps 1-6): writes both words, sets FEATURES_OK, reads it back.</summary>
-    private bool Negotiate(ulong features)
-    {
-        _state.WriteStatus(VIRTIO_CONFIG_S_ACKNOWLEDGE);
-        _state.WriteStatus(AckDriver);
-        _state.DriverFeatureSelect = 0;
-        _state.DriverFeatures = (uint)features;
-        _state.DriverFeatureSelect = 1;
-        _state.DriverFeatures = (uint)(features >> 32);
-        _state.WriteStatus(AckDriver | VIRTIO_CONFIG_S_FEATURES_OK);
-        return (_state.Status & VIRTIO_CONFIG_S_FEATURES_OK) != 0;
-    }
-
-    /// <summary>Configures and enables queue 0 on the rings of <paramref name="driver"/>.</summary>
-    private void SetUpQueue0(MockSplitQueue driver)
-    {
-        _state.QueueSelect = 0;
-        _state.QueueSize = driver.Size;
-        _state.QueueDesc = driver.DescTable.Value;
-        _state.QueueDriver = driver.AvailRing.Value;
-        _state.QueueDevice = driver.UsedRing.Value;
-        _state.QueueReady = true;
-    }
-
-    private void DriverOk() => _state.WriteStatus(AckDriver | VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK);
 
     [Fact]
     public void Device_features_are_read_32_bits_at_a_time_with_the_core_features_added()
@@ -72,14 +49,14 @@ public sealed class VirtioDeviceStateTests : VirtioTestBase
     public void Offered_features_the_driver_accepts_keep_FEATURES_OK()
     {
         ulong accepted = Bit(VIRTIO_F_VERSION_1) | FakeVirtioDevice.DeviceFeature;
-        Assert.True(Negotiate(accepted));
+        Assert.True(_driver.Negotiate(accepted));
         Assert.Equal(accepted, _state.NegotiatedFeatures);
     }
 
     [Fact]
     public void A_feature_the_device_did_not_offer_makes_it_refuse_FEATURES_OK()
     {
-        Assert.False(Negotiate(Bit(VIRTIO_F_VERSION_1) | Bit(VIRTIO_F_RING_PACKED)));
+        Assert.False(_driver.Negotiate(Bit(VIRTIO_F_VERSION_1) | Bit(VIRTIO_F_RING_PACKED)));
         Assert.Equal(AckDriver, _state.Status);
         Assert.Equal(0UL, _state.NegotiatedFeatures);
     }
@@ -87,13 +64,13 @@ public sealed class VirtioDeviceStateTests : VirtioTestBase
     [Fact]
     public void A_driver_without_VIRTIO_F_VERSION_1_is_legacy_and_refused()
     {
-        Assert.False(Negotiate(FakeVirtioDevice.DeviceFeature | Bit(VIRTIO_F_EVENT_IDX)));
+        Assert.False(_driver.Negotiate(FakeVirtioDevice.DeviceFeature | Bit(VIRTIO_F_EVENT_IDX)));
     }
 
     [Fact]
     public void Driver_features_are_fixed_once_FEATURES_OK_is_set()
     {
-        Assert.True(Negotiate(Bit(VIRTIO_F_VERSION_1)));
+        Assert.True(_driver.Negotiate(Bit(VIRTIO_F_VERSION_1)));
         _state.DriverFeatureSelect = 0;
         _state.DriverFeatures = (uint)FakeVirtioDevice.DeviceFeature;
         Assert.Equal(Bit(VIRTIO_F_VERSION_1), _state.NegotiatedFeatures);
@@ -111,11 +88,11 @@ public sealed class VirtioDeviceStateTests : VirtioTestBase
     public void DRIVER_OK_activates_the_device_on_its_io_thread_with_the_negotiated_features_and_queues()
     {
         ulong accepted = Bit(VIRTIO_F_VERSION_1) | Bit(VIRTIO_F_EVENT_IDX);
-        Assert.True(Negotiate(accepted));
-        SetUpQueue0(new MockSplitQueue(Memory, 8));
+        Assert.True(_driver.Negotiate(accepted));
+        _driver.SetUpQueue0(new MockSplitQueue(Memory, 8));
         Assert.Null(_device.Activation);
 
-        DriverOk();
+        _driver.DriverOk();
 
         var activation = Assert.IsType<VirtioActivation>(_device.Activation);
         Assert.True(_device.ActivatedOnIoThread);
@@ -156,16 +133,16 @@ public sealed class VirtioDeviceStateTests : VirtioTestBase
     public void QueueReady_before_FEATURES_OK_is_ignored()
     {
         _state.WriteStatus(AckDriver);
-        SetUpQueue0(new MockSplitQueue(Memory, 8));
+        _driver.SetUpQueue0(new MockSplitQueue(Memory, 8));
         Assert.False(_state.QueueReady);
     }
 
     [Fact]
     public void Writing_0_resets_the_device_the_queues_and_the_status()
     {
-        Assert.True(Negotiate(Bit(VIRTIO_F_VERSION_1)));
-        SetUpQueue0(new MockSplitQueue(Memory, 8));
-        DriverOk();
+        Assert.True(_driver.Negotiate(Bit(VIRTIO_F_VERSION_1)));
+        _driver.SetUpQueue0(new MockSplitQueue(Memory, 8));
+        _driver.DriverOk();
 
         _state.WriteStatus(0);
 
@@ -182,9 +159,9 @@ public sealed class VirtioDeviceStateTests : VirtioTestBase
     public void A_malformed_chain_sets_DEVICE_NEEDS_RESET_and_signals_a_config_change()
     {
         var driver = new MockSplitQueue(Memory, 8);
-        Assert.True(Negotiate(Bit(VIRTIO_F_VERSION_1)));
-        SetUpQueue0(driver);
-        DriverOk();
+        Assert.True(_driver.Negotiate(Bit(VIRTIO_F_VERSION_1)));
+        _driver.SetUpQueue0(driver);
+        _driver.DriverOk();
         driver.SetDescriptor(0, 0x180000, 8);   // in the hole
         driver.Publish(0);
 
@@ -204,7 +181,7 @@ public sealed class VirtioDeviceStateTests : VirtioTestBase
     [Fact]
     public void A_bad_queue_configuration_sets_DEVICE_NEEDS_RESET_without_an_interrupt_before_DRIVER_OK()
     {
-        Assert.True(Negotiate(Bit(VIRTIO_F_VERSION_1)));
+        Assert.True(_driver.Negotiate(Bit(VIRTIO_F_VERSION_1)));
         _state.QueueSelect = 0;
         _state.QueueSize = 6;
         _state.QueueReady = true;
@@ -216,8 +193,8 @@ public sealed class VirtioDeviceStateTests : VirtioTestBase
     [Fact]
     public void A_device_error_sets_DEVICE_NEEDS_RESET()
     {
-        Assert.True(Negotiate(Bit(VIRTIO_F_VERSION_1)));
-        DriverOk();
+        Assert.True(_driver.Negotiate(Bit(VIRTIO_F_VERSION_1)));
+        _driver.DriverOk();
         _device.Activation!.ReportDeviceError("backing file vanished");
         Assert.NotEqual(0, _state.Status & VIRTIO_CONFIG_S_NEEDS_RESET);
         Assert.Equal("backing file vanished", _state.DeviceError);
@@ -231,8 +208,8 @@ public sealed class VirtioDeviceStateTests : VirtioTestBase
         _loop.Invoke(() => { });   // the kick has been handled once the loop runs later work
         Assert.Empty(_device.Notified);
 
-        Assert.True(Negotiate(Bit(VIRTIO_F_VERSION_1)));
-        DriverOk();
+        Assert.True(_driver.Negotiate(Bit(VIRTIO_F_VERSION_1)));
+        _driver.DriverOk();
         _state.QueueKick(1).Signal();   // as KVM would through an ioeventfd
         Assert.True(_device.NotifiedSignal.Wait(TimeSpan.FromSeconds(5)));
         _loop.Invoke(() => Assert.Equal([1], _device.Notified));
@@ -255,8 +232,8 @@ public sealed class VirtioDeviceStateTests : VirtioTestBase
     [Fact]
     public void A_config_change_from_the_device_moves_the_generation_and_reaches_the_transport()
     {
-        Assert.True(Negotiate(Bit(VIRTIO_F_VERSION_1)));
-        DriverOk();
+        Assert.True(_driver.Negotiate(Bit(VIRTIO_F_VERSION_1)));
+        _driver.DriverOk();
         _device.Activation!.Interrupts.SignalConfigChange();
         Assert.Equal(1u, _state.ConfigGeneration);
         Assert.Equal(1, _interrupts.ConfigChanges);
@@ -266,9 +243,9 @@ public sealed class VirtioDeviceStateTests : VirtioTestBase
     public void Used_buffers_are_signalled_only_when_the_driver_wants_them()
     {
         var driver = new MockSplitQueue(Memory, 8);
-        Assert.True(Negotiate(Bit(VIRTIO_F_VERSION_1)));
-        SetUpQueue0(driver);
-        DriverOk();
+        Assert.True(_driver.Negotiate(Bit(VIRTIO_F_VERSION_1)));
+        _driver.SetUpQueue0(driver);
+        _driver.DriverOk();
         driver.AddChain((Buffers, 8, true));
         driver.AvailFlags = Glue.Virtio.Split.Virtq.VIRTQ_AVAIL_F_NO_INTERRUPT;
 

@@ -61,13 +61,14 @@ internal sealed class HandleTable(FdBudget budget)
         }
     }
 
-    /// <summary>DESTROY or a device reset: every handle closes.</summary>
+    /// <summary>DESTROY or a device reset: every handle closes, and handles start over (the guest holds none).</summary>
     public void Clear()
     {
         lock (_gate)
         {
             foreach (var file in _open.Values) Close(file);
             _open.Clear();
+            _next = 1;
         }
     }
 

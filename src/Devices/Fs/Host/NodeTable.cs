@@ -90,12 +90,13 @@ internal sealed class NodeTable
         }
     }
 
-    /// <summary>DESTROY or a device reset: every node but the root is dropped.</summary>
+    /// <summary>DESTROY or a device reset: every node but the root is dropped, and ids start over (the guest holds none).</summary>
     public void Clear()
     {
         lock (_gate)
         {
             foreach (var node in _byId.Values.Where(node => node != _root).ToList()) Drop(node);
+            _nextId = FUSE_ROOT_ID + 1;
         }
     }
 

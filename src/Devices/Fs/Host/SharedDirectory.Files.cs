@@ -54,8 +54,8 @@ internal sealed unsafe partial class SharedDirectory
     }
 
     /// <summary>
-    /// CREATE: a new regular file (or an existing one, without O_EXCL) opened beneath its parent with O_NOFOLLOW, so a
-    /// symlink in its place is ELOOP; then its node, from the open file itself.
+    /// CREATE: a new regular file opened beneath its parent with O_EXCL and O_NOFOLLOW, then its node, from the open
+    /// file itself. A name that exists already (and the guest did not ask O_EXCL) is opened as OPEN opens a node.
     /// </summary>
     public int Create(ulong parent, ReadOnlySpan<byte> name, int flags, uint mode, out ulong node, out Stat status, out ulong handle)
     {
@@ -70,9 +70,20 @@ internal sealed unsafe partial class SharedDirectory
         int fd;
         mode = AllowedMode(mode, directory: false);
         using (dir)
-            fd = OpenAt2(dir.Fd, z, (ulong)((flags & (GuestOpenFlags | O_EXCL)) | O_CREAT | O_NOFOLLOW | O_CLOEXEC), mode, Beneath);
-        if (fd < 0) return Marshal.GetLastPInvokeError();
-        if ((mode & _umask) != 0) Fchmod(fd, mode);
+        {
+            fd = OpenAt2(dir.Fd, z, (ulong)((flags & GuestOpenFlags) | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC), mode, Beneath);
+            if (fd >= 0)
+            {
+                if ((mode & _umask) != 0) Fchmod(fd, mode);
+            }
+            else
+            {
+                errno = Marshal.GetLastPInvokeError();
+                if (errno != Errno.EEXIST || (flags & O_EXCL) != 0) return errno;
+                fd = OpenExisting(dir.Fd, z, flags);
+                if (fd < 0) return -fd;
+            }
+        }
         int path = Reopen(fd, O_PATH);
         if (path < 0)
         {
@@ -88,6 +99,26 @@ internal sealed unsafe partial class SharedDirectory
             node = 0;
         }
         return errno;
+    }
+
+    /// <summary>
+    /// CREATE of a name that exists: only a regular file is opened, its mode left as it is; a symlink is ELOOP (as
+    /// O_NOFOLLOW makes it), a directory EISDIR, anything else EACCES, never opened: a FIFO's open would wait for its
+    /// other end, holding a worker for good, and a device node's would reach a host driver. The fd or -errno.
+    /// </summary>
+    private int OpenExisting(int dir, byte* name, int flags)
+    {
+        int path = OpenAt2(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0, Beneath);
+        if (path < 0) return -Marshal.GetLastPInvokeError();
+        int errno = StatOf(path, out var status);
+        uint kind = status.st_mode & S_IFMT;
+        int fd = errno != 0 ? -errno
+            : kind == S_IFLNK ? -Errno.ELOOP
+            : kind == S_IFDIR ? -Errno.EISDIR
+            : kind != S_IFREG ? -Errno.EACCES
+            : Reopen(path, flags & GuestOpenFlags);
+        Close(path);
+        return fd;
     }
 
     /// <summary>RELEASE and RELEASEDIR.</summary>

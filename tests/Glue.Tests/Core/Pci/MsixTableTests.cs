@@ -158,4 +158,27 @@ public sealed class MsixTableTests
         Assert.False(_msix.Signal(-1));
         Assert.Empty(_delivered);
     }
+
+    [Fact]
+    public void A_restored_table_routes_its_unmasked_vectors_again_and_keeps_the_pending_ones_pending()
+    {
+        _msix.WriteMessageControl(PCI_MSIX_FLAGS_ENABLE);
+        Program(0, 0x40);
+        Program(2, 0x42);
+        Write32(2, PCI_MSIX_ENTRY_VECTOR_CTRL, PCI_MSIX_ENTRY_CTRL_MASKBIT);
+        _msix.Signal(2);
+        var saved = System.Text.Json.Nodes.JsonNode.Parse(_msix.Save().ToJsonString())!.AsObject();
+
+        var routes = new List<(int Vector, ulong Address, uint Data)>();
+        var delivered = new List<int>();
+        var restored = new MsixTable(3, (v, a, d) => routes.Add((v, a, d)), delivered.Add);
+        restored.Restore(saved);
+
+        Assert.True(restored.Enabled);
+        Assert.Equal([(0, 0xfee0_0000ul, 0x40u)], routes);
+        Assert.Empty(delivered);
+        Assert.True(restored.IsPending(2));
+        Assert.True(restored.Signal(0));
+        Assert.Equal([0], delivered);
+    }
 }

@@ -2,6 +2,8 @@ using System.Runtime.InteropServices;
 using System.Text;
 using Glue.Devices.Fs.Fuse;
 using Glue.Devices.Fs.Host;
+using Glue.Fuzz.Targets;
+using Microsoft.Win32.SafeHandles;
 using Xunit;
 using static Glue.Devices.Fs.Fuse.FuseOpcode;
 
@@ -9,7 +11,10 @@ namespace Glue.Tests.Devices.Fs;
 
 /// <summary>
 /// A hostile guest's tricks to reach the host outside the share, each sent as the FUSE requests it takes: each is
-/// refused, and the host file it aimed at (<c>secret</c>, beside the share) is neither changed nor read.
+/// refused, and the host file it aimed at (<c>secret</c>, beside the share) is neither changed nor read: inotify on
+/// the folder around the share sees no open, read, write or new name there but the share's own, and the secret keeps
+/// its text and its one link. The process holds an fd on the secret throughout, as glue holds its disk images, for
+/// /proc/self/fd to aim at.
 /// </summary>
 public sealed class FuseConfinementTests : IDisposable
 {
@@ -17,16 +22,24 @@ public sealed class FuseConfinementTests : IDisposable
     private const string SecretText = "the host's own file";
     private readonly FuseSession _fs = new();
     private readonly string _secret;
+    private readonly SafeFileHandle _heldSecret;
+    private readonly HostWatch _outside;
 
     public FuseConfinementTests()
     {
         _fs.Init();
         _secret = Path.Combine(_fs.Outside, "secret");
         File.WriteAllText(_secret, SecretText);
+        _heldSecret = File.OpenHandle(_secret);
+        _outside = new HostWatch(_fs.Outside);
     }
 
     public void Dispose()
     {
+        var touched = _outside.Drain().Where(e => !e.StartsWith(_fs.Share + " ", StringComparison.Ordinal)).ToList();
+        _outside.Dispose();
+        _heldSecret.Dispose();
+        Assert.True(touched.Count == 0, $"touched outside the share: {string.Join(", ", touched)}");
         Assert.Equal(SecretText, File.ReadAllText(_secret));
         Assert.Equal(1, HardLinks(_secret));
         _fs.Dispose();
@@ -58,6 +71,64 @@ public sealed class FuseConfinementTests : IDisposable
     [InlineData("")]
     public void A_name_that_is_not_one_component_is_refused(string name) =>
         Assert.Equal(-Errno.EINVAL, _fs.Lookup(Root, name).Error);
+
+    [Theory]
+    [InlineData("..")]
+    [InlineData("../secret")]
+    [InlineData("/proc/self/fd/3")]
+    public void A_name_that_is_not_one_component_is_refused_by_every_request_that_takes_a_name(string name)
+    {
+        _fs.Create(Root, "f");
+        ulong f = _fs.Node(Root, "f");
+        Assert.Equal(-Errno.EINVAL, _fs.Create(Root, name).Error);
+        Assert.Equal(-Errno.EINVAL, _fs.Mkdir(Root, name).Error);
+        Assert.Equal(-Errno.EINVAL, _fs.Mknod(Root, name, 0x8000 | 0x1a4).Error);
+        Assert.Equal(-Errno.EINVAL, _fs.Symlink(Root, name, "f").Error);
+        Assert.Equal(-Errno.EINVAL, _fs.Link(f, Root, name).Error);
+        Assert.Equal(-Errno.EINVAL, _fs.Rename(Root, "f", Root, name));
+        Assert.Equal(-Errno.EINVAL, _fs.Rename(Root, name, Root, "g"));
+        Assert.Equal(-Errno.EINVAL, _fs.Send(FUSE_UNLINK, Root, FuseSession.Name(name)).Error);
+        Assert.Equal(-Errno.EINVAL, _fs.Send(FUSE_RMDIR, Root, FuseSession.Name(name)).Error);
+        Assert.Equal(["f"], Directory.GetFileSystemEntries(_fs.Share).Select(Path.GetFileName));
+    }
+
+    [Theory]
+    [InlineData("/proc/self/fd/HELD")]
+    [InlineData("/proc/self/root")]
+    [InlineData("/proc/self/cwd")]
+    [InlineData("/proc/thread-self/fd/HELD")]
+    public void A_symlink_to_a_proc_magic_link_is_a_plain_link_and_reaches_nothing(string target)
+    {
+        // The process holds the secret open, so /proc/self/fd/N names it: a magic link the host would follow to the file.
+        target = target.Replace("HELD", _heldSecret.DangerousGetHandle().ToString());
+        var (error, link) = _fs.Symlink(Root, "magic", target);
+        Assert.Equal(0, error);
+        Assert.Equal(target, Encoding.UTF8.GetString(_fs.Send(FUSE_READLINK, link.nodeid).Body));
+        Assert.Equal(-Errno.EACCES, _fs.Open(link.nodeid, 0).Error);
+        Assert.Equal(-Errno.ENOTDIR, _fs.Lookup(link.nodeid, "secret").Error);
+        Assert.Equal(-Errno.ELOOP, _fs.Create(Root, "magic", 0x241 /* O_WRONLY|O_CREAT|O_TRUNC */).Error);
+        var truncate = new fuse_setattr_in { valid = FuseConstants.FATTR_SIZE, size = 0 };
+        Assert.NotEqual(0, _fs.Send(FUSE_SETATTR, link.nodeid, FuseSession.Struct(truncate)).Error);
+        var (linkError, hard) = _fs.Link(link.nodeid, Root, "hard");
+        Assert.Equal(0, linkError);
+        Assert.Equal(HostCalls.S_IFLNK, hard.attr.mode & HostCalls.S_IFMT);
+        Assert.Equal(0, _fs.Rename(Root, "magic", Root, "renamed"));
+        Assert.Equal(target, new FileInfo(Path.Combine(_fs.Share, "renamed")).LinkTarget);
+    }
+
+    [Fact]
+    public void A_hard_link_can_only_name_a_node_of_the_share()
+    {
+        // The guest names the node to link by id: the root and unknown ids are refused, and a hard link in the share to
+        // a file outside is only ever the host's own doing (then it is a file of the share like any other).
+        Assert.Equal(-Errno.EPERM, _fs.Link(Root, Root, "root").Error);
+        Assert.Equal(-Errno.EBADF, _fs.Link(0, Root, "zero").Error);
+        Assert.Equal(-Errno.EBADF, _fs.Link(ulong.MaxValue, Root, "max").Error);
+        ulong d = _fs.Mkdir(Root, "d").Entry.nodeid;
+        Assert.Equal(-Errno.EPERM, _fs.Link(d, Root, "d2").Error);
+        Assert.Equal(-Errno.EBADF, _fs.Link(d + 1000, Root, "next").Error);
+        Assert.Equal(["d"], Directory.GetFileSystemEntries(_fs.Share).Select(Path.GetFileName));
+    }
 
     [Fact]
     public void A_name_longer_than_name_max_is_refused() =>
@@ -185,6 +256,34 @@ public sealed class FuseConfinementTests : IDisposable
         var (error, fifo) = _fs.Mknod(Root, "fifo", 0x1000 | 0x1b6);
         Assert.Equal(0, error);
         Assert.Equal(-Errno.EACCES, _fs.Open(fifo.nodeid, 0).Error);
+    }
+
+    [Fact]
+    public async Task Create_over_an_existing_fifo_is_refused_without_opening_it()
+    {
+        // CREATE without O_EXCL used to open whatever had the name, and opening a FIFO waits for the other end, holding a
+        // request worker for good (a few such and the device answers nothing).
+        Assert.Equal(0, _fs.Mknod(Root, "fifo", 0x1000 | 0x1b6).Error);
+        var create = Task.Run(() => _fs.Create(Root, "fifo", flags: 0x41 /* O_WRONLY|O_CREAT */).Error);
+        Assert.Same(create, await Task.WhenAny(create, Task.Delay(TimeSpan.FromSeconds(10))));
+        Assert.Equal(-Errno.EACCES, await create);
+        Assert.Equal(-Errno.EACCES, _fs.Create(Root, "fifo", flags: 0x40 /* O_RDONLY|O_CREAT */).Error);
+    }
+
+    [Fact]
+    public void Create_over_an_existing_file_opens_it_and_leaves_its_mode()
+    {
+        string path = Path.Combine(_fs.Share, "f");
+        File.WriteAllText(path, "kept");
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var (error, entry, fh) = _fs.Create(Root, "f", flags: 0x42 /* O_RDWR|O_CREAT */, mode: 0x81ff /* 0777 */);
+        Assert.Equal(0, error);
+        Assert.Equal("kept", Encoding.ASCII.GetString(_fs.Read(fh, 0, 100).Data));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+        Assert.Equal(-Errno.EEXIST, _fs.Create(Root, "f", flags: 0xc2 /* O_RDWR|O_CREAT|O_EXCL */).Error);
+        Assert.Equal(_fs.Node(Root, "f"), entry.nodeid);
+        Assert.Equal(0, _fs.Mkdir(Root, "d").Error);
+        Assert.Equal(-Errno.EISDIR, _fs.Create(Root, "d", flags: 0x41 /* O_WRONLY|O_CREAT */).Error);
     }
 
     [Fact]

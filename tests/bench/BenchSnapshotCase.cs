@@ -1,0 +1,140 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Glue.Bench;
+
+/// <summary>
+/// Snapshot and restore of a running 512 MiB test guest (counter mode), each VMM through its own control channel:
+/// glue's SNAPSHOT request (docs/snapshot.md: pause, write DIR, reply) against QEMU's `stop` and `migrate` to a file
+/// (`exec:cat`, as a QEMU user saves a VM without libvirt) until `query-migrate` says completed; the space the snapshot
+/// takes on disk (du); and restore to running: from starting `glue run --restore DIR`, or `qemu -incoming` from the
+/// file and `cont` once it is in, to the guest's next counter line. Firecracker is not on this machine.
+/// </summary>
+public sealed class BenchSnapshotCase(BenchSettings settings) : BenchCase
+{
+    private const string Save = "snapshot", OnDisk = "snapshot on disk", Restore = "restore to running";
+    private const string Counter = "GLUE-COUNTER ";
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(60);
+
+    public override string Name => "snapshot/restore";
+
+    public override IReadOnlyList<string> Contestants { get; } = [Glue, Qemu];
+
+    public override IReadOnlyList<Comparison> Comparisons { get; } =
+    [
+        new(Save, "ms", false, Qemu),
+        new(OnDisk, "MiB", false, Qemu),
+        new(Restore, "ms", false, Qemu),
+    ];
+
+    public override string? Missing(string contestant) => contestant == Qemu ? BenchQemu.Missing : null;
+
+    public override IReadOnlyDictionary<string, double> Run(string contestant)
+    {
+        string name = $"bench-{Guid.NewGuid().ToString("N")[..12]}";
+        string snapshot = Path.Combine(settings.Directory, name);
+        try
+        {
+            var (save, restore) = contestant == Glue ? RunGlue(name, snapshot) : RunQemu(name, snapshot);
+            return new Dictionary<string, double>
+            {
+                [Save] = save.TotalMilliseconds,
+                [OnDisk] = KiBOnDisk(snapshot) / 1024.0,
+                [Restore] = restore.TotalMilliseconds,
+            };
+        }
+        finally
+        {
+            if (Directory.Exists(snapshot)) Directory.Delete(snapshot, recursive: true);
+            File.Delete(snapshot);
+        }
+    }
+
+    private (TimeSpan Save, TimeSpan Restore) RunGlue(string name, string snapshot)
+    {
+        string socket = Path.Combine(Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR")!, "glue", name + ".sock");
+        TimeSpan save;
+        using (var vm = BenchProcess.Start(settings.Glue, ["run", "-n", name, "-m", "512", "-k", settings.Guest, "-p", "glue.mode=counter"]))
+        {
+            vm.WaitFor(() => File.Exists(socket) && vm.LinesStartingWith(Counter) >= 3, "third counter line", Limit);
+            Directory.CreateDirectory(snapshot);
+            save = Time(() => GlueControl.Send(socket, GlueControl.SnapshotRequest, snapshot));
+            GlueControl.Send(socket, GlueControl.StopRequest);
+            vm.Finish(Limit);
+        }
+        long start = Stopwatch.GetTimestamp();
+        using var restored = BenchProcess.Start(settings.Glue, ["run", "--restore", snapshot, "-n", name]);
+        var restore = UntilCounting(restored, start);
+        GlueControl.Send(socket, GlueControl.StopRequest);
+        restored.Finish(Limit);
+        return (save, restore);
+    }
+
+    private (TimeSpan Save, TimeSpan Restore) RunQemu(string name, string file)
+    {
+        string socket = Path.Combine(settings.Directory, name + ".qmp");
+        try
+        {
+            TimeSpan save;
+            using (var vm = BenchProcess.Start(BenchQemu.Program, BenchQemu.Guest(settings.Guest, "glue.mode=counter", "-qmp", $"unix:{socket},server=on,wait=off")))
+            {
+                vm.WaitFor(() => File.Exists(socket) && vm.LinesStartingWith(Counter) >= 3, "third counter line", Limit);
+                using var qmp = QmpConnection.Connect(socket);
+                save = Time(() =>
+                {
+                    qmp.Execute("stop");
+                    qmp.Execute("migrate", $"{{\"uri\": \"exec:cat > {file}\"}}");
+                    WaitForStatus(qmp, "query-migrate", "\"completed\"", "\"failed\"");
+                });
+                qmp.Execute("quit");
+                vm.Finish(Limit);
+            }
+            File.Delete(socket);
+            long start = Stopwatch.GetTimestamp();
+            using var restored = BenchProcess.Start(BenchQemu.Program,
+                BenchQemu.Guest(settings.Guest, "glue.mode=counter", "-qmp", $"unix:{socket},server=on,wait=off", "-incoming", $"exec:cat {file}"));
+            restored.WaitFor(() => File.Exists(socket), "QMP socket", Limit);
+            using (var qmp = QmpConnection.Connect(socket))
+            {
+                // The VM was stopped when it was saved: once the incoming migration is in, it waits paused for cont.
+                WaitForStatus(qmp, "query-status", "\"paused\"", "\"internal-error\"");
+                qmp.Execute("cont");
+                var restore = UntilCounting(restored, start);
+                qmp.Execute("quit");
+                restored.Finish(Limit);
+                return (save, restore);
+            }
+        }
+        finally
+        {
+            File.Delete(socket);
+        }
+    }
+
+    /// <summary>From <paramref name="start"/> to the restored guest's first counter line.</summary>
+    private static TimeSpan UntilCounting(BenchProcess restored, long start)
+    {
+        restored.WaitFor(() => restored.LinesStartingWith(Counter) >= 1, "counter line from the restored guest", Limit);
+        return Stopwatch.GetElapsedTime(start, restored.LineArrived(Counter) ?? Stopwatch.GetTimestamp());
+    }
+
+    private static void WaitForStatus(QmpConnection qmp, string query, string done, string failed)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < Limit)
+        {
+            string reply = qmp.Execute(query);
+            if (reply.Contains(done, StringComparison.Ordinal)) return;
+            if (reply.Contains(failed, StringComparison.Ordinal)) throw new BenchFailure($"QMP {query}: {reply}");
+            Thread.Sleep(1);
+        }
+        throw new BenchFailure($"QMP {query} did not say {done} within {Limit.TotalSeconds} s");
+    }
+
+    /// <summary>What the snapshot takes on disk (allocated blocks, so a sparse file counts what it holds).</summary>
+    private static double KiBOnDisk(string path)
+    {
+        var du = BenchProcess.RunHere("du", ["-sk", path], Limit);
+        return double.Parse(du.Output.Split('\t')[0], CultureInfo.InvariantCulture);
+    }
+}
