@@ -7,6 +7,8 @@ namespace Glue.Bench;
 /// and the test guests are where `./build.sh bench` made them (the full manifest's publish, artifacts/guest,
 /// artifacts/linux); its choices come in the environment: GLUE_BENCH_QUICK=1 (--quick), GLUE_BENCH_ROUNDS,
 /// GLUE_BENCH_CASE (--case), and, where KVM is the software host, GLUE_HOST_AGENT and GLUE_HOST_EXEC (see KvmHost).
+/// GLUE_BENCH_GLUE, set by hand only, names another glue to measure in place of the publish (a script that runs it
+/// with `--seccomp=off`, say: docs/security.md).
 /// </summary>
 public sealed record BenchSettings(bool Quick, int Rounds, string? Only, string Glue, string Guest, string Floor, string Directory, Repository Repository)
 {
@@ -21,7 +23,8 @@ public sealed record BenchSettings(bool Quick, int Rounds, string? Only, string 
             ? int.TryParse(text, CultureInfo.InvariantCulture, out int n) && n > 0 ? n : throw new BenchUsageError($"GLUE_BENCH_ROUNDS={text} is not a positive number")
             : quick ? 3 : 10;
         string? only = Environment.GetEnvironmentVariable("GLUE_BENCH_CASE") is { Length: > 0 } name ? name : null;
-        string glue = Existing(repository.GlueBinary(repository.DefaultManifest()));
+        string glue = Existing(Environment.GetEnvironmentVariable("GLUE_BENCH_GLUE") is { Length: > 0 } other
+            ? Path.GetFullPath(other) : repository.GlueBinary(repository.DefaultManifest()));
         string guest = Existing(repository.GuestElf);
         string directory = Path.Combine(repository.Artifacts, "bench");
         System.IO.Directory.CreateDirectory(directory);
