@@ -5,7 +5,8 @@ namespace Glue.Build;
 /// against every manifest's published glue; or, given one manifest, that manifest's build tests alone (one entry
 /// of a CI matrix per manifest). The test guests' paths reach the tests as GLUE_GUEST (the ELF) and GLUE_LINUX
 /// (the Linux guest's directory); where KVM is the software host, its agent reaches them as GLUE_HOST_AGENT and
-/// GLUE_HOST_EXEC, one boot of it serving every run.
+/// GLUE_HOST_EXEC, one boot of it serving every run. The default manifest's run also gets the test-only build
+/// with the seccomp trigger (GLUE_SECCOMP_TRIGGER_BINARY, docs/security.md).
 /// It goes on after a failed run so that one run reports every failure, and ends with the summed counts.
 /// </summary>
 public sealed class TestTarget(Repository repository)
@@ -48,10 +49,13 @@ public sealed class TestTarget(Repository repository)
     private TestRun TestManifest(Manifest manifest, IReadOnlyDictionary<string, string> common, TestRetries retries)
     {
         var runName = $"manifest-{manifest.Name}";
+        bool isDefault = manifest.Name == Repository.DefaultManifestName;
         string glue;
+        string? trigger = null;
         try
         {
             glue = steps.Publish(manifest);
+            if (isDefault) trigger = steps.Publish(repository.SeccompTriggerManifest());
         }
         catch (BuildFailure failure)
         {
@@ -63,6 +67,7 @@ public sealed class TestTarget(Repository repository)
             ["GLUE_BINARY"] = glue,
             ["GLUE_MANIFEST"] = manifest.Path,
         };
-        return retries.Test(runName, TestFilter.For(manifest, isDefaultManifest: manifest.Name == Repository.DefaultManifestName), environment);
+        if (trigger is not null) environment["GLUE_SECCOMP_TRIGGER_BINARY"] = trigger;
+        return retries.Test(runName, TestFilter.For(manifest, isDefault), environment);
     }
 }

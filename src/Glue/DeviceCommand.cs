@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Runtime.InteropServices;
 using Glue.Core.Devices;
 using Glue.Core.Interop;
+using Glue.Core.Sandbox;
 using Glue.Display;
 using Glue.Display.VhostUserGpu;
 using Glue.Virtio;
@@ -54,19 +55,21 @@ internal static class DeviceCommand
             Description = "Accept guest memory the frontend could shrink (a /dev/shm or hugetlbfs file; QEMU's memory-backend-memfd is sealed): a frontend that shrinks it kills glue",
         };
         var command = new Command(CommandName(feature), $"Serve {feature.Name} devices, made from the options `glue run` takes") { socket, unsealed };
+        var sandbox = new SandboxOptions();
+        sandbox.AddTo(command);
         foreach (var option in options) command.Options.Add(option);
         command.SetAction(parse =>
         {
             // A device whose one option is its own name (`--rng`, `--console`) needs none here: asking for the device says it.
             string? implied = feature.Options is [var only] && only.Name == "--" + CommandName(feature) ? only.Name : null;
             var values = DeviceOptions.Values(parse, options, parse.GetValue(verbose), implied);
-            return Execute(feature, features, backend, parse.GetValue(socket)!, values, parse.GetValue(verbose), parse.GetValue(unsealed));
+            return Execute(feature, features, backend, parse.GetValue(socket)!, values, parse.GetValue(verbose), parse.GetValue(unsealed), sandbox.Values(parse));
         });
         return command;
     }
 
     private static int Execute(IVirtioDeviceFeature feature, IVirtioDeviceFeature[] features, IVirtioBackendFeature backend, string[] socketPaths,
-        DeviceOptionValues values, bool verbose, bool allowUnsealedMemory)
+        DeviceOptionValues values, bool verbose, bool allowUnsealedMemory, (SeccompMode Mode, UserIds? User) sandbox)
     {
         var stopping = new StopRequest();
         using var sigterm = StopOn(PosixSignal.SIGTERM, stopping);
@@ -80,6 +83,8 @@ internal static class DeviceCommand
         {
             foreach (var path in socketPaths)
                 if (UnixSocketPath.Problem(path, "--socket") is { } problem) return ErrorReport.Usage(problem);
+            // The process filter before glue starts a thread, --user once the sockets listen (docs/security.md).
+            SandboxOptions.Start(sandbox.Mode, sandbox.User);
             foreach (var made in features) devices.AddRange(made.Create(values).Select(device => (device, made.Name)));
             if (devices.Count != socketPaths.Length) return ErrorReport.Usage(SocketCountProblem(feature, features, devices.Count, socketPaths.Length));
             for (int i = 0; i < devices.Count; i++)
@@ -90,6 +95,7 @@ internal static class DeviceCommand
                 if (mirror is not null) mirrors.Add(mirror);
                 servers.Add(backend.Listen(socketPaths[i], devices[i].Device, log, verbose, allowUnsealedMemory, mirror is null ? null : mirror.Replace));
             }
+            SandboxOptions.Drop(sandbox.User);
             stopping.Servers = [.. servers];
             if (stopping.Requested) return ExitCodes.Success;
             if (verbose)
@@ -101,7 +107,7 @@ internal static class DeviceCommand
         {
             return ErrorReport.Usage(e.Message);
         }
-        catch (NativeError e)
+        catch (Exception e) when (e is NativeError or SandboxException)
         {
             return ErrorReport.Fail(e.Message, ExitCodes.VmFailed);
         }
@@ -124,10 +130,16 @@ internal static class DeviceCommand
     /// <summary>Each device on a thread of its own (the first on this one), until all have been stopped.</summary>
     private static void Serve(List<IVirtioBackend> servers)
     {
-        var others = servers.Skip(1).Select(server => new Thread(server.Serve) { Name = "vhost-user", IsBackground = true }).ToList();
+        var others = servers.Skip(1).Select(server => new Thread(() => ServeAs(server)) { Name = "vhost-user", IsBackground = true }).ToList();
         foreach (var thread in others) thread.Start();
-        servers[0].Serve();
+        ServeAs(servers[0]);
         foreach (var thread in others) thread.Join();
+    }
+
+    private static void ServeAs(IVirtioBackend server)
+    {
+        SeccompFilters.Enter(ThreadKind.Backend);
+        server.Serve();
     }
 
     private static string SocketCountProblem(IVirtioDeviceFeature feature, IVirtioDeviceFeature[] features, int devices, int sockets)

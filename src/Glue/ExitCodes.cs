@@ -20,5 +20,6 @@ internal static class ExitCodes
           3  pause/resume/stop/screenshot/snapshot: no VM has that name
           4  pause/resume: the VM is already paused / is not paused
           128+N  killed by signal N before glue could handle it
+          159  a thread made a system call its seccomp filter forbids (the line before names it; see --seccomp)
         """;
 }

@@ -8,6 +8,7 @@ using Glue.Core.Interop;
 using Glue.Core.Kvm;
 using Glue.Core.Machine;
 using Glue.Core.Memory;
+using Glue.Core.Sandbox;
 using Glue.Core.Snapshot;
 using Glue.Virtio;
 using Microsoft.Win32.SafeHandles;
@@ -15,7 +16,7 @@ using Microsoft.Win32.SafeHandles;
 namespace Glue;
 
 /// <summary>`glue run`: build one VM from the options and the compiled-in devices, boot it, and wait for it to end.</summary>
-internal static class RunCommand
+internal static partial class RunCommand
 {
     public static Command Create(Option<bool> verbose)
     {
@@ -51,6 +52,8 @@ internal static class RunCommand
         {
             kernel, initrd, parameters, boot, cpus, memory, name, restore, paused,
         };
+        var sandbox = new SandboxOptions();
+        sandbox.AddTo(command);
         // --restore takes the machine and what was booted from the snapshot.
         command.Validators.Add(result =>
         {
@@ -94,7 +97,7 @@ internal static class RunCommand
                 snapshot is null ? new BootRequest(parse.GetValue(kernel)!, parse.GetValue(initrd), parse.GetValue(parameters) ?? "", parse.GetValue(boot), LinuxDefaults: true) : null,
                 parse.GetValue(name) ?? $"guest-{Environment.ProcessId}",
                 devices.Select(d => (d, DeviceOptions.Values(parse, deviceOptions[d], parse.GetValue(verbose), cpus: machine.Cpus))).ToArray(),
-                parse.GetValue(transport), transports,
+                parse.GetValue(transport), transports, sandbox.Values(parse),
                 snapshot is null ? null : new RestoreRequest(snapshot, memoryFile!, parse.GetValue(paused)));
             return Execute(request, timeline);
         });
@@ -108,7 +111,7 @@ internal static class RunCommand
 
     private sealed record RunRequest(
         MachineConfig Machine, BootRequest? Boot, string Name, (IDeviceFeature Feature, DeviceOptionValues Values)[] Devices,
-        string? VirtioTransport, IVirtioTransportFeature[] Transports, RestoreRequest? Restore);
+        string? VirtioTransport, IVirtioTransportFeature[] Transports, (SeccompMode Mode, UserIds? User) Sandbox, RestoreRequest? Restore);
 
     /// <summary>A checked snapshot, its memory file (open), and whether to hold the vCPUs after restoring.</summary>
     private sealed record RestoreRequest(SnapshotState State, SafeFileHandle Memory, bool Paused);
@@ -126,11 +129,16 @@ internal static class RunCommand
             // devices that need no machine are made, and /dev/kvm is opened last, so bad input never reaches KVM.
             var transport = VirtioTransportOption.Choose(request.VirtioTransport, request.Transports);
             var boot = RunInputCheck.Check(request.Machine, request.Boot, request.Devices);
+            // The process filter before glue starts a thread, --user once everything privileged is open (docs/security.md).
+            SandboxOptions.Start(request.Sandbox.Mode, request.Sandbox.User);
             using var control = ControlServer.Bind(request.Name);
             using var unattached = UnattachedDevices.Make(request.Devices);
             using var vm = VirtualMachine.Create(request.Machine, timeline, request.Restore?.Memory);
+            if (request.Sandbox.User is { } user) control.GiveTo(user.Uid, user.Gid);
+            SandboxOptions.Drop(request.Sandbox.User);
             stopping.Machine = vm;
             Attach(vm, request.Devices, unattached, transport);
+            AttachTestDevices(vm);
             if (request.Restore is { } restore) vm.Restore(restore.State, RestoreOption, restore.Paused);
             else if (vm.Boot(boot!).Linux && VirtualMachine.EmulatedKernelMode) Console.Error.WriteLine($"glue: {RunHelp.PvmLinuxWarning}");
             control.Serve(vm, Origin);
@@ -145,7 +153,7 @@ internal static class RunCommand
         {
             return ErrorReport.Usage(e.Message);
         }
-        catch (Exception e) when (e is KvmUnavailableException or NativeError)
+        catch (Exception e) when (e is KvmUnavailableException or NativeError or SandboxException)
         {
             return ErrorReport.Fail(e.Message, ExitCodes.VmFailed);
         }
@@ -183,6 +191,9 @@ internal static class RunCommand
             }
         }
     }
+
+    /// <summary>Test-only devices: implemented only in builds of tests/build/SeccompTrigger, and otherwise compiled away.</summary>
+    static partial void AttachTestDevices(VirtualMachine vm);
 
     /// <summary>SIGTERM and SIGINT end the VM the way `glue stop` does.</summary>
     private static PosixSignalRegistration StopOn(PosixSignal signal, StopRequest stopping) =>

@@ -8,6 +8,8 @@ namespace Glue.Bench;
 /// artifacts/linux); its choices come in the environment: GLUE_BENCH_QUICK=1 (--quick), GLUE_BENCH_ROUNDS,
 /// GLUE_BENCH_CASE (--case), GLUE_BENCH_WIDE=1 (the cases a default run leaves out too, such as the blk case's
 /// cache=none setups), and, where KVM is the software host, GLUE_HOST_AGENT and GLUE_HOST_EXEC (see KvmHost).
+/// GLUE_BENCH_GLUE, set by hand only, names another glue to measure in place of the publish (a script that runs it
+/// with `--seccomp=off`, say: docs/security.md).
 /// </summary>
 public sealed record BenchSettings(bool Quick, int Rounds, string? Only, bool Wide, string Glue, string Guest, string Floor, string Directory, Repository Repository)
 {
@@ -23,7 +25,8 @@ public sealed record BenchSettings(bool Quick, int Rounds, string? Only, bool Wi
             : quick ? 3 : 10;
         string? only = Environment.GetEnvironmentVariable("GLUE_BENCH_CASE") is { Length: > 0 } name ? name : null;
         bool wide = Environment.GetEnvironmentVariable("GLUE_BENCH_WIDE") == "1";
-        string glue = Existing(repository.GlueBinary(repository.DefaultManifest()));
+        string glue = Existing(Environment.GetEnvironmentVariable("GLUE_BENCH_GLUE") is { Length: > 0 } other
+            ? Path.GetFullPath(other) : repository.GlueBinary(repository.DefaultManifest()));
         string guest = Existing(repository.GuestElf);
         string directory = Path.Combine(repository.Artifacts, "bench");
         System.IO.Directory.CreateDirectory(directory);

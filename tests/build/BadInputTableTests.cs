@@ -55,6 +55,12 @@ public sealed class BadInputTableTests
         Row("-k an ELF entered outside its segments", 2, "entry point", "run", "-k", "{pvh-outside.elf}"),
         Row("--boot efi", 2, "--boot 'efi': expected auto, linux64 or pvh", "run", "-k", "{guest}", "--boot", "efi"),
         Row("--boot empty", 2, "expected auto, linux64 or pvh", "run", "-k", "{guest}", "--boot", ""),
+        // The sandbox (docs/security.md).
+        Row("--seccomp=strict", 2, "--seccomp 'strict': expected off, log or kill", "run", "-k", "{guest}", "--seccomp=strict"),
+        Row("--seccomp empty", 2, "expected off, log or kill", "run", "-k", "{guest}", "--seccomp", ""),
+        Row("--user without a group", 2, "--user '1000': expected UID:GID", "run", "-k", "{guest}", "--user", "1000"),
+        Row("--user by name", 2, "--user 'nobody:nogroup': expected UID:GID", "run", "-k", "{guest}", "--user", "nobody:nogroup"),
+        Row("--user -1", 2, "expected UID:GID", "run", "-k", "{guest}", "--user", "-1:-1"),
         // The initrd.
         Row("-i empty path", 2, "the path is empty", "run", "-k", "{guest}", "-i", ""),
         Row("-i missing file", 2, "no such file", "run", "-k", "{guest}", "-i", "{missing}"),
@@ -173,6 +179,8 @@ public sealed class BadInputTableTests
         Row("device of a kind no build has", 2, "no device 'sound' in this build", "device", "sound"),
         Row("-V after a device no build has", 2, "'sound'", "device", "sound", "-V"),
         Row("device blk without --disk", 2, "give --disk", "device", "blk", "--socket", "{root}/b.sock"),
+        Row("device --seccomp=on", 2, "--seccomp 'on': expected off, log or kill", "device", "rng", "--socket", "{root}/r.sock", "--seccomp=on"),
+        Row("device --user 0", 2, "--user '0': expected UID:GID", "device", "rng", "--socket", "{root}/r.sock", "--user", "0"),
         Row("device rng --socket empty", 2, "--socket: the path is empty", "device", "rng", "--socket", ""),
         Row("device rng without --socket", 2, "--socket", "device", "rng"),
         Row("device rng --socket too long", 2, "a Unix socket path must fit", "device", "rng", "--socket", "{long}"),

@@ -28,6 +28,18 @@ public sealed class KvmTheoryAttribute : TheoryAttribute
     public KvmTheoryAttribute() => Skip = TestEnvironment.MissingForBoot;
 }
 
+/// <summary>A theory that boots the test guest in glue built with the forbidden-call trigger (tests/build/SeccompTrigger).</summary>
+public sealed class SeccompTriggerTheoryAttribute : TheoryAttribute
+{
+    public SeccompTriggerTheoryAttribute() => Skip = TestEnvironment.MissingForSeccompTrigger;
+}
+
+/// <summary>A test of the glue under test beside the build with the forbidden-call trigger.</summary>
+public sealed class SeccompTriggerFactAttribute : FactAttribute
+{
+    public SeccompTriggerFactAttribute() => Skip = TestEnvironment.MissingForGlue ?? TestEnvironment.MissingSeccompTriggerBinary;
+}
+
 /// <summary>A test that boots the test guest in QEMU.</summary>
 public sealed class QemuFactAttribute : FactAttribute
 {

@@ -69,6 +69,10 @@ public sealed class HostHygieneTests(ITestOutputHelper output) : IDisposable
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
+        // A second after glue has bound its control socket (its SIGTERM handler is there by then): a second from the
+        // spawn was not always past the runtime's start in the software KVM host, whose default for SIGTERM is 143.
+        var clock = Stopwatch.StartNew();
+        while (RuntimeFiles.Length == 0 && !process.HasExited && clock.Elapsed < TimeSpan.FromSeconds(20)) await Task.Delay(50);
         await Task.Delay(TimeSpan.FromSeconds(1));
         PosixSignal.Send(process.Id, PosixSignal.SIGTERM);
         using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(10));

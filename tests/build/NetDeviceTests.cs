@@ -21,7 +21,7 @@ public class NetDeviceTests(ITestOutputHelper output)
         await ns.WaitForLinkAsync(Tap, vm, TimeSpan.FromSeconds(20));
         await ns.ConfigureAsync(Tap, $"{NetPeer.HostIp}/24");
 
-        var (_, rtt) = await NetPeer.ExchangeAsync(ns);
+        var (_, rtt) = await NetPeer.ExchangeAsync(ns, vm);
         var run = await vm;
 
         var report = GuestAssert.AllPassed(run, 0, "virtio", "net");

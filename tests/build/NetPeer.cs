@@ -34,16 +34,21 @@ public static partial class NetPeer
             print("UDP", source[0], source[1], data.decode("ascii", "replace"), flush=True)
         """;
 
-    /// <summary>Pings the guest and receives its datagrams; asserts all pings were answered and every datagram came, in order, from the guest.</summary>
-    public static async Task<(ProcessResult Run, double AverageRttMs)> ExchangeAsync(NetworkNamespace ns)
+    /// <summary>
+    /// Pings the guest and receives its datagrams; asserts all pings were answered and every datagram came, in order,
+    /// from the guest. A failure shows <paramref name="vm"/>'s run too if it has ended: a VMM that died takes its TAP,
+    /// and the address on it, along, which the peer sees only as a bind that fails.
+    /// </summary>
+    public static async Task<(ProcessResult Run, double AverageRttMs)> ExchangeAsync(NetworkNamespace ns, Task<ProcessResult> vm)
     {
         var run = await ns.RunAsync(TimeSpan.FromSeconds(40), "python3", "-c", Script, GuestIp, HostIp, Port.ToString(CultureInfo.InvariantCulture),
             Pings.ToString(CultureInfo.InvariantCulture), Datagrams.ToString(CultureInfo.InvariantCulture));
+        string Describe() => $"{run.Describe()}\n--- the VM: {(vm.IsCompleted ? vm.Result.Describe() : "still running")}";
         Assert.True(run.Stdout.Contains("PING-EXIT 0") && run.Stdout.Any(l => l.Contains($"{Pings} packets transmitted, {Pings} received")),
-            $"expected {Pings} of {Pings} pings answered; {run.Describe()}");
+            $"expected {Pings} of {Pings} pings answered; {Describe()}");
         var udp = run.Stdout.Where(l => l.StartsWith("UDP ", StringComparison.Ordinal)).ToList();
         var expected = Enumerable.Range(1, Datagrams).Select(i => $"UDP {GuestIp} {Port} glue-net {i}/{Datagrams}").ToList();
-        Assert.True(udp.SequenceEqual(expected), $"expected the datagrams {string.Join(" | ", expected)}; {run.Describe()}");
+        Assert.True(udp.SequenceEqual(expected), $"expected the datagrams {string.Join(" | ", expected)}; {Describe()}");
         var rtt = run.Stdout.Select(l => Rtt().Match(l)).FirstOrDefault(m => m.Success);
         return (run, rtt is null ? double.NaN : double.Parse(rtt.Groups[1].Value, CultureInfo.InvariantCulture));
     }

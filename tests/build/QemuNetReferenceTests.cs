@@ -25,7 +25,7 @@ public class QemuNetReferenceTests(ITestOutputHelper output)
         await ns.WaitForLinkAsync(Tap, vm, TimeSpan.FromSeconds(20));
         await ns.ConfigureAsync(Tap, $"{NetPeer.HostIp}/24");
 
-        var (_, rtt) = await NetPeer.ExchangeAsync(ns);
+        var (_, rtt) = await NetPeer.ExchangeAsync(ns, vm);
         var run = await vm;
 
         var report = GuestAssert.AllPassed(run, QemuMicrovm.AllPassedExitStatus, "virtio", "net");

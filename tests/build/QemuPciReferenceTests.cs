@@ -71,7 +71,7 @@ public class QemuPciReferenceTests(ITestOutputHelper output)
         await ns.WaitForLinkAsync(tap, vm, TimeSpan.FromSeconds(20));
         await ns.ConfigureAsync(tap, $"{NetPeer.HostIp}/24");
 
-        var (_, rtt) = await NetPeer.ExchangeAsync(ns);
+        var (_, rtt) = await NetPeer.ExchangeAsync(ns, vm);
         var run = await vm;
 
         var report = GuestAssert.AllPassed(run, QemuMicrovm.AllPassedExitStatus, "pci", "virtio", "net");

@@ -11,6 +11,9 @@ public static class TestEnvironment
     public static string Guest => Required("GLUE_GUEST");
     public static string Repository => Required("GLUE_REPO");
 
+    /// <summary>glue built from tests/build/SeccompTrigger/seccomp-trigger.props, with the forbidden-call port (docs/security.md).</summary>
+    public static string SeccompTriggerBinary => Required("GLUE_SECCOMP_TRIGGER_BINARY");
+
     /// <summary>The Debian Linux guest's directory: vmlinuz, vmlinux, initramfs.cpio.gz (tests/linux).</summary>
     public static string Linux => Required("GLUE_LINUX");
 
@@ -22,6 +25,12 @@ public static class TestEnvironment
 
     /// <summary>Null when the binary can boot the test guest.</summary>
     public static string? MissingForBoot => MissingForGlue ?? Unset("GLUE_GUEST") ?? MissingKvm;
+
+    /// <summary>Null when the trigger build can boot the test guest.</summary>
+    public static string? MissingForSeccompTrigger => MissingForBoot ?? MissingSeccompTriggerBinary;
+
+    /// <summary>Null when the trigger build was handed over (./build.sh test publishes it for the default manifest's run).</summary>
+    public static string? MissingSeccompTriggerBinary => Unset("GLUE_SECCOMP_TRIGGER_BINARY");
 
     /// <summary>Null when the binary can boot the Debian kernel.</summary>
     public static string? MissingForLinux => MissingForBoot ?? Unset("GLUE_LINUX");

@@ -32,6 +32,10 @@ public sealed record Repository(string Root)
     public Manifest DefaultManifest() =>
         Manifest.Load(Path.Combine(ManifestsDirectory, DefaultManifestName + ".props"), Root);
 
+    /// <summary>The default manifest plus the test-only forbidden-call port: published for the build tests, never as glue.</summary>
+    public Manifest SeccompTriggerManifest() =>
+        Manifest.Load(Path.Combine(Root, "tests", "build", "SeccompTrigger", "seccomp-trigger.props"), Root);
+
     /// <summary>
     /// The root is found from the program's own location (the build program's, the bench's) rather than the current
     /// directory, so that ./build.sh works from any directory and a relative --manifest path keeps meaning what the user typed.

@@ -13,14 +13,20 @@ public sealed class ControlServer : IDisposable
 {
     private static readonly TimeSpan ClientTimeout = TimeSpan.FromSeconds(5);
 
+    // asm-generic/fcntl.h: the socket's directory held as a path, for unlinkat at the end.
+    private const int O_DIRECTORY = 0x10000;
+    private const int O_PATH = 0x200000;
+
     private readonly Socket _listener;
     private readonly string _path;
+    private readonly SafeFd _directory;
     private VirtualMachine? _machine;
 
-    private ControlServer(string name, string path, Socket listener)
+    private ControlServer(string name, string path, SafeFd directory, Socket listener)
     {
         Name = name;
         _path = path;
+        _directory = directory;
         _listener = listener;
     }
 
@@ -43,6 +49,10 @@ public sealed class ControlServer : IDisposable
         }
         if (FileStatus.OfLink(path, out var status) == 0)
             throw new ControlNameException($"{path} exists and is not a Glue socket ({status.KindText}): remove it, or give another -n NAME");
+        // The socket is removed at the end through its directory, opened now: after --user the process may no longer
+        // reach the directory by its path (XDG_RUNTIME_DIR above it is root's, mode 0700).
+        var directory = new SafeFd(Libc.Open(Path.GetDirectoryName(path)!, O_PATH | O_DIRECTORY | Libc.O_CLOEXEC));
+        if (directory.IsInvalid) throw NativeError.FromLastError($"open {Path.GetDirectoryName(path)}");
         var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
@@ -53,9 +63,10 @@ public sealed class ControlServer : IDisposable
         catch (SocketException e)
         {
             listener.Dispose();
+            directory.Dispose();
             throw new ControlNameException($"cannot create control socket {path}: {e.Message}");
         }
-        return new ControlServer(name, path, listener);
+        return new ControlServer(name, path, directory, listener);
     }
 
     /// <summary>Starts answering requests for the machine; snapshots are written as <paramref name="origin"/>'s.</summary>
@@ -68,6 +79,7 @@ public sealed class ControlServer : IDisposable
 
     private void AcceptLoop()
     {
+        Sandbox.SeccompFilters.Enter(Sandbox.ThreadKind.Control);
         while (true)
         {
             Socket client;
@@ -126,11 +138,23 @@ public sealed class ControlServer : IDisposable
         }
     }
 
+    /// <summary>
+    /// Hands the socket and the runtime directory to the user `--user` drops to, before the drop: that user's
+    /// lifecycle commands reach the VM, and the process can still remove the socket at the end.
+    /// </summary>
+    public void GiveTo(uint uid, uint gid)
+    {
+        foreach (var path in (string[])[Path.GetDirectoryName(_path)!, _path])
+            if (Libc.Chown(path, uid, gid) != 0) throw NativeError.FromLastError($"chown {path}");
+    }
+
     /// <summary>Closes the socket and removes its file, so the name is free again.</summary>
     public void Dispose()
     {
         _listener.Dispose();
-        File.Delete(_path);
+        // Should it fail, the socket left behind is stale, and the next glue of this name replaces it.
+        Libc.UnlinkAt(_directory.Fd, Path.GetFileName(_path), 0);
+        _directory.Dispose();
     }
 }
 

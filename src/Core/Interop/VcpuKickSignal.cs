@@ -16,20 +16,6 @@ internal static unsafe partial class VcpuKickSignal
     private static readonly object Gate = new();
     private static bool _installed;
 
-    /// <summary>struct sigaction as glibc lays it out on x86_64.</summary>
-    [StructLayout(LayoutKind.Sequential)]
-    private struct SigAction
-    {
-        public nint sa_handler;
-        public fixed ulong sa_mask[16];
-        public int sa_flags;
-        public int padding;
-        public nint sa_restorer;
-    }
-
-    [LibraryImport("libc", EntryPoint = "sigaction", SetLastError = true)]
-    private static partial int Sigaction(int signum, SigAction* act, SigAction* oldact);
-
     [LibraryImport("libc", EntryPoint = "pthread_self")]
     public static partial nuint PthreadSelf();
 
@@ -47,7 +33,7 @@ internal static unsafe partial class VcpuKickSignal
             *(byte*)page = 0xc3; // ret
             if (Mprotect(page, 4096, Libc.PROT_READ | PROT_EXEC) != 0) throw NativeError.FromLastError("mprotect signal handler page");
             var action = new SigAction { sa_handler = page };
-            if (Sigaction(Number, &action, null) != 0) throw NativeError.FromLastError("sigaction");
+            if (SigAction.Install(Number, &action, null) != 0) throw NativeError.FromLastError("sigaction");
             _installed = true;
         }
     }

@@ -42,11 +42,21 @@ public sealed unsafe class KvmSystem : IDisposable
         _ => "load kvm-intel or kvm-amd (modprobe), or use ./build.sh run, which boots the test guest in an emulated KVM host",
     };
 
+    /// <summary>
+    /// Which KVM module this is, read once as the type is first used (opening /dev/kvm, in set-up): the vCPU threads
+    /// that ask later (an emulation failure's report, a restore on AMD) may not stat (docs/security.md).
+    /// </summary>
+    static KvmSystem()
+    {
+        IsPvmHost = Directory.Exists("/sys/module/kvm_pvm");
+        IsSvmHost = Directory.Exists("/sys/module/kvm_amd");
+    }
+
     /// <summary>True when /dev/kvm is PVM (software virtualization), where guest CPL0 code is emulated.</summary>
-    public static bool IsPvmHost => Directory.Exists("/sys/module/kvm_pvm");
+    public static bool IsPvmHost { get; }
 
     /// <summary>True when /dev/kvm is AMD SVM (kvm_amd).</summary>
-    public static bool IsSvmHost => Directory.Exists("/sys/module/kvm_amd");
+    public static bool IsSvmHost { get; }
 
     /// <summary>KVM_CHECK_EXTENSION: 0 when absent, otherwise a capability-specific positive value.</summary>
     public int CheckExtension(int capability) => Math.Max(0, Libc.Ioctl(_fd.Fd, KVM_CHECK_EXTENSION, capability));

@@ -40,6 +40,7 @@ public sealed class VirtualMachine : IDevicePlatform, IDisposable
     private readonly SortedDictionary<string, ISnapshotPart> _snapshotParts = new(StringComparer.Ordinal);
     private readonly List<string> _withoutSnapshot = [];
     private SnapshotState? _restore;
+    private VcpuSnapshot.Capabilities? _snapshotCapabilities;
     private bool _vcpusStopped = true;
     private readonly object _stateLock = new();
 
@@ -224,7 +225,7 @@ public sealed class VirtualMachine : IDevicePlatform, IDisposable
             if (_threads.Count != Config.Cpus) throw new SnapshotException("the VM has not started its vCPUs yet");
         }
         Pause();
-        var capabilities = VcpuSnapshot.Query(_kvm);
+        var capabilities = _snapshotCapabilities!;
         var vcpus = new JsonArray([.. _threads.Select(t => (JsonNode)t.WhileHeld(vcpu => VcpuSnapshot.Save(vcpu, capabilities)))]);
         var devices = new JsonObject();
         try
@@ -248,6 +249,8 @@ public sealed class VirtualMachine : IDevicePlatform, IDisposable
         ReadOnlySpan<kvm_cpuid_entry2> cpuid = _kvm.GetSupportedCpuid();
         bool emulatedKernelMode = EmulatedKernelMode;
         if (emulatedKernelMode) Timeline.Mark("PVM host: CMPXCHG16B and XSAVE hidden from CPUID");
+        // Asked of /dev/kvm in set-up: the control thread that takes a snapshot later may make no system ioctl.
+        _snapshotCapabilities = VcpuSnapshot.Query(_kvm);
         for (int id = 0; id < Config.Cpus; id++)
         {
             var vcpu = _vm.CreateVcpu(id);
@@ -280,6 +283,8 @@ public sealed class VirtualMachine : IDevicePlatform, IDisposable
                 }
             }
         }
+        // Its set-up done, the main thread takes its own filter (the vCPU threads, started before, do not inherit it).
+        Sandbox.SeccompFilters.Enter(Sandbox.ThreadKind.Main);
 
         _exited.Wait();
         foreach (var thread in _threads) _vcpusStopped &= thread.Stop(VcpuStopTimeout);

@@ -43,6 +43,7 @@ public sealed partial class HostConsole : IDisposable
     /// </summary>
     private unsafe void Pump()
     {
+        Sandbox.SeccompFilters.Enter(Sandbox.ThreadKind.DeviceIo);
         var buffer = new byte[256];
         var forward = new byte[512];
         while (true)

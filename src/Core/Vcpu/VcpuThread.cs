@@ -143,6 +143,7 @@ public sealed class VcpuThread
 
     private void Loop()
     {
+        Sandbox.SeccompFilters.Enter(Sandbox.ThreadKind.Vcpu);
         _pthread = VcpuKickSignal.PthreadSelf();
         _started.Set();
         if (_vcpu.Id == 0) _machine.Timeline.Mark("first KVM_RUN");

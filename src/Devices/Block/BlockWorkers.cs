@@ -48,6 +48,7 @@ internal sealed class BlockWorkers : IDisposable
 
     private void Run()
     {
+        Core.Sandbox.SeccompFilters.Enter(Core.Sandbox.ThreadKind.DeviceIo);
         while (true)
         {
             BlockRequest request;

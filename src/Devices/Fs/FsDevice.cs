@@ -34,11 +34,10 @@ public sealed class FsDevice : IVirtioDevice, IDisposable
     private readonly byte[] _config = new byte[TagBytes + 4];
     private readonly SharedDirectory _share;
     private readonly FuseServer _server;
+    private readonly RequestWorkers? _workers;
     private readonly object _requestGate = new();
     private readonly Stack<VirtioFuseRequest> _free = new(Slots);
-    private readonly int _workerCount;
     private VirtioFuseRequest? _hiprio;
-    private RequestWorkers? _workers;
     private EventFd? _slotFreed;
     private EventRegistration? _slotFreedWatch;
     private int _inFlight;       // under _requestGate
@@ -49,11 +48,13 @@ public sealed class FsDevice : IVirtioDevice, IDisposable
     internal FsDevice(string tag, SharedDirectory share, int workers = Workers)
     {
         Tag = tag;
-        _workerCount = workers;
         Encoding.UTF8.GetBytes(tag, _config);
         _config[TagBytes] = 1;   // num_request_queues
         _share = share;
         _server = new FuseServer(share);
+        // Started by the thread that makes the device, not at activation: a vCPU or vhost-user thread activates, and a
+        // thread inherits its creator's seccomp filter, which would keep the workers from the file calls (docs/security.md).
+        if (workers > 0) _workers = new RequestWorkers($"fs-{Tag}", workers, Slots, Serve);
     }
 
     public string Tag { get; }
@@ -83,7 +84,6 @@ public sealed class FsDevice : IVirtioDevice, IDisposable
 
     public void Activate(VirtioActivation activation)
     {
-        if (_workerCount > 0) _workers ??= new RequestWorkers($"fs-{Tag}", _workerCount, Slots, Serve);
         // The slots point into guest memory, which a vhost-user frontend may give anew on each activation.
         _free.Clear();
         for (int i = 0; i < Slots; i++) _free.Push(new VirtioFuseRequest(activation.Memory, RequestQueueSize));

@@ -35,6 +35,7 @@ internal sealed class RequestWorkers : IDisposable
 
     private void Run()
     {
+        Core.Sandbox.SeccompFilters.Enter(Core.Sandbox.ThreadKind.FileServer);
         while (true)
         {
             VirtioFuseRequest request;

@@ -14,6 +14,10 @@ public sealed class VhostUserGpuMirror(DisplaySurface surface, Action<string> lo
     private VhostUserGpuSocket? _socket;
     private bool _disposed;
 
+    // .NET asks whether the host has IPv6 (a socket call) the first time it wraps a descriptor in a Socket, and keeps
+    // the answer: asked here, as the device is set up, since the request thread that wraps the frontend's may not.
+    static VhostUserGpuMirror() => _ = Socket.OSSupportsIPv6;
+
     /// <summary>Takes <paramref name="fd"/> (always: it is closed when refused); null, or the reason it is refused.</summary>
     public string? Replace(SafeHandle fd)
     {

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using Glue.Core.Interop;
 
 namespace Glue.Display.VhostUserGpu;
 
@@ -43,6 +44,9 @@ public sealed class VhostUserGpuSocket : IDisplayListener, IDisposable
     /// </summary>
     public VhostUserGpuSocket(SafeHandle socketFd, DisplaySurface surface, Action<string> log)
     {
+        // Checked before .NET sees it: a Socket made of a descriptor that is not one probes the host's IPv6 support
+        // (a socket call) and starts .NET's sockets engine, neither of which the device thread's filter allows.
+        if (!IsSocket(socketFd)) throw new SocketException((int)SocketError.SocketNotSupported);
         // The Socket borrows the fd (it would close it on its own); the SafeHandle keeps it open until Dispose.
         var socket = new Socket(new SafeSocketHandle(socketFd.DangerousGetHandle(), ownsHandle: false));
         if (socket.SocketType != SocketType.Stream)
@@ -82,6 +86,7 @@ public sealed class VhostUserGpuSocket : IDisplayListener, IDisposable
 
     private void Write()
     {
+        Core.Sandbox.SeccompFilters.Enter(Core.Sandbox.ThreadKind.Display);
         try
         {
             while (true)
@@ -211,4 +216,6 @@ public sealed class VhostUserGpuSocket : IDisplayListener, IDisposable
         _socket.Dispose();
         _fd.Dispose();
     }
+
+    private static bool IsSocket(SafeHandle fd) => FileStatus.Of(fd, out var status) == 0 && status.Kind == FileKind.Socket;
 }

@@ -78,6 +78,7 @@ public sealed class VncServer : IDisposable
 
     private void Accept()
     {
+        Core.Sandbox.SeccompFilters.Enter(Core.Sandbox.ThreadKind.Display); // its clients' threads inherit the filter
         while (true)
         {
             Socket socket;

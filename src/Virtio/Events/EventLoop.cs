@@ -182,6 +182,7 @@ public sealed unsafe class EventLoop : IDisposable
 
     private void Run()
     {
+        Core.Sandbox.SeccompFilters.Enter(Core.Sandbox.ThreadKind.DeviceIo);
         var events = stackalloc epoll_event[MaxEventsPerWait];
         while (!_stopping)
         {
