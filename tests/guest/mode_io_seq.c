@@ -140,9 +140,9 @@ NORETURN void run_io_seq(const struct options *options)
 	if (cmdline_key("glue.io-seq=", &v, &end) && (!cmdline_numbers(v, end, &total, 1) || total == 0))
 		problem(&f, "glue.io-seq= takes <writes>"), io_seq_fail(&f);
 	virtio_discover(options, &f);
-	struct virtio_channel b, r;
-	open_device(&b, VIRTIO_ID_BLOCK, blk_ring, &f);
-	open_device(&r, VIRTIO_ID_ENTROPY, rng_ring, &f);
+	struct virtio_channel disk, entropy_source;
+	open_device(&disk, VIRTIO_ID_BLOCK, blk_ring, &f);
+	open_device(&entropy_source, VIRTIO_ID_ENTROPY, rng_ring, &f);
 	for (unsigned h = 0; h < VIRTQ_MAX_SIZE; h++)
 		blk_of_head[h] = rng_of_head[h] = -1;
 
@@ -152,19 +152,19 @@ NORETURN void run_io_seq(const struct options *options)
 	while (written < total) {
 		for (unsigned i = 0; i < IO_SEQ_BLK_DEPTH && issued < total && !slot_busy[issued % IO_SEQ_SLOTS]; i++)
 			if (!blk[i].in_flight)
-				add_write(&b, i, issued++, &f), blk_in_flight++;
+				add_write(&disk, i, issued++, &f), blk_in_flight++;
 		for (unsigned i = 0; i < IO_SEQ_RNG_DEPTH; i++)
 			if (!rng[i].in_flight)
-				add_entropy(&r, i, asked++, &f), rng_in_flight++;
-		if (virtq_publish(&b.vq))
-			virtio_notify(b.dev, b.queue);
-		if (virtq_publish(&r.vq))
-			virtio_notify(r.dev, r.queue);
+				add_entropy(&entropy_source, i, asked++, &f), rng_in_flight++;
+		if (virtq_publish(&disk.vq))
+			virtio_notify(disk.dev, disk.queue);
+		if (virtq_publish(&entropy_source.vq))
+			virtio_notify(entropy_source.dev, entropy_source.queue);
 
 		uint32_t head, length;
 		bool moved = false;
-		while (virtq_get_used(&b.vq, &head, &length)) {
-			struct io_seq_request *w = came_back(blk, blk_of_head, head, b.vq.size, "blk", &f);
+		while (virtq_get_used(&disk.vq, &head, &length)) {
+			struct io_seq_request *w = came_back(blk, blk_of_head, head, disk.vq.size, "blk", &f);
 			if (w->status != VIRTIO_BLK_S_OK)
 				problem(&f, "write %lu: status %u", w->n, w->status), io_seq_fail(&f);
 			slot_busy[w->n % IO_SEQ_SLOTS] = false;
@@ -174,8 +174,8 @@ NORETURN void run_io_seq(const struct options *options)
 			if (written % 256 == 0)
 				kprintf("GLUE-IO-SEQ %lu rng %lu\n", written, entropy);
 		}
-		while (virtq_get_used(&r.vq, &head, &length)) {
-			struct io_seq_request *e = came_back(rng, rng_of_head, head, r.vq.size, "rng", &f);
+		while (virtq_get_used(&entropy_source.vq, &head, &length)) {
+			struct io_seq_request *e = came_back(rng, rng_of_head, head, entropy_source.vq.size, "rng", &f);
 			if (length > IO_SEQ_RNG_BYTES)
 				problem(&f, "entropy request %lu: used length %u for %u bytes", e->n, length, IO_SEQ_RNG_BYTES), io_seq_fail(&f);
 			rng_in_flight--, entropy++, moved = true;
@@ -186,7 +186,7 @@ NORETURN void run_io_seq(const struct options *options)
 			problem(&f, "nothing came back for %u s with %u writes and %u entropy requests in flight: lost",
 				IO_SEQ_LOST_US / 1000000, blk_in_flight, rng_in_flight), io_seq_fail(&f);
 	}
-	read_back(&b, written, &f);
+	read_back(&disk, written, &f);
 	kprintf("GLUE-IO-SEQ PASS %lu writes, %lu entropy requests\n", written, entropy);
 	vm_exit(true);
 }
