@@ -32,7 +32,7 @@ public class LinuxFsTests(ITestOutputHelper output)
         var run = await vm;
         output.WriteLine($"glue run of Linux with --fs to its power-off: {clock.Elapsed.TotalSeconds:F1} s");
 
-        Assert.True(await changed, "the guest never wrote guest-waiting");
+        Assert.True(await changed, $"the guest never wrote guest-waiting; {run.Describe()}");
         Assert.True(run.ExitCode == 0, $"expected glue to end with 0 on the guest's ACPI power-off; {run.Describe()}");
         var console = run with { Stdout = [.. run.Stdout, .. run.Stderr] };
         var report = LinuxReport.AssertPassed(console, "fs");
