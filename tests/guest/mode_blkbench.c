@@ -11,6 +11,7 @@
  * the reads after them check the first word of every read against it: the data is real both ways.
  * A problem prints `GLUE-BENCH blk FAIL ...`. No tests run; the VM ends as after them.
  */
+#include "blk_pattern.h"
 #include "cmdline_key.h"
 #include "serial.h"
 #include "tests.h"
@@ -64,14 +65,6 @@ static uint64_t next_sector(struct run *r, bool random, uint32_t bytes, uint64_t
 	return r->rng % span * (bytes / SECTOR_BYTES);
 }
 
-/* The pattern's words for `bytes` from `sector` on: word i of the disk is seed + i * PATTERN_STEP. */
-static void fill_pattern(uint8_t *buffer, uint32_t bytes, uint64_t sector, uint32_t seed)
-{
-	uint32_t *word = (uint32_t *)buffer, value = seed + (uint32_t)(sector * SECTOR_BYTES / 4) * PATTERN_STEP;
-	for (uint32_t i = 0; i < bytes / 4; i++, value += PATTERN_STEP)
-		word[i] = value;
-}
-
 /*
  * `count` reads (or writes of the pattern) of `bytes`, up to `depth` in flight; returns the TSC ticks they took,
  * or 0 on a problem.
@@ -93,7 +86,7 @@ static uint64_t transfers(struct run *r, unsigned depth, uint32_t bytes, bool ra
 							       .sector = next_sector(r, random, bytes, &seq) };
 			slots[s].status = 0xff;
 			if (write)
-				fill_pattern(data + s * bytes, bytes, slots[s].header.sector, r->seed);
+				blk_fill_pattern(data + s * bytes, r->seed, slots[s].header.sector, bytes);
 			struct virtq_buffer b[3] = {
 				{ &slots[s].header, sizeof(slots[s].header), false },
 				{ data + s * bytes, bytes, !write },
