@@ -40,6 +40,12 @@ wait_for() {
     [ -e "$1" ]
 }
 
+# uptime_cs: prints /proc/uptime in centiseconds (its own resolution), for timing in the guest.
+uptime_cs() {
+    read -r up _ </proc/uptime
+    echo "${up%.*}${up#*.}"
+}
+
 # virtio_net_interface: prints the first ethN whose driver is virtio_net, waiting up to 10 s for the driver to bind
 # (it may, a moment after insmod); fails if there is none.
 virtio_net_interface() {
