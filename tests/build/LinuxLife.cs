@@ -50,7 +50,7 @@ public sealed class LinuxLife : IDisposable
     public WatchedProcess Vm { get; }
 
     /// <summary>The guest's kernel command line key for <paramref name="rounds"/> rounds.</summary>
-    public static string Key(int rounds) => $"glue.life={rounds}:{GuestAddress}:{PeerIp}:{VsockPort}";
+    private static string Key(int rounds) => $"glue.life={rounds}:{GuestAddress}:{PeerIp}:{VsockPort}";
 
     /// <summary>
     /// Starts glue named <paramref name="name"/> with <paramref name="disk"/>: a boot of the Linux test guest for

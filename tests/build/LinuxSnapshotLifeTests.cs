@@ -62,11 +62,12 @@ public partial class LinuxSnapshotLifeTests(ITestOutputHelper output)
         var (original, snapshot, taken) = await LiveAndSnapshotAsync(directory, "pci", gpu: false);
         var last = await StopAsync(directory, original);
         string[] names = ["clone-a", "clone-b"];
-        foreach (string name in names)
-            File.Copy(original.Disk, Path.Combine(directory.Path, $"{name}.raw"));
+        var disks = names.Select(name => Path.Combine(directory.Path, $"{name}.raw")).ToArray();
+        foreach (string disk in disks)
+            File.Copy(original.Disk, disk);
         var onDisk = await KeepOnDiskAsync(taken);
-        using var a = await LinuxLife.StartAsync(directory, names[0], Path.Combine(directory.Path, $"{names[0]}.raw"), "pci", gpu: false, Rounds, snapshot);
-        using var b = await LinuxLife.StartAsync(directory, names[1], Path.Combine(directory.Path, $"{names[1]}.raw"), "pci", gpu: false, Rounds, snapshot);
+        using var a = await LinuxLife.StartAsync(directory, names[0], disks[0], "pci", gpu: false, Rounds, snapshot);
+        using var b = await LinuxLife.StartAsync(directory, names[1], disks[1], "pci", gpu: false, Rounds, snapshot);
         await Task.WhenAll(AssertItLivedOnAsync(a, last, onDisk), AssertItLivedOnAsync(b, last, onDisk));
     }
 

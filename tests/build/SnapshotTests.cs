@@ -151,7 +151,7 @@ public sealed class SnapshotTests : IDisposable
         var before = await original.WaitForExitAsync(Limit);
         Assert.DoesNotContain(before.Stdout, line => line.StartsWith("GLUE-IO-SEQ PASS", StringComparison.Ordinal) || line.StartsWith("GLUE-IO-SEQ FAIL", StringComparison.Ordinal));
 
-        // A disk of another size than the snapshot's is refused before anything starts.
+        // A disk of another size than the snapshot's is refused before the guest runs, with one line and no socket left.
         string smaller = Path.Combine(_snapshots.Path, $"{name}-smaller.raw");
         using (var file = File.Create(smaller)) file.SetLength(1 << 19);
         var refused = await Glue(["run", "--restore", directory, "-n", $"{name}-smaller", "--virtio-transport", transport, "-d", smaller, "--rng"]);
