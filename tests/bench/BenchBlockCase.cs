@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 
@@ -52,8 +51,9 @@ public sealed partial class BenchBlockCase : BenchCase
         _transport = transport;
         _disk = disk;
         Name = disk.Label.Length == 0 ? $"virtio-blk ({transport.Name})" : $"virtio-blk ({transport.Name}, {disk.Label})";
-        string stem = Path.Combine(settings.Directory, $"blk-{transport.Name}-{disk.Format}-{disk.Cache}");
-        _pattern = stem + ".pattern";
+        string name = $"blk-{transport.Name}-{disk.Format}-{disk.Cache}";
+        _pattern = Path.Combine(settings.Directory, name + ".pattern");
+        string stem = disk.InScratch ? BenchScratch.PathOf(name) : Path.Combine(settings.Directory, name);
         Contestants = [Glue, QemuThreads, QemuIoUring, .. disk == BlockDisk.Raw ? [PageCache] : disk.Format == "raw" ? [] : (string[])[GlueOnRaw]];
         foreach (var contestant in Contestants.Where(c => c != PageCache))
             _copies[contestant] = $"{stem}-{string.Concat(contestant.Select(c => char.IsAsciiLetterOrDigit(c) ? char.ToLowerInvariant(c) : '-'))}.img";
@@ -100,7 +100,8 @@ public sealed partial class BenchBlockCase : BenchCase
 
     /// <summary>
     /// The pattern disk holds test_blk.c's pattern, so that the guest can check what it read; each VMM contestant
-    /// gets its own copy (qcow2: converted by qemu-img), which the guest's writes leave holding the same bytes.
+    /// gets its own copy (qcow2: converted by qemu-img) where the VMMs run, which the guest's writes leave holding the
+    /// same bytes.
     /// </summary>
     public override void Prepare()
     {
@@ -116,13 +117,8 @@ public sealed partial class BenchBlockCase : BenchCase
         }
         foreach (var (contestant, copy) in _copies)
         {
-            if (DiskOf(contestant).Format == "raw")
-            {
-                File.Copy(_pattern, copy, overwrite: true);
-                continue;
-            }
-            var convert = BenchProcess.RunHere("qemu-img", ["convert", "-f", "raw", "-O", "qcow2", _pattern, copy], TimeSpan.FromMinutes(5));
-            if (convert.ExitCode != 0) throw new BenchFailure($"qemu-img convert -O qcow2 failed (status {convert.ExitCode}): {ProcessSample.Tail(convert.Errors)}");
+            if (DiskOf(contestant).Format == "raw") BenchScratch.Run("cp", _pattern, copy);
+            else BenchScratch.Run("qemu-img", "convert", "-f", "raw", "-O", "qcow2", _pattern, copy);
         }
     }
 
@@ -154,27 +150,19 @@ public sealed partial class BenchBlockCase : BenchCase
     private BlockDisk DiskOf(string contestant) => contestant == GlueOnRaw ? _disk.AsRaw : _disk;
 
     /// <summary>
-    /// The limit: the same bytes read with pread in 1 MiB blocks (MB/s), where the VMMs read them: from this machine's
-    /// page cache, or in the software KVM host (by python3 there) through its share of this machine's files.
+    /// The limit: the same bytes read with pread in 1 MiB blocks (MB/s) from glue's copy, where the VMMs read it (by
+    /// python3 there), through the page cache.
     /// </summary>
     private double HostRead()
     {
-        if (KvmHost.IsSoftware)
-        {
-            var sample = BenchProcess.Run("python3", ["-c", ReadInHost, _pattern, $"{SequentialMiB}", $"{DiskMiB}"], TimeSpan.FromMinutes(5));
-            return sample.ExitCode == 0 && double.TryParse(sample.Output.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out double rate)
-                ? rate
-                : throw new BenchFailure($"reading {_pattern} in the software KVM host failed (status {sample.ExitCode}): {ProcessSample.Tail(sample.Errors)}");
-        }
-        using var file = File.OpenHandle(_pattern);
-        var block = new byte[1 << 20];
-        var clock = Stopwatch.StartNew();
-        for (long i = 0; i < SequentialMiB; i++)
-            if (RandomAccess.Read(file, block, i % DiskMiB * block.Length) != block.Length) throw new BenchFailure($"{_pattern}: short read");
-        return SequentialMiB * 1048576.0 / clock.Elapsed.TotalSeconds / 1e6;
+        string disk = _copies[Glue];
+        var sample = BenchProcess.Run("python3", ["-c", ReadInHost, disk, $"{SequentialMiB}", $"{DiskMiB}"], TimeSpan.FromMinutes(5));
+        return sample.ExitCode == 0 && double.TryParse(sample.Output.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out double rate)
+            ? rate
+            : throw new BenchFailure($"reading {disk} where the VMMs run failed (status {sample.ExitCode}): {ProcessSample.Tail(sample.Errors)}");
     }
 
-    // HostRead's loop for the software KVM host: argv is the file, the MiB to read and the file's size in MiB.
+    // HostRead's loop: argv is the file, the MiB to read and the file's size in MiB.
     private const string ReadInHost =
         "import os, sys, time\n" +
         "fd, total, size = os.open(sys.argv[1], os.O_RDONLY), int(sys.argv[2]), int(sys.argv[3])\n" +
@@ -185,7 +173,8 @@ public sealed partial class BenchBlockCase : BenchCase
 
     public override void Dispose()
     {
-        foreach (var file in _copies.Values.Append(_pattern)) File.Delete(file);
+        foreach (var copy in _copies.Values) BenchScratch.Remove(copy);
+        File.Delete(_pattern);
     }
 
     [GeneratedRegex(@"^GLUE-BENCH blk seq (?<seq>\d+) .* reads at qd 1; rand qd1 (?<qd1>\d+) qd32 (?<qd32>\d+) .* writes seq (?<wseq>\d+) .* rand qd1 (?<wqd1>\d+) qd32 (?<wqd32>\d+) ")]

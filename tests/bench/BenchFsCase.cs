@@ -9,7 +9,7 @@ namespace Glue.Bench;
 /// fresh folder of the host: a file written in 1 MiB blocks to its fsync and read back after the guest drops its
 /// caches (MB/s), empty files created, then all stat-ed after the caches are dropped (files/s), and a tarball of small
 /// files unpacked (files/s). `glue run --fs` against QEMU q35's own 9p (`-virtfs local,security_model=none`, mounted
-/// as 9p2000.L over virtio with a 512000-byte msize) on the same guest and folder.
+/// as 9p2000.L over virtio with a 512000-byte msize) on the same guest and folder, in the <see cref="BenchScratch"/>.
 /// </summary>
 public sealed partial class BenchFsCase(BenchSettings settings) : BenchCase
 {
@@ -61,21 +61,21 @@ public sealed partial class BenchFsCase(BenchSettings settings) : BenchCase
 
     public override IReadOnlyDictionary<string, double> Run(string contestant)
     {
-        // Under the bench's own directory, which the software KVM host sees at the same path.
-        var share = Directory.CreateDirectory(Path.Combine(settings.Directory, $"fs-bench-{Guid.NewGuid():N}"));
+        string share = BenchScratch.PathOf($"fs-{Guid.NewGuid():N}");
         try
         {
-            File.Copy(_tarball, Path.Combine(share.FullName, "bench.tar"));
+            BenchScratch.Run("mkdir", share);
+            BenchScratch.Run("cp", _tarball, Path.Combine(share, "bench.tar"));
             string linux = settings.Repository.LinuxGuestDirectory;
             string kernel = Path.Combine(linux, "vmlinuz"), initrd = Path.Combine(linux, "initramfs.cpio.gz");
             string Key(string fstype) => $"glue.fsbench={fstype}:bench:{MiB}:{Files}";
             var timeout = TimeSpan.FromMinutes(15);
             var sample = contestant == Glue
-                ? BenchProcess.Run(settings.Glue, ["run", "-c", "2", "-m", "1024", "-k", kernel, "-i", initrd, "--fs", $"tag=bench,path={share.FullName}",
+                ? BenchProcess.Run(settings.Glue, ["run", "-c", "2", "-m", "1024", "-k", kernel, "-i", initrd, "--fs", $"tag=bench,path={share}",
                     "-p", Key("virtiofs")], timeout)
                 : BenchProcess.Run(BenchQemu.Program, ["-M", "q35", "-enable-kvm", "-cpu", "host", "-smp", "2", "-m", "1024", "-nographic", "-no-reboot",
                     "-nic", "none", "-kernel", kernel, "-initrd", initrd, "-append", $"console=ttyS0 panic=-1 {Key("9p")}",
-                    "-virtfs", $"local,path={share.FullName},mount_tag=bench,security_model=none"], timeout);
+                    "-virtfs", $"local,path={share},mount_tag=bench,security_model=none"], timeout);
             var line = sample.Line("GLUE-LINUX fsbench ");
             var match = Result().Match(line);
             if (!match.Success) throw new BenchFailure($"the guest's fs bench failed: {line}");
@@ -91,7 +91,7 @@ public sealed partial class BenchFsCase(BenchSettings settings) : BenchCase
         }
         finally
         {
-            share.Delete(recursive: true);
+            BenchScratch.Remove(share);
         }
     }
 

@@ -91,7 +91,7 @@ public static class SyscallPolicy
     public static SyscallSet DeviceIo { get; } =
     [
         Syscall.epoll_create1, Syscall.epoll_wait, Syscall.epoll_pwait, Syscall.epoll_ctl, Syscall.readv, Syscall.writev,
-        Syscall.pread64, Syscall.pwrite64, Syscall.preadv, Syscall.pwritev, Syscall.fsync, Syscall.fdatasync, Syscall.fallocate,
+        Syscall.pread64, Syscall.pwrite64, Syscall.preadv, Syscall.preadv2, Syscall.pwritev, Syscall.fsync, Syscall.fdatasync, Syscall.fallocate,
         Syscall.lseek, Syscall.getrandom, Syscall.eventfd2,
         Allow(Syscall.socket, OneOf(0, AF_UNIX)), Syscall.connect, Syscall.accept4, Syscall.recvmsg, Syscall.sendmsg,
         Syscall.recvfrom, Syscall.sendto, Syscall.shutdown, Syscall.poll, Syscall.ppoll, Syscall.fcntl,

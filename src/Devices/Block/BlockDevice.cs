@@ -158,7 +158,7 @@ public sealed unsafe class BlockDevice : IVirtioDevice, ISnapshotPart, IDisposab
             queue.DisableNotification();
             while (queue.TryPop(out var chain))
             {
-                if (Prepare(queue, chain!, activation) is not { } request) continue;
+                if (Prepare(queue, chain!, activation) is not { } request || ServedFromCache(request)) continue;
                 if (held is not null) Submit(held);
                 held = request;
             }
@@ -166,6 +166,19 @@ public sealed unsafe class BlockDevice : IVirtioDevice, ISnapshotPart, IDisposab
         if (held is null) return;
         if (queue.InFlight == 1) Serve(held);
         else Submit(held);
+    }
+
+    /// <summary>
+    /// A read the page cache holds, done on the I/O thread as it is popped: no hand-off to a worker and back, which
+    /// costs more than a cached 4 KiB read. Without workers every request is served where it is popped anyway.
+    /// </summary>
+    private bool ServedFromCache(BlockRequest request)
+    {
+        if (_workers is null || request.Type != VIRTIO_BLK_T_IN) return false;
+        int result = _image.ReadCached(request.Data, request.Offset);
+        if (result == -Libc.EAGAIN) return false;
+        Finish(request, result);
+        return true;
     }
 
     private void Submit(BlockRequest request)
@@ -290,6 +303,12 @@ public sealed unsafe class BlockDevice : IVirtioDevice, ISnapshotPart, IDisposab
             VIRTIO_BLK_T_WRITE_ZEROES => _image.WriteZeroes(request.Offset, request.Length, request.Unmap),
             _ => -DiskLibc.EINVAL,
         };
+        Finish(request, result);
+    }
+
+    /// <summary>The status byte and used element of a request its image answered with <paramref name="result"/>.</summary>
+    private static void Finish(BlockRequest request, int result)
+    {
         *request.StatusByte = result == 0 ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR;
         // §5.2.6: for IN the data and the status were written; otherwise only the status.
         uint used = request.Type == VIRTIO_BLK_T_IN && result == 0 ? (uint)request.DataBytes + 1 : 1;

@@ -34,6 +34,13 @@ internal static unsafe partial class DiskLibc
     [LibraryImport("libc", EntryPoint = "preadv", SetLastError = true)]
     public static partial nint Preadv(int fd, Libc.IoVec* iov, int iovcnt, long offset);
 
+    /// <summary>linux/fs.h: preadv2's flag to fail with EAGAIN rather than wait for the disk.</summary>
+    public const int RWF_NOWAIT = 0x8;
+
+    /// <summary>Bytes read (0 at end of file), -1 on error (EAGAIN: the read would have waited).</summary>
+    [LibraryImport("libc", EntryPoint = "preadv2", SetLastError = true)]
+    public static partial nint Preadv2(int fd, Libc.IoVec* iov, int iovcnt, long offset, int flags);
+
     /// <summary>Bytes written, -1 on error.</summary>
     [LibraryImport("libc", EntryPoint = "pwritev", SetLastError = true)]
     public static partial nint Pwritev(int fd, Libc.IoVec* iov, int iovcnt, long offset);

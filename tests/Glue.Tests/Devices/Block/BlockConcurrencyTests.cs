@@ -112,6 +112,32 @@ public sealed class BlockConcurrencyTests : VirtioTestBase
     }
 
     [Fact]
+    public void A_cached_read_completes_before_the_kick_returns_while_the_others_wait_for_workers()
+    {
+        var image = new GatedDiskImage(1 << 20);
+        image.Release(8 * SectorSize);   // request 1's bytes are in the page cache
+        var device = Activate(image, workers: 4);
+        AddRead(0);
+        ushort cached = AddRead(1);
+        AddRead(2);
+        try
+        {
+            device.QueueNotify(0);
+            Assert.Equal(1, _driver.UsedIdx);
+            Assert.Equal(((uint)cached, 4097u), _driver.UsedElement(0));
+            Assert.All(Bytes(Data + 0x1000, 4096).Chunk(SectorSize).Select((sector, s) => (sector, s)),
+                x => Assert.All(x.sector, b => Assert.Equal((byte)(8 + x.s), b)));
+            Assert.True(image.WaitForWaiting(2), $"only {image.MostWaiting} reads went to the workers");
+        }
+        finally
+        {
+            image.Release(0);
+            image.Release(16 * SectorSize);
+        }
+        WaitForUsed(3);
+    }
+
+    [Fact]
     public void Reset_and_a_stopped_queue_wait_for_the_requests_in_flight()
     {
         var image = new GatedDiskImage(1 << 20);

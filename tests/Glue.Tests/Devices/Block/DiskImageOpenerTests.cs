@@ -1,5 +1,6 @@
 using Glue.Core.Devices;
 using Glue.Core.Memory;
+using Glue.Core.Interop;
 using Glue.Devices.Block;
 using Glue.Tests.Devices.Block.Qcow2;
 using Glue.Tests.Virtio;
@@ -115,6 +116,41 @@ public sealed class DiskImageOpenerTests : VirtioTestBase
         Assert.Equal(VIRTIO_BLK_S_OK, Request(VIRTIO_BLK_T_IN, 2, Data, 1024));
         Assert.Equal(contents.AsSpan(1024, 1024).ToArray(), Bytes(Data, 1024));
     }
+
+    [Fact]
+    public unsafe void A_raw_read_in_the_page_cache_is_done_without_waiting_and_O_DIRECT_is_left_to_the_workers()
+    {
+        var contents = new byte[64 << 10];
+        Random.Shared.NextBytes(contents);
+        File.WriteAllBytes(_path, contents);   // just written: in the page cache
+        var buffer = new byte[4096];
+        fixed (byte* bytes = buffer)
+        {
+            Libc.IoVec[] iov = [new() { iov_base = bytes, iov_len = 4096 }];
+            using (var cached = DiskImageOpener.Open(DiskSpec.Parse(_path, 0, 1)).Image)
+            {
+                int result = cached.ReadCached(iov, 8192);
+                switch (FileSystemOf(_path))
+                {
+                    case "ext4" or "xfs" or "btrfs":
+                        Assert.Equal(0, result);
+                        Assert.Equal(contents.AsSpan(8192, 4096).ToArray(), buffer);
+                        break;
+                    case "tmpfs":   // takes no RWF_NOWAIT: every read goes to the workers
+                        Assert.Equal(-Libc.EAGAIN, result);
+                        break;
+                    default:
+                        Assert.True(result is 0 or -Libc.EAGAIN, $"ReadCached gave {result}");
+                        break;
+                }
+            }
+            using (var direct = DiskImageOpener.Open(DiskSpec.Parse(_path + ",cache=none", 0, 1)).Image)
+                Assert.Equal(-Libc.EAGAIN, direct.ReadCached(iov, 8192));
+        }
+    }
+
+    private static string FileSystemOf(string path) =>
+        DriveInfo.GetDrives().Where(drive => path.StartsWith(drive.Name, StringComparison.Ordinal)).MaxBy(drive => drive.Name.Length)!.DriveFormat;
 
     [Theory]
     [InlineData(0)]      // page-aligned buffers: straight from the disk

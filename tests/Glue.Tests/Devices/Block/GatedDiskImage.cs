@@ -4,8 +4,9 @@ using Glue.Devices.Block;
 namespace Glue.Tests.Devices.Block;
 
 /// <summary>
-/// A disk whose reads wait until the test releases their offset, so a test decides the order requests finish in.
-/// Each sector reads as its number (the low byte) in every byte. It counts how many reads wait at once.
+/// A disk whose reads wait until the test releases their offset, so a test decides the order requests finish in; a
+/// read of an offset released before it is asked for is in the "page cache" (<see cref="ReadCached"/>). Each sector
+/// reads as its number (the low byte) in every byte. It counts how many reads wait at once.
 /// </summary>
 internal sealed unsafe class GatedDiskImage(long length) : IDiskImage
 {
@@ -29,6 +30,20 @@ internal sealed unsafe class GatedDiskImage(long length) : IDiskImage
             while (!_released.Contains(offset)) Monitor.Wait(_gate);
             _waiting--;
         }
+        return Fill(buffers, offset);
+    }
+
+    public int ReadCached(ReadOnlySpan<Libc.IoVec> buffers, long offset)
+    {
+        lock (_gate)
+        {
+            if (!_released.Contains(offset)) return -Libc.EAGAIN;
+        }
+        return Fill(buffers, offset);
+    }
+
+    private static int Fill(ReadOnlySpan<Libc.IoVec> buffers, long offset)
+    {
         long position = offset;
         foreach (var buffer in buffers)
         {
