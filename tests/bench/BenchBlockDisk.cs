@@ -18,8 +18,8 @@ public sealed record BlockDisk(string Format, string Cache)
     public bool InDefaultRun => Cache == "writeback";
 
     /// <summary>
-    /// Whether its copies are in the <see cref="BenchScratch"/>: all but O_DIRECT's, which tmpfs refuses before Linux 6.6;
-    /// those stay in the bench's own directory (in the software KVM host, its 9p share).
+    /// Whether its copies are in the <see cref="BenchScratch"/>: all but O_DIRECT's, which the software KVM host's Linux 6.1
+    /// does not take on tmpfs; those stay in the bench's own directory (in the software KVM host, its 9p share).
     /// </summary>
     public bool InScratch => Cache != "none";
 
