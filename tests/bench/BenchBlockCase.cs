@@ -11,7 +11,7 @@ namespace Glue.Bench;
 public sealed record BlockTransport(string Name, Func<string, string[]> Glue, Func<string, string[]> Qemu)
 {
     public static readonly BlockTransport Mmio = new("mmio",
-        disk => ["--disk", disk],
+        disk => ["--virtio-transport", "mmio", "--disk", disk],
         drive => [.. BenchQemu.VirtioMmio, "-drive", $"id=d0,{drive},if=none", "-device", "virtio-blk-device,drive=d0"]);
 }
 
