@@ -10,8 +10,10 @@ namespace Glue.Bench;
 /// caches (MB/s), empty files created, then all stat-ed after the caches are dropped (files/s), and a tarball of small
 /// files unpacked (files/s). `glue run --fs` against QEMU q35's own 9p (`-virtfs local,security_model=none`, mounted
 /// as 9p2000.L over virtio with a 512000-byte msize) on the same guest and folder, in the <see cref="BenchScratch"/>.
+/// Glue's share has the cache mode it is made with (`--fs ...,cache=`): auto, the default, caches names and data
+/// in the guest; never, like 9p's default, neither.
 /// </summary>
-public sealed partial class BenchFsCase(BenchSettings settings) : BenchCase
+public sealed partial class BenchFsCase(BenchSettings settings, string cache) : BenchCase
 {
     private const string Qemu9p = "QEMU 9p";
     private const string Write = "seq write";
@@ -20,13 +22,13 @@ public sealed partial class BenchFsCase(BenchSettings settings) : BenchCase
     private const string Stat = "stat small files";
     private const string Untar = "untar small files";
 
-    private readonly string _tarball = Path.Combine(settings.Directory, "fs-bench.tar");
+    private readonly string _tarball = Path.Combine(settings.Directory, $"fs-bench-{cache}.tar");
 
     private int MiB => settings.Scale(256, 64);
     private int Files => settings.Scale(10000, 2000);
     private int TarFiles => settings.Scale(3000, 1000);
 
-    public override string Name => "virtio-fs";
+    public override string Name => cache == "auto" ? "virtio-fs" : $"virtio-fs (cache={cache})";
 
     public override IReadOnlyList<string> Contestants { get; } = [Glue, Qemu9p];
 
@@ -71,7 +73,7 @@ public sealed partial class BenchFsCase(BenchSettings settings) : BenchCase
             string Key(string fstype) => $"glue.fsbench={fstype}:bench:{MiB}:{Files}";
             var timeout = TimeSpan.FromMinutes(15);
             var sample = contestant == Glue
-                ? BenchProcess.Run(settings.Glue, ["run", "-c", "2", "-m", "1024", "-k", kernel, "-i", initrd, "--fs", $"tag=bench,path={share}",
+                ? BenchProcess.Run(settings.Glue, ["run", "-c", "2", "-m", "1024", "-k", kernel, "-i", initrd, "--fs", $"tag=bench,path={share},cache={cache}",
                     "-p", Key("virtiofs")], timeout)
                 : BenchProcess.Run(BenchQemu.Program, ["-M", "q35", "-enable-kvm", "-cpu", "host", "-smp", "2", "-m", "1024", "-nographic", "-no-reboot",
                     "-nic", "none", "-kernel", kernel, "-initrd", initrd, "-append", $"console=ttyS0 panic=-1 {Key("9p")}",

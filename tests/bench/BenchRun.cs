@@ -46,7 +46,8 @@ public static class BenchRun
             new BenchSnapshotCase(settings),
             new BenchDisplayCase(settings),
             new BenchVhostUserCase(settings),
-            new BenchFsCase(settings),
+            new BenchFsCase(settings, "auto"),
+            new BenchFsCase(settings, "never"),
         ];
         if (only is not null && cases.All(c => c.Name != only))
             throw new BenchUsageError($"bench has no case '{only}'; its cases: {string.Join(", ", cases.Select(c => c.Name))}");

@@ -44,14 +44,15 @@ public sealed class FsDevice : IVirtioDevice, IDisposable
     private bool _heldBack;      // under _requestGate: a chain waits in the ring for a free slot
     private VirtioActivation? _activation;
 
+    /// <param name="cache">What the guest may cache of the share.</param>
     /// <param name="workers">Threads that serve requests; 0 serves each on the I/O thread as it is popped (the fuzzer's way).</param>
-    internal FsDevice(string tag, SharedDirectory share, int workers = Workers)
+    internal FsDevice(string tag, SharedDirectory share, FsCache cache = FsCache.Auto, int workers = Workers)
     {
         Tag = tag;
         Encoding.UTF8.GetBytes(tag, _config);
         _config[TagBytes] = 1;   // num_request_queues
         _share = share;
-        _server = new FuseServer(share);
+        _server = new FuseServer(share, cache);
         // Started by the thread that makes the device, not at activation: a vCPU or vhost-user thread activates, and a
         // thread inherits its creator's seccomp filter, which would keep the workers from the file calls (docs/security.md).
         if (workers > 0) _workers = new RequestWorkers($"fs-{Tag}", workers, Slots, Serve);

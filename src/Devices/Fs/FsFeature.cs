@@ -1,6 +1,7 @@
 using System.Text;
 using Glue.Core.Devices;
 using Glue.Core.Interop;
+using Glue.Devices.Fs.Fuse;
 using Glue.Devices.Fs.Host;
 using Glue.Virtio;
 
@@ -9,7 +10,7 @@ using Glue.Virtio;
 namespace Glue.Devices.Fs;
 
 /// <summary>
-/// `--fs tag=TAG,path=DIR[,ro][,max-fds=N]`, repeatable: one virtio-fs device per shared directory. Every value is
+/// `--fs tag=TAG,path=DIR[,ro][,max-fds=N][,cache=never|auto|always]`, repeatable: one virtio-fs device per shared directory. Every value is
 /// parsed, and every path looked at, before any directory is opened.
 /// </summary>
 public sealed class FsFeature : IVirtioDeviceFeature
@@ -19,7 +20,7 @@ public sealed class FsFeature : IVirtioDeviceFeature
     public string Name => "fs";
 
     public IReadOnlyList<DeviceOption> Options =>
-        [new(Option, "A host directory as a virtio-fs device, mounted in the guest with `mount -t virtiofs TAG DIR`: tag=TAG,path=DIR[,ro][,max-fds=N] (ro: read-only; max-fds: host fds the guest may hold, default 65536)", Repeatable: true)];
+        [new(Option, "A host directory as a virtio-fs device, mounted in the guest with `mount -t virtiofs TAG DIR`: tag=TAG,path=DIR[,ro][,max-fds=N][,cache=MODE] (ro: read-only; max-fds: host fds the guest may hold, default 65536; cache: what the guest may cache, never, auto (the default: 1 s) or always, as virtiofsd's)", Repeatable: true)];
 
     public IReadOnlyList<IVirtioDevice> Create(DeviceOptionValues values)
     {
@@ -39,7 +40,7 @@ public sealed class FsFeature : IVirtioDeviceFeature
             {
                 int errno = SharedDirectory.Open(spec.Path, spec.ReadOnly, Math.Min(spec.MaxFds, room), out var share);
                 if (errno != 0) throw new DeviceConfigException($"{Option} tag={spec.Tag}: cannot open {spec.Path}: {Libc.ErrorText(errno).ToLowerInvariant()}");
-                devices.Add(new FsDevice(spec.Tag, share!));
+                devices.Add(new FsDevice(spec.Tag, share!, spec.Cache));
             }
             return devices;
         }
@@ -51,8 +52,8 @@ public sealed class FsFeature : IVirtioDeviceFeature
     }
 }
 
-/// <summary>One `--fs` value: comma-separated tag=TAG, path=DIR, ro, max-fds=N, in any order.</summary>
-internal sealed record FsSpec(string Tag, string Path, bool ReadOnly, int MaxFds)
+/// <summary>One `--fs` value: comma-separated tag=TAG, path=DIR, ro, max-fds=N, cache=MODE, in any order.</summary>
+internal sealed record FsSpec(string Tag, string Path, bool ReadOnly, int MaxFds, FsCache Cache)
 {
     public const int DefaultMaxFds = 65536;
 
@@ -61,6 +62,7 @@ internal sealed record FsSpec(string Tag, string Path, bool ReadOnly, int MaxFds
         string? tag = null, path = null;
         bool readOnly = false;
         int maxFds = DefaultMaxFds;
+        var cache = FsCache.Auto;
         foreach (var attribute in value.Split(','))
         {
             if (attribute == "ro") readOnly = true;
@@ -71,12 +73,22 @@ internal sealed record FsSpec(string Tag, string Path, bool ReadOnly, int MaxFds
                 if (!int.TryParse(attribute[8..], out maxFds) || maxFds < 16)
                     throw new DeviceConfigException($"{FsFeature.Option} '{value}': max-fds must be a number of 16 or more, not '{attribute[8..]}'");
             }
-            else throw new DeviceConfigException($"{FsFeature.Option} '{value}': unknown attribute '{attribute}' (expected tag=TAG, path=DIR, ro or max-fds=N)");
+            else if (attribute.StartsWith("cache=", StringComparison.Ordinal))
+            {
+                cache = attribute[6..] switch
+                {
+                    "never" => FsCache.Never,
+                    "auto" => FsCache.Auto,
+                    "always" => FsCache.Always,
+                    var other => throw new DeviceConfigException($"{FsFeature.Option} '{value}': cache must be never, auto or always, not '{other}'"),
+                };
+            }
+            else throw new DeviceConfigException($"{FsFeature.Option} '{value}': unknown attribute '{attribute}' (expected tag=TAG, path=DIR, ro, max-fds=N or cache=MODE)");
         }
         if (string.IsNullOrEmpty(tag)) throw new DeviceConfigException($"{FsFeature.Option} '{value}': no tag; give {FsFeature.Option} tag=TAG,path=DIR");
         if (Encoding.UTF8.GetByteCount(tag) > FsDevice.TagBytes || tag.Any(char.IsControl))
             throw new DeviceConfigException($"{FsFeature.Option} '{value}': tag '{tag}' must be 1 to {FsDevice.TagBytes} bytes of UTF-8 without control characters");
         if (string.IsNullOrEmpty(path)) throw new DeviceConfigException($"{FsFeature.Option} '{value}': no path; give {FsFeature.Option} tag={tag},path=DIR");
-        return new FsSpec(tag, path, readOnly, maxFds);
+        return new FsSpec(tag, path, readOnly, maxFds, cache);
     }
 }

@@ -33,6 +33,11 @@ public static class FuseConstants
     public const uint FATTR_ATIME_NOW = 1u << 7;
     public const uint FATTR_MTIME_NOW = 1u << 8;
 
+    // fuse_open_out.open_flags.
+    public const uint FOPEN_DIRECT_IO = 1u << 0;
+    public const uint FOPEN_KEEP_CACHE = 1u << 1;
+    public const uint FOPEN_NOFLUSH = 1u << 5;
+
     /// <summary>fuse_fsync_in.fsync_flags: only the data (fdatasync).</summary>
     public const uint FUSE_FSYNC_FDATASYNC = 1u << 0;
 

@@ -18,8 +18,7 @@ public sealed unsafe partial class FuseServer
     {
         if (!TryArgs(args, out fuse_open_in open, out _)) return Error(request, header, Errno.EINVAL);
         int errno = _share.Open(header.nodeid, (int)open.flags, out ulong handle);
-        // open_flags 0: no FOPEN_KEEP_CACHE, so the guest drops its cached pages of the file on each open and sees the host's changes.
-        return errno != 0 ? Error(request, header, errno) : Ok(request, header, new fuse_open_out { fh = handle });
+        return errno != 0 ? Error(request, header, errno) : Ok(request, header, OpenOut(handle));
     }
 
     private FuseReply Create(FuseRequest request, in fuse_in_header header, ReadOnlySpan<byte> args)
@@ -30,9 +29,11 @@ public sealed unsafe partial class FuseServer
         // CREATE answers with fuse_entry_out then fuse_open_out.
         Span<byte> body = stackalloc byte[Unsafe.SizeOf<fuse_entry_out>() + Unsafe.SizeOf<fuse_open_out>()];
         MemoryMarshal.Write(body, EntryOut(node, status));
-        MemoryMarshal.Write(body[Unsafe.SizeOf<fuse_entry_out>()..], new fuse_open_out { fh = handle });
+        MemoryMarshal.Write(body[Unsafe.SizeOf<fuse_entry_out>()..], OpenOut(handle));
         return Ok(request, header, body);
     }
+
+    private fuse_open_out OpenOut(ulong handle) => new() { fh = handle, open_flags = _cache.OpenFlags() };
 
     private FuseReply Read(FuseRequest request, in fuse_in_header header, ReadOnlySpan<byte> args)
     {

@@ -24,11 +24,11 @@ public sealed unsafe partial class FuseServer
         return reply;
     }
 
-    private static fuse_entry_out EntryOut(ulong node, in Stat status) => new()
+    private fuse_entry_out EntryOut(ulong node, in Stat status) => new()
     {
         nodeid = node,
-        entry_valid = ValidSeconds,
-        attr_valid = ValidSeconds,
+        entry_valid = _cache.ValidSeconds(),
+        attr_valid = _cache.ValidSeconds(),
         attr = Attr(status),
     };
 
@@ -52,7 +52,7 @@ public sealed unsafe partial class FuseServer
     };
 
     private FuseReply Attributes(FuseRequest request, in fuse_in_header header, int errno, in Stat status) =>
-        errno != 0 ? Error(request, header, errno) : Ok(request, header, new fuse_attr_out { attr_valid = ValidSeconds, attr = Attr(status) });
+        errno != 0 ? Error(request, header, errno) : Ok(request, header, new fuse_attr_out { attr_valid = _cache.ValidSeconds(), attr = Attr(status) });
 
     private FuseReply GetAttr(FuseRequest request, in fuse_in_header header, ReadOnlySpan<byte> args)
     {

@@ -21,16 +21,18 @@ public sealed unsafe partial class FuseServer
     private static readonly int InHeaderSize = Unsafe.SizeOf<fuse_in_header>();
     private static readonly int OutHeaderSize = Unsafe.SizeOf<fuse_out_header>();
 
-    /// <summary>How long the guest may trust a name or attributes before asking again: a host change shows within a second.</summary>
-    private const ulong ValidSeconds = 1;
-
     /// <summary>The INIT flags Glue offers; the guest gets those of them it offered too.</summary>
     private const uint OfferedFlags = FUSE_ASYNC_READ | FUSE_ATOMIC_O_TRUNC | FUSE_BIG_WRITES | FUSE_DO_READDIRPLUS | FUSE_READDIRPLUS_AUTO
         | FUSE_PARALLEL_DIROPS | FUSE_MAX_PAGES | FUSE_CACHE_SYMLINKS | FUSE_INIT_EXT;
 
     private readonly SharedDirectory _share;
+    private readonly FsCache _cache;
 
-    internal FuseServer(SharedDirectory share) => _share = share;
+    internal FuseServer(SharedDirectory share, FsCache cache = FsCache.Auto)
+    {
+        _share = share;
+        _cache = cache;
+    }
 
     /// <summary>
     /// How many of a request's bytes to copy into <see cref="FuseRequest.Input"/>, given its header: all of them but

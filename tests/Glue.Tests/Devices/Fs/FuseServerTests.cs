@@ -66,6 +66,27 @@ public sealed class FuseServerTests : IDisposable
         Assert.Equal(-Errno.EBADF, _fs.Read(fh, 0, 10).Error);
     }
 
+    [Theory]
+    [InlineData(FsCache.Never, 0ul, FuseConstants.FOPEN_NOFLUSH | FuseConstants.FOPEN_DIRECT_IO)]
+    [InlineData(FsCache.Auto, 1ul, FuseConstants.FOPEN_NOFLUSH)]
+    [InlineData(FsCache.Always, 86400ul, FuseConstants.FOPEN_NOFLUSH | FuseConstants.FOPEN_KEEP_CACHE)]
+    public void Each_cache_mode_gives_its_timeouts_and_open_flags_and_no_flush_on_close(FsCache cache, ulong validSeconds, uint openFlags)
+    {
+        using var fs = new FuseSession(cache: cache);
+        fs.Init();
+        var (error, body) = fs.Send(FUSE_CREATE, Root, FuseSession.Struct(new fuse_create_in { flags = 0x42, mode = 0x81a4 }), FuseSession.Name("f"));
+        Assert.Equal(0, error);
+        var entry = MemoryMarshal.Read<fuse_entry_out>(body);
+        Assert.Equal((validSeconds, validSeconds), (entry.entry_valid, entry.attr_valid));
+        Assert.Equal(openFlags, MemoryMarshal.Read<fuse_open_out>(body.AsSpan(Unsafe.SizeOf<fuse_entry_out>())).open_flags);
+        (error, body) = fs.Send(FUSE_OPEN, entry.nodeid, FuseSession.Struct(new fuse_open_in { flags = 0 }));
+        Assert.Equal(0, error);
+        Assert.Equal(openFlags, MemoryMarshal.Read<fuse_open_out>(body).open_flags);
+        (error, body) = fs.Send(FUSE_GETATTR, entry.nodeid, FuseSession.Struct(new fuse_getattr_in()));
+        Assert.Equal(0, error);
+        Assert.Equal(validSeconds, MemoryMarshal.Read<fuse_attr_out>(body).attr_valid);
+    }
+
     [Fact]
     public void Files_made_by_the_host_are_looked_up_listed_and_read()
     {

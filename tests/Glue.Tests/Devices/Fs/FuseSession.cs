@@ -17,14 +17,14 @@ internal sealed class FuseSession : IDisposable
     private readonly FuseServer _server;
     private ulong _unique;
 
-    public FuseSession(bool readOnly = false, int maxFds = 1000)
+    public FuseSession(bool readOnly = false, int maxFds = 1000, FsCache cache = FsCache.Auto)
     {
         Outside = Directory.CreateTempSubdirectory("glue-fs-").FullName;
         Share = Path.Combine(Outside, "share");
         Directory.CreateDirectory(Share);
         Assert.Equal(0, SharedDirectory.Open(Share, readOnly, maxFds, out var directory));
         Directory_ = directory!;
-        _server = new FuseServer(Directory_);
+        _server = new FuseServer(Directory_, cache);
     }
 
     public string Outside { get; }
