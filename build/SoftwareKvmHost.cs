@@ -8,7 +8,8 @@ namespace Glue.Build;
 /// The software KVM host (tests/host/README.md) for one build invocation: QEMU 10 boots it under TCG with
 /// -cpu max, and its agent, reached on a port of 127.0.0.1, runs what needs /dev/kvm. One boot serves every test
 /// run of the invocation. A watchdog restarts the host on the same port when QEMU ends (a panic reboots into
-/// -no-reboot's exit) or the agent stops answering; each restart is said, with the console's last lines. What was
+/// -no-reboot's exit), the agent stops answering, or the kernel reports a CPU stalled; each restart is said, with
+/// the console's last lines. What was
 /// running in the host then fails (and is retried, see TestRetries); host-exec waits for the new boot's agent.
 /// </summary>
 public sealed class SoftwareKvmHost : IDisposable
@@ -18,6 +19,9 @@ public sealed class SoftwareKvmHost : IDisposable
     private static readonly TimeSpan ProbeEvery = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan ProbeLimit = TimeSpan.FromMinutes(2);
 
+    /// <summary>Linux's RCU stall report: a CPU has not passed a quiescent state for 21 s.</summary>
+    private const string StallReport = "rcu: INFO: rcu_preempt detected stalls on CPUs/tasks";
+
     private readonly string _directory;
     private readonly string _qemu;
     private readonly string _console;
@@ -25,6 +29,7 @@ public sealed class SoftwareKvmHost : IDisposable
     private readonly int _port = FreePort();
     private readonly CancellationTokenSource _stopping = new();
     private readonly Queue<string> _lastLines = new();
+    private TaskCompletionSource _stalled = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Process? _process;
     private Task? _watchdog;
 
@@ -109,6 +114,10 @@ public sealed class SoftwareKvmHost : IDisposable
             }
             if (line.Data.StartsWith("glue-host-agent: listening", StringComparison.Ordinal))
                 ready.TrySetResult();
+            // A CPU that the emulated SVM keeps in a guest's mode takes no interrupt, not even its own timer's: seen
+            // for minutes at a time, with the agent still answering on the other CPU while whatever runs there waits.
+            if (line.Data.Contains(StallReport, StringComparison.Ordinal) && ready.Task.IsCompleted)
+                Volatile.Read(ref _stalled).TrySetResult();
         };
         process.OutputDataReceived += record;
         process.ErrorDataReceived += record;
@@ -145,17 +154,20 @@ public sealed class SoftwareKvmHost : IDisposable
     {
         while (!_stopping.IsCancellationRequested)
         {
-            // QEMU's end (a panic) is seen at once, so that commands waiting for the agent get a host again soon.
-            await Task.WhenAny(Task.Delay(ProbeEvery, _stopping.Token), _process!.WaitForExitAsync(_stopping.Token));
+            // QEMU's end (a panic) and a stall report are seen at once, so that commands waiting for the agent get a host again soon.
+            var stalled = Volatile.Read(ref _stalled).Task;
+            await Task.WhenAny(Task.Delay(ProbeEvery, _stopping.Token), _process!.WaitForExitAsync(_stopping.Token), stalled);
             if (_stopping.IsCancellationRequested)
                 return;
             string? problem = _process!.HasExited ? $"QEMU exited with status {_process.ExitCode}"
+                : stalled.IsCompleted ? "its kernel reported a CPU stalled"
                 : await AnswersAsync() ? null : $"the agent did not run `true` within {ProbeLimit.TotalMinutes} min";
             if (problem is null || _stopping.IsCancellationRequested)
                 continue;
             Console.WriteLine($"build: the software KVM host failed ({problem}); restarting it. Its console's last lines:\n{LastLines()}");
             Kill();
             Restarts++;
+            Volatile.Write(ref _stalled, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
             Boot();
         }
     }

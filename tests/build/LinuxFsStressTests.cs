@@ -41,7 +41,8 @@ public class LinuxFsStressTests(ITestOutputHelper output)
             TimeSpan.FromMinutes(8));
         output.WriteLine($"glue run of Linux with stress-ng on --fs to its power-off: {clock.Elapsed.TotalSeconds:F1} s");
 
-        Assert.True(run.ExitCode == 0, $"expected glue to end with 0 on the guest's ACPI power-off; {run.Describe()}");
+        string reached = run.Stdout.LastOrDefault(line => line.StartsWith("fsstress: ", StringComparison.Ordinal)) ?? "no stressor started";
+        Assert.True(run.ExitCode == 0, $"expected glue to end with 0 on the guest's ACPI power-off (last {reached}); {run.Describe()}");
         var report = LinuxReport.AssertPassed(run with { Stdout = [.. run.Stdout, .. run.Stderr] }, "fsstress");
         output.WriteLine($"fsstress {report.Checks["fsstress"].Detail}");
         Assert.Empty(Directory.GetFileSystemEntries(share));
