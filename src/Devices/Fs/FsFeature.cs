@@ -10,8 +10,8 @@ using Glue.Virtio;
 namespace Glue.Devices.Fs;
 
 /// <summary>
-/// `--fs tag=TAG,path=DIR[,ro][,max-fds=N][,cache=never|auto|always]`, repeatable: one virtio-fs device per shared directory. Every value is
-/// parsed, and every path looked at, before any directory is opened.
+/// `--fs tag=TAG,path=DIR[,ro][,max-fds=N][,cache=never|auto|always]`, repeatable: one virtio-fs device per shared
+/// directory. Every value is parsed, and every path looked at, before any directory is opened.
 /// </summary>
 public sealed class FsFeature : IVirtioDeviceFeature
 {

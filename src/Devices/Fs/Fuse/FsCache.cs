@@ -4,8 +4,8 @@ namespace Glue.Devices.Fs.Fuse;
 
 /// <summary>
 /// What the guest may cache of a share (`--fs ...,cache=`), virtiofsd's three modes by their names. The guest keeps
-/// names and attributes for <see cref="ValidSeconds"/>; file data goes through its page cache unless the open says
-/// FOPEN_DIRECT_IO, and survives a reopen only with FOPEN_KEEP_CACHE.
+/// names and attributes for <see cref="FsCacheReplies.ValidSeconds"/>; file data goes through its page cache unless
+/// the open says FOPEN_DIRECT_IO, and survives a reopen only with FOPEN_KEEP_CACHE.
 /// </summary>
 public enum FsCache
 {
@@ -19,7 +19,7 @@ public enum FsCache
     /// <summary>Names and attributes for 1 s; data in the page cache, dropped at each open: a host change shows within a second, its data on the next open.</summary>
     Auto,
 
-    /// <summary>Names, attributes and data kept as long as the guest likes (1 day): for a share only the guest changes.</summary>
+    /// <summary>Names and attributes for a day, data kept across opens: for a share only the guest changes.</summary>
     Always,
 }
 
