@@ -9,8 +9,8 @@ namespace Glue.Build;
 /// -cpu max, and its agent, reached on a port of 127.0.0.1, runs what needs /dev/kvm. One boot serves every test
 /// run of the invocation. A watchdog restarts the host on the same port when QEMU ends (a panic reboots into
 /// -no-reboot's exit), the agent stops answering, or the kernel reports a CPU stalled; each restart is said, with
-/// the console's last lines. What was
-/// running in the host then fails (and is retried, see TestRetries); host-exec waits for the new boot's agent.
+/// the console's last lines. What was running in the host then fails (and is retried, see TestRetries); host-exec
+/// waits for the new boot's agent.
 /// </summary>
 public sealed class SoftwareKvmHost : IDisposable
 {
@@ -154,7 +154,8 @@ public sealed class SoftwareKvmHost : IDisposable
     {
         while (!_stopping.IsCancellationRequested)
         {
-            // QEMU's end (a panic) and a stall report are seen at once, so that commands waiting for the agent get a host again soon.
+            // QEMU's end (a panic) and a stall report are seen at once, so that commands waiting for the agent get a host
+            // again soon.
             var stalled = Volatile.Read(ref _stalled).Task;
             await Task.WhenAny(Task.Delay(ProbeEvery, _stopping.Token), _process!.WaitForExitAsync(_stopping.Token), stalled);
             if (_stopping.IsCancellationRequested)

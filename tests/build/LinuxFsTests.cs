@@ -10,8 +10,9 @@ namespace Glue.BuildTests;
 /// hard link, chmod, utimes, 300 small files, a 16 MiB file by SHA-256; it tries to leave the share through symlinks
 /// the host placed pointing out, and to make device nodes; it sees a change the host makes; a second, read-only
 /// share refuses a write with EROFS. In the software KVM host the share is on this machine's `/`, which the host
-/// mounts over uncached 9p: every host call is a round trip through TCG, so the file is small. A run takes 45 to 100 s there; the limit of 6 minutes
-/// ends one the emulator hung (tests/host/README.md) before it costs the suite much. The host then checks its side (<see cref="FsShareScenario"/>).
+/// mounts over uncached 9p: every host call is a round trip through TCG, so the file is small. A run takes 45 to
+/// 100 s there; the limit of 6 minutes ends one the emulator hung (tests/host/README.md) before it costs the suite
+/// much. The host then checks its side (<see cref="FsShareScenario"/>).
 /// </summary>
 [Trait("Category", "Linux"), Trait("Device", "serial"), Trait("Device", "fs")]
 public class LinuxFsTests(ITestOutputHelper output)
