@@ -41,6 +41,23 @@ internal static unsafe partial class DiskLibc
     [LibraryImport("libc", EntryPoint = "preadv2", SetLastError = true)]
     public static partial nint Preadv2(int fd, Libc.IoVec* iov, int iovcnt, long offset, int flags);
 
+    /// <summary>
+    /// The buffers filled by one preadv2 with RWF_NOWAIT, through the page cache only: 0 when every byte was there,
+    /// else -EAGAIN, and a worker reads it with a plain preadv (which reports any error). A file system that does not
+    /// take the flag (tmpfs before Linux 6.6, 9p) clears <paramref name="supported"/>, and its callers stop asking.
+    /// </summary>
+    public static int ReadCached(int fd, ReadOnlySpan<Libc.IoVec> buffers, long offset, ref bool supported)
+    {
+        if (!supported || buffers.Length > IOV_MAX) return -Libc.EAGAIN;
+        nuint total = 0;
+        foreach (var buffer in buffers) total += buffer.iov_len;
+        nint done;
+        fixed (Libc.IoVec* iov = buffers) done = Preadv2(fd, iov, buffers.Length, offset, RWF_NOWAIT);
+        if (done >= 0 && (nuint)done == total) return 0;
+        if (done < 0 && Marshal.GetLastPInvokeError() == EOPNOTSUPP) supported = false;
+        return -Libc.EAGAIN;
+    }
+
     /// <summary>Bytes written, -1 on error.</summary>
     [LibraryImport("libc", EntryPoint = "pwritev", SetLastError = true)]
     public static partial nint Pwritev(int fd, Libc.IoVec* iov, int iovcnt, long offset);

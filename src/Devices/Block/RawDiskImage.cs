@@ -45,24 +45,12 @@ public sealed unsafe class RawDiskImage : IDiskImage
     public int Read(ReadOnlySpan<Libc.IoVec> buffers, long offset) =>
         NeedsBounce(buffers, offset) ? Bounced(buffers, offset, write: false) : Transfer(buffers, offset, write: false);
 
-    /// <summary>
-    /// One preadv2 with RWF_NOWAIT (Linux 4.14), through the page cache only: whole, or -EAGAIN. A file system that
-    /// does not take the flag (tmpfs, for one) says so once, and its reads all go to the workers after that.
-    /// </summary>
+    /// <summary>The read only if the page cache holds it (<see cref="DiskLibc.ReadCached"/>); never with O_DIRECT.</summary>
     public int ReadCached(ReadOnlySpan<Libc.IoVec> buffers, long offset)
     {
-        if (!_readsNoWait || _direct is not null || buffers.Length > IOV_MAX) return -Libc.EAGAIN;
-        nuint total = 0;
-        foreach (var buffer in buffers) total += buffer.iov_len;
-        nint done;
-        using (var fd = new FdReference(_file))
-        {
-            fixed (Libc.IoVec* iov = buffers)
-                done = Preadv2(fd.Value, iov, buffers.Length, offset, RWF_NOWAIT);
-        }
-        if ((nuint)done == total && done >= 0) return 0;
-        if (done < 0 && Marshal.GetLastPInvokeError() == EOPNOTSUPP) _readsNoWait = false;
-        return -Libc.EAGAIN;
+        if (_direct is not null) return -Libc.EAGAIN;
+        using var fd = new FdReference(_file);
+        return DiskLibc.ReadCached(fd.Value, buffers, offset, ref _readsNoWait);
     }
 
     public int Write(ReadOnlySpan<Libc.IoVec> buffers, long offset)

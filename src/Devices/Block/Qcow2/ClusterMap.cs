@@ -69,6 +69,17 @@ internal sealed class ClusterMap
         return 0;
     }
 
+    /// <summary>The L2 entry of <paramref name="guestCluster"/> if no read of the file is needed for it (its L2 table is cached, or it has none).</summary>
+    public bool TryGetCached(long guestCluster, out ulong entry)
+    {
+        entry = 0;
+        long l2Offset = (long)(_l1[guestCluster >> _l2Bits] & OffsetMask);
+        if (l2Offset == 0) return true;
+        if (!_l2.TryFind(l2Offset, out int slot)) return false;
+        entry = BinaryPrimitives.ReadUInt64BigEndian(_l2.Table(slot)[EntryAt(guestCluster)..]);
+        return true;
+    }
+
     /// <summary>Sets the L2 entry of <paramref name="guestCluster"/>, first allocating its L2 table from <paramref name="refcounts"/> when it has none.</summary>
     public int Set(long guestCluster, ulong entry, Refcounts refcounts)
     {

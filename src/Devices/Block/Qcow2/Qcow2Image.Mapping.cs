@@ -7,16 +7,19 @@ namespace Glue.Devices.Block.Qcow2;
 /// <summary>From guest offsets to extents: reads, and writes in place or to newly allocated clusters.</summary>
 public sealed partial class Qcow2Image
 {
-    /// <summary>Under the lock: the longest run from <paramref name="guest"/> (at most <paramref name="bytes"/>) served one way.</summary>
-    private int MapForRead(long guest, long bytes, out Extent extent)
+    /// <summary>
+    /// Under the lock: the longest run from <paramref name="guest"/> (at most <paramref name="bytes"/>) served one
+    /// way. <paramref name="cachedOnly"/>: -EAGAIN where an L2 table would have to be read from the file.
+    /// </summary>
+    private int MapForRead(long guest, long bytes, out Extent extent, bool cachedOnly = false)
     {
         extent = default;
-        int error = Classify(guest, out var kind, out long host);
+        int error = Classify(guest, out var kind, out long host, cachedOnly);
         if (error != 0) return error;
         long run = Math.Min(_clusterMask + 1 - (guest & _clusterMask), bytes);
         while (run < bytes && kind is not ExtentKind.Compressed)
         {
-            if ((error = Classify(guest + run, out var next, out long nextHost)) != 0) return error;
+            if ((error = Classify(guest + run, out var next, out long nextHost, cachedOnly)) != 0) return error;
             if (next != kind || (kind == ExtentKind.Data && nextHost != host + run)) break;
             run += Math.Min(_clusterMask + 1, bytes - run);
         }
@@ -25,12 +28,19 @@ public sealed partial class Qcow2Image
     }
 
     /// <summary>How the guest byte at <paramref name="guest"/> is read; for Data, its host offset; for Compressed, the L2 entry.</summary>
-    private int Classify(long guest, out ExtentKind kind, out long host)
+    private int Classify(long guest, out ExtentKind kind, out long host, bool cachedOnly)
     {
         kind = ExtentKind.Zero;
         host = 0;
-        int error = _map.Get(guest >> _clusterBits, out ulong entry);
-        if (error != 0) return error;
+        ulong entry;
+        if (cachedOnly)
+        {
+            if (!_map.TryGetCached(guest >> _clusterBits, out entry)) return -Libc.EAGAIN;
+        }
+        else if (_map.Get(guest >> _clusterBits, out entry) is var error and not 0)
+        {
+            return error;
+        }
         if ((entry & QCOW_OFLAG_COMPRESSED) != 0)
         {
             kind = ExtentKind.Compressed;

@@ -171,6 +171,50 @@ public sealed partial class Qcow2Image : IDiskImage
         }
     }
 
+    /// <summary>
+    /// The read on the I/O thread, only where nothing can wait: the locks free, the L2 tables cached, and the data
+    /// clusters in the page cache (zero clusters are filled here). Anything else, a backing file or a compressed
+    /// cluster among it, is -Libc.EAGAIN, and a worker does the whole read with <see cref="Read"/>.
+    /// </summary>
+    public int ReadCached(ReadOnlySpan<Libc.IoVec> buffers, long offset)
+    {
+        long total = IoVecs.Length(buffers);
+        if (!Inside(offset, total) || buffers.Length > ScratchBuffers || !_gate.TryEnterReadLock(0)) return -Libc.EAGAIN;
+        Span<Libc.IoVec> scratch = stackalloc Libc.IoVec[ScratchBuffers];
+        try
+        {
+            for (long done = 0; done < total;)
+            {
+                if (!Monitor.TryEnter(_lock)) return -Libc.EAGAIN;
+                Extent extent;
+                int error;
+                try
+                {
+                    error = MapForRead(offset + done, total - done, out extent, cachedOnly: true);
+                }
+                finally
+                {
+                    Monitor.Exit(_lock);
+                }
+                if (error != 0) return -Libc.EAGAIN;
+                var part = IoVecs.Slice(buffers, done, extent.Bytes, scratch);
+                error = extent.Kind switch
+                {
+                    ExtentKind.Data => _file.ReadCached(part, extent.Host),
+                    ExtentKind.Zero => Zero(part),
+                    _ => -Libc.EAGAIN,
+                };
+                if (error != 0) return -Libc.EAGAIN;
+                done += extent.Bytes;
+            }
+            return 0;
+        }
+        finally
+        {
+            _gate.ExitReadLock();
+        }
+    }
+
     public int Write(ReadOnlySpan<Libc.IoVec> buffers, long offset)
     {
         if (ReadOnly) return -EROFS;

@@ -42,6 +42,14 @@ internal sealed class TableCache(HostFile file, int tableBytes, int capacity)
         return 0;
     }
 
+    /// <summary>The slot holding the table at <paramref name="offset"/> if it is in the cache; nothing is read.</summary>
+    public bool TryFind(long offset, out int slot)
+    {
+        if (!_slots.TryGetValue(offset, out slot)) return false;
+        _lastUse[slot] = ++_clock;
+        return true;
+    }
+
     public Span<byte> Table(int slot) => _tables[slot];
 
     public void MarkDirty(int slot)

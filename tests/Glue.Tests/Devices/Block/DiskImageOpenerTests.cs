@@ -149,7 +149,7 @@ public sealed class DiskImageOpenerTests : VirtioTestBase
         }
     }
 
-    private static string FileSystemOf(string path) =>
+    internal static string FileSystemOf(string path) =>
         DriveInfo.GetDrives().Where(drive => path.StartsWith(drive.Name, StringComparison.Ordinal)).MaxBy(drive => drive.Name.Length)!.DriveFormat;
 
     [Theory]

@@ -1,3 +1,4 @@
+using Glue.Core.Interop;
 using Glue.Devices.Block.Qcow2;
 using Xunit;
 using static Glue.Tests.Devices.Block.Qcow2.QemuTools;
@@ -76,5 +77,33 @@ public sealed class Qcow2ReadTests : ImageFolder
         var expected = RawBytes(PathOf("top.qcow2"), Folder);
         using var glue = Qcow2Image.Open(PathOf("top.qcow2"), readOnly: true, formatNamed: true);
         AssertSameBytes(expected, ReadAll(glue));
+    }
+
+    [Fact]
+    public unsafe void A_cached_read_serves_mapped_and_zero_clusters_and_leaves_backing_and_unread_tables_to_the_workers()
+    {
+        // 4 KiB clusters: one L2 table maps 2 MiB, so 0 to 2M share one table and 6M has its own.
+        File.WriteAllBytes(PathOf("base.raw"), Pattern(DiskBytes, 4));
+        Img("create", "-q", "-f", "qcow2", "-b", "base.raw", "-F", "raw", "-o", "cluster_size=4096", PathOf("disk.qcow2"), DiskBytes.ToString());
+        Io(PathOf("disk.qcow2"), "qcow2", "write -P 0xab 0 64k", "write -z 1M 64k", "write -P 0x45 6M 4k");
+        using var glue = Qcow2Image.Open(PathOf("disk.qcow2"), readOnly: true, formatNamed: true);
+        var buffer = new byte[4096];
+        fixed (byte* bytes = buffer)
+        {
+            Libc.IoVec[] iov = [new() { iov_base = bytes, iov_len = 4096 }];
+            int Cached(long offset) => glue.ReadCached(iov, offset);
+
+            Assert.Equal(-Libc.EAGAIN, Cached(6 << 20));          // its L2 table not read yet
+            Assert.Equal(0, Read(glue, 0, new byte[4096]));       // reads the first table
+            Array.Fill(buffer, (byte)1);
+            Assert.Equal(0, Cached(1 << 20));                     // a zero cluster: no file read at all
+            Assert.All(buffer, b => Assert.Equal(0, b));
+            Assert.Equal(-Libc.EAGAIN, Cached(512 << 10));        // unallocated here: the backing file's
+            if (DiskImageOpenerTests.FileSystemOf(Folder) is "ext4" or "xfs" or "btrfs")
+            {
+                Assert.Equal(0, Cached(0));                       // mapped, its table and data cached
+                Assert.All(buffer, b => Assert.Equal(0xab, b));
+            }
+        }
     }
 }
