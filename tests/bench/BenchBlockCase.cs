@@ -53,7 +53,7 @@ public sealed partial class BenchBlockCase : BenchCase
         Name = disk.Label.Length == 0 ? $"virtio-blk ({transport.Name})" : $"virtio-blk ({transport.Name}, {disk.Label})";
         string name = $"blk-{transport.Name}-{disk.Format}-{disk.Cache}";
         _pattern = Path.Combine(settings.Directory, name + ".pattern");
-        string stem = disk.InScratch ? BenchScratch.PathOf(name) : Path.Combine(settings.Directory, name);
+        string stem = BenchScratch.PathOf(name);
         Contestants = [Glue, QemuThreads, QemuIoUring, .. disk == BlockDisk.Raw ? [PageCache] : disk.Format == "raw" ? [] : (string[])[GlueOnRaw]];
         foreach (var contestant in Contestants.Where(c => c != PageCache))
             _copies[contestant] = $"{stem}-{string.Concat(contestant.Select(c => char.IsAsciiLetterOrDigit(c) ? char.ToLowerInvariant(c) : '-'))}.img";

@@ -17,12 +17,6 @@ public sealed record BlockDisk(string Format, string Cache)
     /// <summary>The default run measures the page-cache setups; GLUE_BENCH_WIDE=1 adds cache=none (docs/bench.md).</summary>
     public bool InDefaultRun => Cache == "writeback";
 
-    /// <summary>
-    /// Whether its copies are in the <see cref="BenchScratch"/>: all but O_DIRECT's, which the software KVM host's Linux 6.1
-    /// does not take on tmpfs; those stay in the bench's own directory (in the software KVM host, its 9p share).
-    /// </summary>
-    public bool InScratch => Cache != "none";
-
     /// <summary>What the case's name adds: nothing for raw through the page cache, as the case was named before.</summary>
     public string Label => (Format, Cache) switch
     {

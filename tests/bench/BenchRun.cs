@@ -19,6 +19,7 @@ public static class BenchRun
         Environment.SetEnvironmentVariable("XDG_RUNTIME_DIR", runtime.FullName);
         try
         {
+            using var scratch = BenchScratch.Mount();
             return RunCases(settings);
         }
         finally

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the software KVM host from Debian packages: tests/host/make-host.sh OUTDIR
 #   OUTDIR/vmlinuz            the kernel linux-image-amd64 depends on (the Linux test guest's)
-#   OUTDIR/initramfs.cpio.gz  busybox-static, the kernel's kvm, kvm_amd, tun, 9p and virtio-net modules,
+#   OUTDIR/initramfs.cpio.gz  busybox-static, the kernel's kvm, kvm_amd, tun, 9p, virtio-net, loop and ext4 modules,
 #                             tests/host/init and the agent (tests/host/agent.c, linked statically)
 #   OUTDIR/host-exec          the agent's client, for this machine: host-exec PROGRAM [ARGUMENTS...] runs a program in the host
 #   OUTDIR/VERSION            the packages and versions these came from, and the hash of tests/host
@@ -45,10 +45,11 @@ gcc -O2 -Wall -Wextra -Werror -static -o root/glue-host-agent "$here/agent.c"
 gcc -O2 -Wall -Wextra -Werror -o out/host-exec "$here/host-exec.c"
 
 # The modules and their depends= closure, in load order (as tests/linux/make-linux-guest.sh resolves them).
-# kvm_amd is what makes /dev/kvm on the emulated AMD CPU; tun is for the network tests' TAPs; 9p carries the root.
+# kvm_amd is what makes /dev/kvm on the emulated AMD CPU; tun is for the network tests' TAPs; 9p carries the root;
+# loop and ext4 give the bench a host disk's file system (BenchScratch); crc32c_generic is ext4's softdep.
 source "$here/../linux/module-closure.sh"
 module_dir=(lib/modules/*)
-module_closure root/lib/modules "${module_dir[0]}" virtio_pci virtio_net kvm_amd tun 9pnet_virtio 9p veth
+module_closure root/lib/modules "${module_dir[0]}" virtio_pci virtio_net kvm_amd tun 9pnet_virtio 9p veth loop crc32c_generic ext4
 
 (cd root && find . -print0 | LC_ALL=C sort -z | cpio --null --create --format=newc -R 0:0 --reproducible --quiet) |
     gzip -9 -n >out/initramfs.cpio.gz
