@@ -162,7 +162,7 @@ public sealed class BadInputTableTests
         Row("--fs unknown attribute", 2, "unknown attribute 'rw'", "run", "-k", "{guest}", "--fs", "tag=t,path={dir},rw"),
         Row("--fs max-fds not a number", 2, "max-fds must be a number of 16 or more", "run", "-k", "{guest}", "--fs", "tag=t,path={dir},max-fds=lots"),
         Row("--fs max-fds below 16", 2, "max-fds must be a number of 16 or more", "run", "-k", "{guest}", "--fs", "tag=t,path={dir},max-fds=3"),
-        Row("--fs cache mode unknown", 2, "cache must be never, auto or always, not 'none'", "run", "-k", "{guest}", "--fs", "tag=t,path={dir},cache=none"),
+        Row("--fs cache mode unknown", 2, "cache must be never, metadata, auto or always, not 'none'", "run", "-k", "{guest}", "--fs", "tag=t,path={dir},cache=none"),
         Row("--fs missing directory", 2, "no such directory", "run", "-k", "{guest}", "--fs", "tag=t,path={missing}"),
         Row("--fs a regular file", 2, "is a regular file, not a directory", "run", "-k", "{guest}", "--fs", "tag=t,path={text}"),
         Row("--fs the same tag twice", 2, "tag 't' is given twice", "run", "-k", "{guest}", "--fs", "tag=t,path={dir}", "--fs", "tag=t,path={files}"),

@@ -10,7 +10,7 @@ using Glue.Virtio;
 namespace Glue.Devices.Fs;
 
 /// <summary>
-/// `--fs tag=TAG,path=DIR[,ro][,max-fds=N][,cache=never|auto|always]`, repeatable: one virtio-fs device per shared
+/// `--fs tag=TAG,path=DIR[,ro][,max-fds=N][,cache=never|metadata|auto|always]`, repeatable: one virtio-fs device per shared
 /// directory. Every value is parsed, and every path looked at, before any directory is opened.
 /// </summary>
 public sealed class FsFeature : IVirtioDeviceFeature
@@ -20,7 +20,7 @@ public sealed class FsFeature : IVirtioDeviceFeature
     public string Name => "fs";
 
     public IReadOnlyList<DeviceOption> Options =>
-        [new(Option, "A host directory as a virtio-fs device, mounted in the guest with `mount -t virtiofs TAG DIR`: tag=TAG,path=DIR[,ro][,max-fds=N][,cache=MODE] (ro: read-only; max-fds: host fds the guest may hold, default 65536; cache: what the guest may cache, never, auto (the default: 1 s) or always, as virtiofsd's)", Repeatable: true)];
+        [new(Option, "A host directory as a virtio-fs device, mounted in the guest with `mount -t virtiofs TAG DIR`: tag=TAG,path=DIR[,ro][,max-fds=N][,cache=MODE] (ro: read-only; max-fds: host fds the guest may hold, default 65536; cache: what the guest may cache, never, metadata, auto (the default: 1 s) or always, as virtiofsd's)", Repeatable: true)];
 
     public IReadOnlyList<IVirtioDevice> Create(DeviceOptionValues values)
     {
@@ -78,9 +78,10 @@ internal sealed record FsSpec(string Tag, string Path, bool ReadOnly, int MaxFds
                 cache = attribute[6..] switch
                 {
                     "never" => FsCache.Never,
+                    "metadata" => FsCache.Metadata,
                     "auto" => FsCache.Auto,
                     "always" => FsCache.Always,
-                    var other => throw new DeviceConfigException($"{FsFeature.Option} '{value}': cache must be never, auto or always, not '{other}'"),
+                    var other => throw new DeviceConfigException($"{FsFeature.Option} '{value}': cache must be never, metadata, auto or always, not '{other}'"),
                 };
             }
             else throw new DeviceConfigException($"{FsFeature.Option} '{value}': unknown attribute '{attribute}' (expected tag=TAG, path=DIR, ro, max-fds=N or cache=MODE)");

@@ -3,7 +3,7 @@ using static Glue.Devices.Fs.Fuse.FuseConstants;
 namespace Glue.Devices.Fs.Fuse;
 
 /// <summary>
-/// What the guest may cache of a share (`--fs ...,cache=`), virtiofsd's three modes by their names. The guest keeps
+/// What the guest may cache of a share (`--fs ...,cache=`), virtiofsd's four modes by their names. The guest keeps
 /// names and attributes for <see cref="FsCacheReplies.ValidSeconds"/>; file data goes through its page cache unless
 /// the open says FOPEN_DIRECT_IO, and survives a reopen only with FOPEN_KEEP_CACHE.
 /// </summary>
@@ -15,6 +15,13 @@ public enum FsCache
     /// A shared writable mmap of a file is then refused by the guest (ENODEV), as under virtiofsd's cache=never.
     /// </summary>
     Never,
+
+    /// <summary>
+    /// Names and attributes for a day, file data never: reads and writes go straight to the host file as with
+    /// <see cref="Never"/>, while lookups and stats are answered in the guest: for a share only the guest changes
+    /// and whose files are read and written in large blocks (no readahead window of 128 KiB between them and glue).
+    /// </summary>
+    Metadata,
 
     /// <summary>Names and attributes for 1 s; data in the page cache, dropped at each open: a host change shows within a second, its data on the next open.</summary>
     Auto,
@@ -39,7 +46,7 @@ internal static class FsCacheReplies
     /// </summary>
     public static uint OpenFlags(this FsCache cache) => FOPEN_NOFLUSH | cache switch
     {
-        FsCache.Never => FOPEN_DIRECT_IO,
+        FsCache.Never or FsCache.Metadata => FOPEN_DIRECT_IO,
         FsCache.Auto => 0,
         _ => FOPEN_KEEP_CACHE,
     };

@@ -68,6 +68,7 @@ public sealed class FuseServerTests : IDisposable
 
     [Theory]
     [InlineData(FsCache.Never, 0ul, FuseConstants.FOPEN_NOFLUSH | FuseConstants.FOPEN_DIRECT_IO)]
+    [InlineData(FsCache.Metadata, 86400ul, FuseConstants.FOPEN_NOFLUSH | FuseConstants.FOPEN_DIRECT_IO)]
     [InlineData(FsCache.Auto, 1ul, FuseConstants.FOPEN_NOFLUSH)]
     [InlineData(FsCache.Always, 86400ul, FuseConstants.FOPEN_NOFLUSH | FuseConstants.FOPEN_KEEP_CACHE)]
     public void Each_cache_mode_gives_its_timeouts_and_open_flags_and_no_flush_on_close(FsCache cache, ulong validSeconds, uint openFlags)
