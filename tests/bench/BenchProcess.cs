@@ -74,6 +74,9 @@ public sealed class BenchProcess : IDisposable
         return process.Finish(timeout);
     }
 
+    /// <summary>/usr/bin/time's pid where it runs (in the software KVM host, there): the VMM is its one child.</summary>
+    public int TimePid => KvmHost.PidOf(_process);
+
     /// <summary>The process's pid (the VMM's, not /usr/bin/time's), once it has one.</summary>
     public int? VmmPid =>
         File.ReadAllText($"/proc/{_process.Id}/task/{_process.Id}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries)
