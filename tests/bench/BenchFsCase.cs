@@ -11,7 +11,7 @@ namespace Glue.Bench;
 /// files unpacked (files/s). `glue run --fs` against QEMU q35's own 9p (`-virtfs local,security_model=none`, mounted
 /// as 9p2000.L over virtio with a 512000-byte msize) on the same guest and folder, in the <see cref="BenchScratch"/>.
 /// Glue's share has the cache mode it is made with (`--fs ...,cache=`): auto, the default, caches names and data
-/// in the guest; never, like 9p's default, neither.
+/// in the guest; never, like 9p's default, neither; metadata names only, data going straight to the host file.
 /// </summary>
 public sealed partial class BenchFsCase(BenchSettings settings, string cache) : BenchCase
 {

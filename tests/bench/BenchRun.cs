@@ -49,6 +49,7 @@ public static class BenchRun
             new BenchVhostUserCase(settings),
             new BenchFsCase(settings, "auto"),
             new BenchFsCase(settings, "never"),
+            new BenchFsCase(settings, "metadata"),
         ];
         if (only is not null && cases.All(c => c.Name != only))
             throw new BenchUsageError($"bench has no case '{only}'; its cases: {string.Join(", ", cases.Select(c => c.Name))}");
