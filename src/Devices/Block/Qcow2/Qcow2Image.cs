@@ -174,7 +174,7 @@ public sealed partial class Qcow2Image : IDiskImage
     /// <summary>
     /// The read on the I/O thread, only where nothing can wait: the locks free, the L2 tables cached, and the data
     /// clusters in the page cache (zero clusters are filled here). Anything else, a backing file or a compressed
-    /// cluster among it, is -Libc.EAGAIN, and a worker does the whole read with <see cref="Read"/>.
+    /// cluster among it, is -EAGAIN, and a worker does the whole read with <see cref="Read"/>.
     /// </summary>
     public int ReadCached(ReadOnlySpan<Libc.IoVec> buffers, long offset)
     {
