@@ -23,13 +23,13 @@ public sealed class BenchSnapshotCase(BenchSettings settings) : BenchCase
     private const string Touched = "RAM the guest touched + 1 MiB";
     private const int MemoryMiB = 512;
     private const string Counter = "GLUE-LINUX-COUNT ";
-    private const int TouchedMiB = 100;
+    private const int FilledMiB = 100;   // glue.touch: what the guest fills with random bytes
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan BootLimit = TimeSpan.FromMinutes(5);
 
     private string Kernel => Path.Combine(settings.Repository.LinuxGuestDirectory, "vmlinuz");
     private string Initrd => Path.Combine(settings.Repository.LinuxGuestDirectory, "initramfs.cpio.gz");
-    private static string Keys => $"glue.touch={TouchedMiB} glue.count=1000000";
+    private static string Keys => $"glue.touch={FilledMiB} glue.count=1000000";
 
     public override string Name => "snapshot/restore";
 
