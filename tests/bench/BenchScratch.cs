@@ -12,7 +12,7 @@ public static class BenchScratch
 {
     private const string Image = "/dev/shm/glue-bench.ext4", Mountpoint = "/dev/shm/glue-bench";
 
-    /// <summary>Room for the largest case: the blk case's pattern and its four copies, or two snapshots of 512 MiB.</summary>
+    /// <summary>Room for the largest case: the blk case's four copies of its 128 MiB disk, or two snapshots of 512 MiB.</summary>
     private const string ImageSize = "3G";
 
     public static string PathOf(string name) => $"{Mountpoint}/{name}";

@@ -65,7 +65,7 @@ internal sealed class ClusterMap
         if (l2Offset == 0) return 0;
         int error = Load(l2Offset, out int slot);
         if (error != 0) return error;
-        entry = BinaryPrimitives.ReadUInt64BigEndian(_l2.Table(slot)[EntryAt(guestCluster)..]);
+        entry = EntryIn(slot, guestCluster);
         return 0;
     }
 
@@ -76,7 +76,7 @@ internal sealed class ClusterMap
         long l2Offset = (long)(_l1[guestCluster >> _l2Bits] & OffsetMask);
         if (l2Offset == 0) return true;
         if (!_l2.TryFind(l2Offset, out int slot)) return false;
-        entry = BinaryPrimitives.ReadUInt64BigEndian(_l2.Table(slot)[EntryAt(guestCluster)..]);
+        entry = EntryIn(slot, guestCluster);
         return true;
     }
 
@@ -132,6 +132,8 @@ internal sealed class ClusterMap
         if ((l2Offset & ((1L << _clusterBits) - 1)) != 0 || l2Offset < (1L << _clusterBits)) return -EIO;
         return _l2.Get(l2Offset, fresh: false, out slot);
     }
+
+    private ulong EntryIn(int slot, long guestCluster) => BinaryPrimitives.ReadUInt64BigEndian(_l2.Table(slot)[EntryAt(guestCluster)..]);
 
     private int EntryAt(long guestCluster) => (int)(guestCluster & ((1L << _l2Bits) - 1)) * 8;
 }

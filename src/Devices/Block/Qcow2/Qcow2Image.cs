@@ -145,24 +145,7 @@ public sealed partial class Qcow2Image : IDiskImage
         _gate.EnterReadLock();
         try
         {
-            for (long done = 0; done < total;)
-            {
-                Extent extent;
-                int error;
-                lock (_lock) error = MapForRead(offset + done, total - done, out extent);
-                if (error != 0) return error;
-                var part = IoVecs.Slice(buffers, done, extent.Bytes, scratch);
-                error = extent.Kind switch
-                {
-                    ExtentKind.Data => _file.ReadV(part, extent.Host),
-                    ExtentKind.Backing => ReadBacking(part, offset + done, extent.Bytes),
-                    ExtentKind.Compressed => ReadCompressed(part, extent.Host, offset + done),
-                    _ => Zero(part),
-                };
-                if (error != 0) return error;
-                done += extent.Bytes;
-            }
-            return 0;
+            return ReadExtents(buffers, offset, total, scratch, cachedOnly: false);
         }
         finally
         {
@@ -180,39 +163,51 @@ public sealed partial class Qcow2Image : IDiskImage
     {
         long total = IoVecs.Length(buffers);
         if (!Inside(offset, total) || buffers.Length > ScratchBuffers || !_gate.TryEnterReadLock(0)) return -Libc.EAGAIN;
-        Span<Libc.IoVec> scratch = stackalloc Libc.IoVec[ScratchBuffers];
         try
         {
-            for (long done = 0; done < total;)
-            {
-                if (!Monitor.TryEnter(_lock)) return -Libc.EAGAIN;
-                Extent extent;
-                int error;
-                try
-                {
-                    error = MapForRead(offset + done, total - done, out extent, cachedOnly: true);
-                }
-                finally
-                {
-                    Monitor.Exit(_lock);
-                }
-                if (error != 0) return -Libc.EAGAIN;
-                var part = IoVecs.Slice(buffers, done, extent.Bytes, scratch);
-                error = extent.Kind switch
-                {
-                    ExtentKind.Data => _file.ReadCached(part, extent.Host),
-                    ExtentKind.Zero => Zero(part),
-                    _ => -Libc.EAGAIN,
-                };
-                if (error != 0) return -Libc.EAGAIN;
-                done += extent.Bytes;
-            }
-            return 0;
+            return ReadExtents(buffers, offset, total, stackalloc Libc.IoVec[ScratchBuffers], cachedOnly: true) == 0 ? 0 : -Libc.EAGAIN;
         }
         finally
         {
             _gate.ExitReadLock();
         }
+    }
+
+    /// <summary>
+    /// Under the gate: the read, extent by extent. <paramref name="cachedOnly"/>: never waits (the metadata lock only
+    /// if free, the L2 tables only cached, the data only from the page cache) and serves no backing file or
+    /// compressed cluster; any of those is an error, and the caller gives the read to a worker.
+    /// </summary>
+    private int ReadExtents(ReadOnlySpan<Libc.IoVec> buffers, long offset, long total, Span<Libc.IoVec> scratch, bool cachedOnly)
+    {
+        for (long done = 0; done < total;)
+        {
+            if (!cachedOnly) Monitor.Enter(_lock);
+            else if (!Monitor.TryEnter(_lock)) return -Libc.EAGAIN;
+            Extent extent;
+            int error;
+            try
+            {
+                error = MapForRead(offset + done, total - done, out extent, cachedOnly);
+            }
+            finally
+            {
+                Monitor.Exit(_lock);
+            }
+            if (error != 0) return error;
+            var part = IoVecs.Slice(buffers, done, extent.Bytes, scratch);
+            error = extent.Kind switch
+            {
+                ExtentKind.Data => cachedOnly ? _file.ReadCached(part, extent.Host) : _file.ReadV(part, extent.Host),
+                ExtentKind.Backing or ExtentKind.Compressed when cachedOnly => -Libc.EAGAIN,
+                ExtentKind.Backing => ReadBacking(part, offset + done, extent.Bytes),
+                ExtentKind.Compressed => ReadCompressed(part, extent.Host, offset + done),
+                _ => Zero(part),
+            };
+            if (error != 0) return error;
+            done += extent.Bytes;
+        }
+        return 0;
     }
 
     public int Write(ReadOnlySpan<Libc.IoVec> buffers, long offset)

@@ -25,9 +25,8 @@ internal sealed class TableCache(HostFile file, int tableBytes, int capacity)
     /// <summary>The slot holding the table at <paramref name="offset"/>, read from the file on a miss (or zero-filled when <paramref name="fresh"/>: a table just allocated). 0 or a negative errno.</summary>
     public int Get(long offset, bool fresh, out int slot)
     {
-        if (_slots.TryGetValue(offset, out slot))
+        if (TryFind(offset, out slot))
         {
-            _lastUse[slot] = ++_clock;
             if (fresh) Clear(slot);
             return 0;
         }
