@@ -31,12 +31,6 @@ public sealed unsafe class BlockDevice : IVirtioDevice, ISnapshotPart, IDisposab
     /// <summary>One range per DISCARD or WRITE_ZEROES request, as QEMU offers: Linux then sends one range each.</summary>
     public const uint MaxRanges = 1;
 
-    /// <summary>
-    /// Reads this long or longer are read in two halves at once (<see cref="BlockRequest.SplitOff"/>): a 128 KiB copy
-    /// takes longer than waking a worker, even on hardware.
-    /// </summary>
-    private const ulong SplitReadBytes = 256 * 1024;
-
     /// <summary>The largest range, in sectors: 1 GiB, a bound on how long one request holds a worker.</summary>
     public const uint MaxRangeSectors = (1u << 30) / SectorSize;
 
@@ -64,8 +58,8 @@ public sealed unsafe class BlockDevice : IVirtioDevice, ISnapshotPart, IDisposab
         Encoding.ASCII.GetBytes(id.AsSpan(0, Math.Min(id.Length, VIRTIO_BLK_ID_BYTES)), _id);
         int threads = workers ?? BlockWorkers.DefaultCount;
         _queues = Enumerable.Range(0, queues).Select(i => new BlockQueue(i, QueueSize)).ToArray();
-        // Room for every request that can be in flight: two per chain (a long read's halves), plus one per worker (BlockQueue.Take).
-        if (threads > 0) _workers = new BlockWorkers("blk-io", threads, queues * (2 * QueueSize + threads + 1), Serve);
+        // Room for every request that can be in flight: a ring's worth per queue, plus one per worker (BlockQueue.Take).
+        if (threads > 0) _workers = new BlockWorkers("blk-io", threads, queues * (QueueSize + threads + 1), Serve);
         Features = VirtioFeatures.Bit(VIRTIO_BLK_F_SEG_MAX) | VirtioFeatures.Bit(VIRTIO_BLK_F_BLK_SIZE) | VirtioFeatures.Bit(VIRTIO_BLK_F_FLUSH)
             | (ReadOnly ? VirtioFeatures.Bit(VIRTIO_BLK_F_RO) : VirtioFeatures.Bit(VIRTIO_BLK_F_DISCARD) | VirtioFeatures.Bit(VIRTIO_BLK_F_WRITE_ZEROES))
             | (queues > 1 ? VirtioFeatures.Bit(VIRTIO_BLK_F_MQ) : 0);
@@ -176,19 +170,11 @@ public sealed unsafe class BlockDevice : IVirtioDevice, ISnapshotPart, IDisposab
 
     /// <summary>
     /// A read the page cache holds, done on the I/O thread as it is popped: no hand-off to a worker and back, which
-    /// costs more than a cached 4 KiB read. A long read is split first: a worker reads the back half while this
-    /// thread reads the front, two copies at once where one thread's copy is what a read takes. Without workers
-    /// every request is served where it is popped anyway.
+    /// costs more than a cached 4 KiB read. Without workers every request is served where it is popped anyway.
     /// </summary>
     private bool ServedFromCache(BlockRequest request)
     {
         if (_workers is null || request.Type != VIRTIO_BLK_T_IN) return false;
-        if (request.DataBytes >= SplitReadBytes)
-        {
-            var back = request.Queue.Take(request.Head);
-            request.SplitOff(back);
-            _workers.Submit(back);
-        }
         int result = _image.ReadCached(request.Data, request.Offset);
         if (result == -Libc.EAGAIN) return false;
         Finish(request, result);
@@ -320,20 +306,9 @@ public sealed unsafe class BlockDevice : IVirtioDevice, ISnapshotPart, IDisposab
         Finish(request, result);
     }
 
-    /// <summary>
-    /// The status byte and used element of a request its image answered with <paramref name="result"/>; of a split
-    /// read's half, once the other half is done too, with the first error either met.
-    /// </summary>
+    /// <summary>The status byte and used element of a request its image answered with <paramref name="result"/>.</summary>
     private static void Finish(BlockRequest request, int result)
     {
-        var whole = request.Whole ?? request;
-        if (whole.HalvesLeft > 0)
-        {
-            if (result != 0) Interlocked.CompareExchange(ref whole.HalvesResult, result, 0);
-            if (request != whole) request.Queue.Return(request);
-            if (Interlocked.Decrement(ref whole.HalvesLeft) > 0) return;
-            (request, result) = (whole, whole.HalvesResult);
-        }
         *request.StatusByte = result == 0 ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR;
         // §5.2.6: for IN the data and the status were written; otherwise only the status.
         uint used = request.Type == VIRTIO_BLK_T_IN && result == 0 ? (uint)request.DataBytes + 1 : 1;

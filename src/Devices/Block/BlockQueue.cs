@@ -78,10 +78,9 @@ internal sealed class BlockQueue
     }
 
     /// <summary>
-    /// A request for a chain just popped, or a long read's back half, counted in flight until <see cref="Complete"/>
-    /// or <see cref="Return"/>. Requests are made when none is free, so there are as many as were ever in flight at
-    /// once (two per chain at most, plus one per worker between its used element and its return), and reused: the
-    /// steady state allocates nothing.
+    /// A request for a chain just popped, counted in flight until <see cref="Complete"/>. Requests are made when none
+    /// is free, so there are as many as were ever in flight at once (a ring's worth at most, plus one per worker
+    /// between its used element and its return), and reused: the steady state allocates nothing.
     /// </summary>
     public BlockRequest Take(ushort head)
     {
@@ -89,8 +88,6 @@ internal sealed class BlockQueue
         {
             if (!_free.TryPop(out var request)) request = new BlockRequest(this, _maxBuffers);
             request.Head = head;
-            request.Whole = null;
-            request.HalvesLeft = 0;
             _inFlight++;
             return request;
         }
@@ -100,12 +97,6 @@ internal sealed class BlockQueue
     public void Complete(BlockRequest request, uint used)
     {
         Publish(request.Head, used);
-        Return(request);
-    }
-
-    /// <summary>A request is free again without a used element of its own: a long read's back half, or after <see cref="Complete"/>.</summary>
-    public void Return(BlockRequest request)
-    {
         lock (_gate)
         {
             _free.Push(request);

@@ -36,13 +36,6 @@ internal sealed unsafe class BlockRequest(BlockQueue queue, int maxBuffers)
     /// <summary>The last writable byte of the chain, where the status goes.</summary>
     public byte* StatusByte;
 
-    /// <summary>A long read's back half (<see cref="SplitOff"/>): the request whose status and used element wait for both halves.</summary>
-    public BlockRequest? Whole;
-
-    /// <summary>A long read split in two: the halves not yet read, and the first error either met (0 if none).</summary>
-    public int HalvesLeft;
-    public int HalvesResult;
-
     public ReadOnlySpan<Libc.IoVec> Data => Buffers.AsSpan(0, BufferCount);
 
     /// <summary>
@@ -66,29 +59,6 @@ internal sealed unsafe class BlockRequest(BlockQueue queue, int maxBuffers)
             }
             position += segment.Length;
         }
-    }
-
-    /// <summary>
-    /// Moves the back half of this read's buffers, from the last 4 KiB boundary at or before the middle, to
-    /// <paramref name="back"/>, so that two threads copy at once; this request keeps the front half and its used
-    /// element, which waits for both (<see cref="HalvesLeft"/>). A 4 KiB boundary keeps O_DIRECT's alignment.
-    /// </summary>
-    public void SplitOff(BlockRequest back)
-    {
-        ulong front = DataBytes / 2 & ~4095UL, position = 0;
-        int i = 0;
-        while (position + Buffers[i].iov_len <= front) position += Buffers[i++].iov_len;
-        ulong inside = front - position;
-        back.BufferCount = 0;
-        back.Buffers[back.BufferCount++] = new Libc.IoVec { iov_base = (byte*)Buffers[i].iov_base + inside, iov_len = Buffers[i].iov_len - (nuint)inside };
-        for (int j = i + 1; j < BufferCount; j++) back.Buffers[back.BufferCount++] = Buffers[j];
-        Buffers[i].iov_len = (nuint)inside;
-        BufferCount = inside > 0 ? i + 1 : i;
-        back.Type = Type;
-        back.Offset = Offset + (long)front;
-        back.Whole = this;
-        HalvesLeft = 2;
-        HalvesResult = 0;
     }
 
     /// <summary>Where guest address <paramref name="address"/> is mapped in this process.</summary>

@@ -137,49 +137,6 @@ public sealed class BlockConcurrencyTests : VirtioTestBase
         WaitForUsed(3);
     }
 
-    /// <summary>Makes a 256 KiB read of sector 0 available, in three buffers the middle falls inside; returns its head.</summary>
-    private ushort AddLongRead()
-    {
-        Memory.Write(new GuestAddress(Headers), new VirtioBlkRequestHeader { Type = VIRTIO_BLK_T_IN, Sector = 0 });
-        Fill(Statuses, [0xff]);
-        return _driver.AddChain((Headers, 16, false), (Data, 100 << 10, true), (Data + (100 << 10), 80 << 10, true),
-            (Data + (180 << 10), 76 << 10, true), (Statuses, 1, true));
-    }
-
-    [Fact]
-    public void A_long_read_is_read_in_two_halves_at_once_and_used_when_both_are_done()
-    {
-        var image = new GatedDiskImage(1 << 20);
-        image.Release(0);   // the front half is in the page cache; the back half waits for the disk
-        var device = Activate(image, workers: 4);
-        ushort head = AddLongRead();
-
-        device.QueueNotify(0);
-        Assert.True(image.WaitForWaiting(1), "the back half never reached a worker");
-        Assert.Equal(0, _driver.UsedIdx);
-        image.Release(128 << 10);
-        WaitForUsed(1);
-        Assert.Equal(((uint)head, (256u << 10) + 1), _driver.UsedElement(0));
-        Assert.Equal(VIRTIO_BLK_S_OK, Bytes(Statuses, 1)[0]);
-        Assert.All(Bytes(Data, 256 << 10).Chunk(SectorSize).Select((sector, s) => (sector, s)),
-            x => Assert.All(x.sector, b => Assert.Equal((byte)x.s, b)));
-    }
-
-    [Fact]
-    public void A_long_read_whose_back_half_fails_is_an_io_error()
-    {
-        var image = new GatedDiskImage(1 << 20);
-        image.Release(0);
-        image.Fail(128 << 10);
-        var device = Activate(image, workers: 4);
-        ushort head = AddLongRead();
-
-        device.QueueNotify(0);
-        WaitForUsed(1);
-        Assert.Equal(((uint)head, 1u), _driver.UsedElement(0));
-        Assert.Equal(VIRTIO_BLK_S_IOERR, Bytes(Statuses, 1)[0]);
-    }
-
     [Fact]
     public void Reset_and_a_stopped_queue_wait_for_the_requests_in_flight()
     {

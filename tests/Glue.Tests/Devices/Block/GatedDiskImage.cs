@@ -6,14 +6,12 @@ namespace Glue.Tests.Devices.Block;
 /// <summary>
 /// A disk whose reads wait until the test releases their offset, so a test decides the order requests finish in; a
 /// read of an offset released before it is asked for is in the "page cache" (<see cref="ReadCached"/>). Each sector
-/// reads as its number (the low byte) in every byte, and a read of an offset the test made fail gets EIO once
-/// released. It counts how many reads wait at once.
+/// reads as its number (the low byte) in every byte. It counts how many reads wait at once.
 /// </summary>
 internal sealed unsafe class GatedDiskImage(long length) : IDiskImage
 {
     private readonly object _gate = new();
     private readonly HashSet<long> _released = [];
-    private readonly HashSet<long> _failing = [];
     private int _waiting;
 
     public long Length => length;
@@ -29,9 +27,8 @@ internal sealed unsafe class GatedDiskImage(long length) : IDiskImage
             _waiting++;
             MostWaiting = Math.Max(MostWaiting, _waiting);
             Monitor.PulseAll(_gate);
-            while (!_released.Contains(offset) && !_failing.Contains(offset)) Monitor.Wait(_gate);
+            while (!_released.Contains(offset)) Monitor.Wait(_gate);
             _waiting--;
-            if (_failing.Contains(offset)) return -DiskLibc.EIO;
         }
         return Fill(buffers, offset);
     }
@@ -62,15 +59,6 @@ internal sealed unsafe class GatedDiskImage(long length) : IDiskImage
         lock (_gate)
         {
             _released.Add(offset);
-            Monitor.PulseAll(_gate);
-        }
-    }
-
-    public void Fail(long offset)
-    {
-        lock (_gate)
-        {
-            _failing.Add(offset);
             Monitor.PulseAll(_gate);
         }
     }
