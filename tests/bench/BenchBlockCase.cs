@@ -125,6 +125,7 @@ public sealed partial class BenchBlockCase : BenchCase
     public override IReadOnlyDictionary<string, double> Run(string contestant)
     {
         if (contestant == PageCache) return new Dictionary<string, double> { [Sequential] = HostRead() };
+        BenchScratch.Settle();
         string commandLine = $"glue.mode=blkbench glue.blkbench={SequentialMiB}:{RandomReads}:{Seed}:{SequentialWriteMiB}:{RandomWrites}";
         var timeout = TimeSpan.FromMinutes(10);
         string copy = _copies[contestant];

@@ -68,6 +68,7 @@ public sealed partial class BenchFsCase(BenchSettings settings, string cache) : 
         {
             BenchScratch.Run("mkdir", share);
             BenchScratch.Run("cp", _tarball, Path.Combine(share, "bench.tar"));
+            BenchScratch.Settle();
             string linux = settings.Repository.LinuxGuestDirectory;
             string kernel = Path.Combine(linux, "vmlinuz"), initrd = Path.Combine(linux, "initramfs.cpio.gz");
             string Key(string fstype) => $"glue.fsbench={fstype}:bench:{MiB}:{Files}";

@@ -48,4 +48,10 @@ public static class BenchScratch
     }
 
     public static void Remove(string path) => KvmHost.Run("rm", "-rf", path);
+
+    /// <summary>
+    /// Writes back what earlier runs left dirty (`sync -f` of the scratch), so that no run pays for another's
+    /// writeback: contestants alternate, and a write-heavy run leaves tens of MiB for the host's flusher.
+    /// </summary>
+    public static void Settle() => Run("sync", "-f", Mountpoint);
 }

@@ -61,6 +61,21 @@ internal sealed unsafe class BlockRequest(BlockQueue queue, int maxBuffers)
         }
     }
 
+    /// <summary>
+    /// The first <paramref name="bytes"/> of the data are read already: the buffers and <see cref="Offset"/> move
+    /// past them, to what is left (<see cref="DataBytes"/>, the used length, stays the whole).
+    /// </summary>
+    public void Advance(ulong bytes)
+    {
+        Offset += (long)bytes;
+        int first = 0;
+        while (first < BufferCount && bytes >= Buffers[first].iov_len) bytes -= Buffers[first++].iov_len;
+        if (first < BufferCount && bytes > 0)
+            Buffers[first] = new Libc.IoVec { iov_base = (byte*)Buffers[first].iov_base + bytes, iov_len = Buffers[first].iov_len - (nuint)bytes };
+        Array.Copy(Buffers, first, Buffers, 0, BufferCount - first);
+        BufferCount -= first;
+    }
+
     /// <summary>Where guest address <paramref name="address"/> is mapped in this process.</summary>
     public static byte* HostAddress(GuestMemory memory, GuestAddress address)
     {

@@ -42,20 +42,19 @@ internal static unsafe partial class DiskLibc
     public static partial nint Preadv2(int fd, Libc.IoVec* iov, int iovcnt, long offset, int flags);
 
     /// <summary>
-    /// The buffers filled by one preadv2 with RWF_NOWAIT, through the page cache only: 0 when every byte was there,
-    /// else -EAGAIN, and a worker reads it with a plain preadv (which reports any error). A file system that does not
-    /// take the flag (tmpfs before Linux 6.6, 9p) clears <paramref name="supported"/>, and its callers stop asking.
+    /// The buffers filled by one preadv2 with RWF_NOWAIT, through the page cache only: the bytes read from the front,
+    /// up to the first the cache did not hold (a page under writeback can be one), and a worker reads the rest with a
+    /// plain preadv (which reports any error). A file system that does not take the flag (tmpfs before Linux 6.6, 9p)
+    /// clears <paramref name="supported"/>, and its callers stop asking.
     /// </summary>
-    public static int ReadCached(int fd, ReadOnlySpan<Libc.IoVec> buffers, long offset, ref bool supported)
+    public static long ReadCached(int fd, ReadOnlySpan<Libc.IoVec> buffers, long offset, ref bool supported)
     {
-        if (!supported || buffers.Length > IOV_MAX) return -Libc.EAGAIN;
-        nuint total = 0;
-        foreach (var buffer in buffers) total += buffer.iov_len;
+        if (!supported || buffers.Length > IOV_MAX) return 0;
         nint done;
         fixed (Libc.IoVec* iov = buffers) done = Preadv2(fd, iov, buffers.Length, offset, RWF_NOWAIT);
-        if (done >= 0 && (nuint)done == total) return 0;
-        if (done < 0 && Marshal.GetLastPInvokeError() == EOPNOTSUPP) supported = false;
-        return -Libc.EAGAIN;
+        if (done >= 0) return done;
+        if (Marshal.GetLastPInvokeError() == EOPNOTSUPP) supported = false;
+        return 0;
     }
 
     /// <summary>Bytes written, -1 on error.</summary>

@@ -11,10 +11,11 @@ public interface IDiskImage : IDisposable
     /// <summary>Fills the buffers, in order, from the disk's bytes at offset. 0, or a negative errno.</summary>
     int Read(ReadOnlySpan<Libc.IoVec> buffers, long offset);
     /// <summary>
-    /// The same read only if it cannot wait for the disk (its bytes are in the page cache): 0, or -EAGAIN, when a
-    /// worker is to do it with <see cref="Read"/> (which also reports any error). The I/O thread asks this first.
+    /// The same read as far as it need not wait for the disk (its bytes are in the page cache): the bytes read from
+    /// the front, all of them or fewer, when a worker reads the rest with <see cref="Read"/> (which also reports any
+    /// error). The I/O thread asks this first.
     /// </summary>
-    int ReadCached(ReadOnlySpan<Libc.IoVec> buffers, long offset) => -Libc.EAGAIN;
+    long ReadCached(ReadOnlySpan<Libc.IoVec> buffers, long offset) => 0;
     /// <summary>Writes the buffers, in order, to the disk at offset. 0, or a negative errno.</summary>
     int Write(ReadOnlySpan<Libc.IoVec> buffers, long offset);
     /// <summary>The range need not keep its contents (reads may return zeroes or the old bytes). 0, or a negative errno.</summary>

@@ -46,9 +46,9 @@ public sealed unsafe class RawDiskImage : IDiskImage
         NeedsBounce(buffers, offset) ? Bounced(buffers, offset, write: false) : Transfer(buffers, offset, write: false);
 
     /// <summary>The read only if the page cache holds it (<see cref="DiskLibc.ReadCached"/>); never with O_DIRECT.</summary>
-    public int ReadCached(ReadOnlySpan<Libc.IoVec> buffers, long offset)
+    public long ReadCached(ReadOnlySpan<Libc.IoVec> buffers, long offset)
     {
-        if (_direct is not null) return -Libc.EAGAIN;
+        if (_direct is not null) return 0;
         using var fd = new FdReference(_file);
         return DiskLibc.ReadCached(fd.Value, buffers, offset, ref _readsNoWait);
     }

@@ -20,8 +20,8 @@ internal sealed unsafe class HostFile(SafeFileHandle handle) : IDisposable
 
     private bool _readsNoWait = true;
 
-    /// <summary>The buffers filled from offset only if the page cache holds every byte (<see cref="DiskLibc.ReadCached"/>); else -EAGAIN.</summary>
-    public int ReadCached(ReadOnlySpan<Libc.IoVec> buffers, long offset) => DiskLibc.ReadCached(_fd, buffers, offset, ref _readsNoWait);
+    /// <summary>The buffers filled from offset as far as the page cache holds them (<see cref="DiskLibc.ReadCached"/>): the bytes read.</summary>
+    public long ReadCached(ReadOnlySpan<Libc.IoVec> buffers, long offset) => DiskLibc.ReadCached(_fd, buffers, offset, ref _readsNoWait);
 
     /// <summary>Fills the buffers from offset; what lies past the end of the file reads as zeroes (as QEMU's file driver does).</summary>
     public int ReadV(Span<Libc.IoVec> buffers, long offset)

@@ -145,7 +145,7 @@ public sealed partial class Qcow2Image : IDiskImage
         _gate.EnterReadLock();
         try
         {
-            return ReadExtents(buffers, offset, total, scratch, cachedOnly: false);
+            return ReadExtents(buffers, offset, total, scratch, cachedOnly: false, out _);
         }
         finally
         {
@@ -155,17 +155,18 @@ public sealed partial class Qcow2Image : IDiskImage
     }
 
     /// <summary>
-    /// The read on the I/O thread, only where nothing can wait: the locks free, the L2 tables cached, and the data
-    /// clusters in the page cache (zero clusters are filled here). Anything else, a backing file or a compressed
-    /// cluster among it, is -EAGAIN, and a worker does the whole read with <see cref="Read"/>.
+    /// The read on the I/O thread, as far as nothing need wait: the locks free, the L2 tables cached, and the data
+    /// clusters in the page cache (zero clusters are filled here). It stops at anything else, a backing file or a
+    /// compressed cluster among it, and a worker reads the rest with <see cref="Read"/>: the bytes read are returned.
     /// </summary>
-    public int ReadCached(ReadOnlySpan<Libc.IoVec> buffers, long offset)
+    public long ReadCached(ReadOnlySpan<Libc.IoVec> buffers, long offset)
     {
         long total = IoVecs.Length(buffers);
-        if (!Inside(offset, total) || buffers.Length > ScratchBuffers || !_gate.TryEnterReadLock(0)) return -Libc.EAGAIN;
+        if (!Inside(offset, total) || buffers.Length > ScratchBuffers || !_gate.TryEnterReadLock(0)) return 0;
         try
         {
-            return ReadExtents(buffers, offset, total, stackalloc Libc.IoVec[ScratchBuffers], cachedOnly: true) == 0 ? 0 : -Libc.EAGAIN;
+            ReadExtents(buffers, offset, total, stackalloc Libc.IoVec[ScratchBuffers], cachedOnly: true, out long done);
+            return done;
         }
         finally
         {
@@ -174,13 +175,14 @@ public sealed partial class Qcow2Image : IDiskImage
     }
 
     /// <summary>
-    /// Under the gate: the read, extent by extent. <paramref name="cachedOnly"/>: never waits (the metadata lock only
-    /// if free, the L2 tables only cached, the data only from the page cache) and serves no backing file or
-    /// compressed cluster; any of those is an error, and the caller gives the read to a worker.
+    /// Under the gate: the read, extent by extent, <paramref name="done"/> bytes of it from the front.
+    /// <paramref name="cachedOnly"/>: never waits (the metadata lock only if free, the L2 tables only cached, the data
+    /// only from the page cache) and serves no backing file or compressed cluster; it stops with -EAGAIN at any of
+    /// those, and the caller gives the rest to a worker.
     /// </summary>
-    private int ReadExtents(ReadOnlySpan<Libc.IoVec> buffers, long offset, long total, Span<Libc.IoVec> scratch, bool cachedOnly)
+    private int ReadExtents(ReadOnlySpan<Libc.IoVec> buffers, long offset, long total, Span<Libc.IoVec> scratch, bool cachedOnly, out long done)
     {
-        for (long done = 0; done < total;)
+        for (done = 0; done < total;)
         {
             if (!cachedOnly) Monitor.Enter(_lock);
             else if (!Monitor.TryEnter(_lock)) return -Libc.EAGAIN;
@@ -196,9 +198,16 @@ public sealed partial class Qcow2Image : IDiskImage
             }
             if (error != 0) return error;
             var part = IoVecs.Slice(buffers, done, extent.Bytes, scratch);
+            if (cachedOnly && extent.Kind == ExtentKind.Data)
+            {
+                long got = _file.ReadCached(part, extent.Host);
+                done += got;
+                if (got < extent.Bytes) return -Libc.EAGAIN;
+                continue;
+            }
             error = extent.Kind switch
             {
-                ExtentKind.Data => cachedOnly ? _file.ReadCached(part, extent.Host) : _file.ReadV(part, extent.Host),
+                ExtentKind.Data => _file.ReadV(part, extent.Host),
                 ExtentKind.Backing or ExtentKind.Compressed when cachedOnly => -Libc.EAGAIN,
                 ExtentKind.Backing => ReadBacking(part, offset + done, extent.Bytes),
                 ExtentKind.Compressed => ReadCompressed(part, extent.Host, offset + done),

@@ -138,6 +138,29 @@ public sealed class BlockConcurrencyTests : VirtioTestBase
     }
 
     [Fact]
+    public void A_read_the_page_cache_holds_in_part_goes_to_a_worker_for_the_rest_only()
+    {
+        var image = new GatedDiskImage(1 << 20);
+        image.CacheFront(0, 5000);   // the cache holds the first 5000 bytes of a 16 KiB read, in its first buffer of two
+        var device = Activate(image, workers: 4);
+        AddRead(1);                  // in flight, so that the partly cached read is not served alone on the I/O thread
+        Memory.Write(new GuestAddress(Headers), new VirtioBlkRequestHeader { Type = VIRTIO_BLK_T_IN, Sector = 0 });
+        Fill(Statuses, [0xff]);
+        ulong buffer = Data + 0x10000;
+        ushort head = _driver.AddChain((Headers, 16, false), (buffer, 8192, true), (buffer + 8192, 8192, true), (Statuses, 1, true));
+
+        device.QueueNotify(0);
+        Assert.True(image.WaitForWaiting(2));
+        image.Release(5000);         // the worker's read starts where the cache stopped
+        WaitForUsed(1);
+        Assert.Equal(((uint)head, 16385u), _driver.UsedElement(0));
+        Assert.Equal(VIRTIO_BLK_S_OK, Bytes(Statuses, 1)[0]);
+        Assert.All(Bytes(buffer, 16384).Select((b, i) => (b, i)), x => Assert.Equal((byte)(x.i / SectorSize), x.b));
+        image.Release(8 * SectorSize);
+        WaitForUsed(2);
+    }
+
+    [Fact]
     public void Reset_and_a_stopped_queue_wait_for_the_requests_in_flight()
     {
         var image = new GatedDiskImage(1 << 20);

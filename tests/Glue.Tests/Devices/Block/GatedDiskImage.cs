@@ -5,13 +5,15 @@ namespace Glue.Tests.Devices.Block;
 
 /// <summary>
 /// A disk whose reads wait until the test releases their offset, so a test decides the order requests finish in; a
-/// read of an offset released before it is asked for is in the "page cache" (<see cref="ReadCached"/>). Each sector
+/// read of an offset released before it is asked for is in the "page cache" (<see cref="ReadCached"/>), and so is the
+/// front of a read at an offset the test cached in part (<see cref="CacheFront"/>). Each sector
 /// reads as its number (the low byte) in every byte. It counts how many reads wait at once.
 /// </summary>
 internal sealed unsafe class GatedDiskImage(long length) : IDiskImage
 {
     private readonly object _gate = new();
     private readonly HashSet<long> _released = [];
+    private readonly Dictionary<long, long> _cachedFronts = [];
     private int _waiting;
 
     public long Length => length;
@@ -33,13 +35,28 @@ internal sealed unsafe class GatedDiskImage(long length) : IDiskImage
         return Fill(buffers, offset);
     }
 
-    public int ReadCached(ReadOnlySpan<Libc.IoVec> buffers, long offset)
+    /// <summary>The bytes read from the front: all of them if the offset was released, a cached front's, or none.</summary>
+    public long ReadCached(ReadOnlySpan<Libc.IoVec> buffers, long offset)
     {
+        long total = 0;
+        foreach (var buffer in buffers) total += (long)buffer.iov_len;
+        long cached;
         lock (_gate)
         {
-            if (!_released.Contains(offset)) return -Libc.EAGAIN;
+            cached = _released.Contains(offset) ? total : Math.Min(total, _cachedFronts.GetValueOrDefault(offset));
         }
-        return Fill(buffers, offset);
+        var fill = new Libc.IoVec[buffers.Length];
+        int count = 0;
+        for (long left = cached; count < buffers.Length && left > 0; left -= (long)fill[count++].iov_len)
+            fill[count] = buffers[count] with { iov_len = (nuint)Math.Min(left, (long)buffers[count].iov_len) };
+        Fill(fill.AsSpan(0, count), offset);
+        return cached;
+    }
+
+    /// <summary>A read at <paramref name="offset"/> finds its first <paramref name="bytes"/> in the page cache.</summary>
+    public void CacheFront(long offset, long bytes)
+    {
+        lock (_gate) _cachedFronts[offset] = bytes;
     }
 
     private static int Fill(ReadOnlySpan<Libc.IoVec> buffers, long offset)

@@ -80,29 +80,32 @@ public sealed class Qcow2ReadTests : ImageFolder
     }
 
     [Fact]
-    public unsafe void A_cached_read_serves_mapped_and_zero_clusters_and_leaves_backing_and_unread_tables_to_the_workers()
+    public unsafe void A_cached_read_serves_mapped_and_zero_clusters_and_stops_at_backing_and_unread_tables()
     {
         // 4 KiB clusters: one L2 table maps 2 MiB, so 0 to 2M share one table and 6M has its own.
         File.WriteAllBytes(PathOf("base.raw"), Pattern(DiskBytes, 4));
         Img("create", "-q", "-f", "qcow2", "-b", "base.raw", "-F", "raw", "-o", "cluster_size=4096", PathOf("disk.qcow2"), DiskBytes.ToString());
         Io(PathOf("disk.qcow2"), "qcow2", "write -P 0xab 0 64k", "write -z 1M 64k", "write -P 0x45 6M 4k");
         using var glue = Qcow2Image.Open(PathOf("disk.qcow2"), readOnly: true, formatNamed: true);
-        var buffer = new byte[4096];
+        var buffer = new byte[8192];
         fixed (byte* bytes = buffer)
         {
             Libc.IoVec[] iov = [new() { iov_base = bytes, iov_len = 4096 }];
-            int Cached(long offset) => glue.ReadCached(iov, offset);
+            long Cached(long offset) => glue.ReadCached(iov, offset);
 
-            Assert.Equal(-Libc.EAGAIN, Cached(6 << 20));          // its L2 table not read yet
+            Assert.Equal(0, Cached(6 << 20));                     // its L2 table not read yet
             Assert.Equal(0, Read(glue, 0, new byte[4096]));       // reads the first table
             Array.Fill(buffer, (byte)1);
-            Assert.Equal(0, Cached(1 << 20));                     // a zero cluster: no file read at all
-            Assert.All(buffer, b => Assert.Equal(0, b));
-            Assert.Equal(-Libc.EAGAIN, Cached(512 << 10));        // unallocated here: the backing file's
+            Assert.Equal(4096, Cached(1 << 20));                  // a zero cluster: no file read at all
+            Assert.All(buffer.AsSpan(0, 4096).ToArray(), b => Assert.Equal(0, b));
+            Assert.Equal(0, Cached(512 << 10));                   // unallocated here: the backing file's
             if (DiskImageOpenerTests.FileSystemOf(Folder) is "ext4" or "xfs" or "btrfs")
             {
-                Assert.Equal(0, Cached(0));                       // mapped, its table and data cached
-                Assert.All(buffer, b => Assert.Equal(0xab, b));
+                Assert.Equal(4096, Cached(0));                    // mapped, its table and data cached
+                Assert.All(buffer.AsSpan(0, 4096).ToArray(), b => Assert.Equal(0xab, b));
+                // A read across the end of what was written stops there: the worker reads the backing file's part.
+                Libc.IoVec[] across = [new() { iov_base = bytes, iov_len = 8192 }];
+                Assert.Equal(4096, glue.ReadCached(across, 60 << 10));
             }
         }
     }
