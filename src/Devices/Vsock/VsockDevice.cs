@@ -189,12 +189,17 @@ public sealed partial class VsockDevice : IVirtioDevice, IDisposable
         }
     }
 
+    /// <summary>
+    /// The machine disposes the devices it owns before their transports stop their I/O threads: Reset runs on that
+    /// thread while it runs, so that it stops watching the sockets before they close (a listener closed under it is
+    /// readable, and its Accept met a disposed socket).
+    /// </summary>
     public void Dispose()
     {
         if (_disposed) return;
         _disposed = true;
-        foreach (var connection in _connections.Values) connection.Socket.Dispose();
-        foreach (var client in _clients) client.Socket.Dispose();
+        if (_activation?.IoThread is { IsRunning: true } loop) loop.Invoke(Reset);
+        else Reset();
         _listener.Dispose();
         File.Delete(_udsPath);
         _cidLock?.Dispose();

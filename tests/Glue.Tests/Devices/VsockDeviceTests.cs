@@ -182,6 +182,22 @@ public sealed class VsockDeviceTests : VirtioTestBase
         Assert.Equal(0, client.Receive(new byte[16]));
     }
 
+    [Fact]
+    public void Disposed_while_its_io_thread_runs_it_closes_its_sockets_there_and_the_thread_goes_on()
+    {
+        using var client = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        client.Connect(new UnixDomainSocketEndPoint(Uds));
+        client.Send("CONNECT 1234\n"u8);
+        NextRx();   // the device took the client and asked the guest
+
+        _device.Dispose();   // as the machine does, before the transport stops the loop
+        client.ReceiveTimeout = 5000;
+        Assert.Equal(0, client.Receive(new byte[16]));
+        Assert.False(File.Exists(Uds));
+        Assert.True(_loop.IsRunning);
+        _loop.Invoke(() => { });
+    }
+
     // ---- The guest driver's side.
 
     private static Socket Listen(string path)
