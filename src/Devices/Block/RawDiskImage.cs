@@ -45,7 +45,7 @@ public sealed unsafe class RawDiskImage : IDiskImage
     public int Read(ReadOnlySpan<Libc.IoVec> buffers, long offset) =>
         NeedsBounce(buffers, offset) ? Bounced(buffers, offset, write: false) : Transfer(buffers, offset, write: false);
 
-    /// <summary>The read only if the page cache holds it (<see cref="DiskLibc.ReadCached"/>); never with O_DIRECT.</summary>
+    /// <summary>The read as far as the page cache holds it (<see cref="DiskLibc.ReadCached"/>); nothing with O_DIRECT.</summary>
     public long ReadCached(ReadOnlySpan<Libc.IoVec> buffers, long offset)
     {
         if (_direct is not null) return 0;

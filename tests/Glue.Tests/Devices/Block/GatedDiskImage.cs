@@ -45,11 +45,7 @@ internal sealed unsafe class GatedDiskImage(long length) : IDiskImage
         {
             cached = _released.Contains(offset) ? total : Math.Min(total, _cachedFronts.GetValueOrDefault(offset));
         }
-        var fill = new Libc.IoVec[buffers.Length];
-        int count = 0;
-        for (long left = cached; count < buffers.Length && left > 0; left -= (long)fill[count++].iov_len)
-            fill[count] = buffers[count] with { iov_len = (nuint)Math.Min(left, (long)buffers[count].iov_len) };
-        Fill(fill.AsSpan(0, count), offset);
+        Fill(buffers, offset, cached);
         return cached;
     }
 
@@ -59,12 +55,13 @@ internal sealed unsafe class GatedDiskImage(long length) : IDiskImage
         lock (_gate) _cachedFronts[offset] = bytes;
     }
 
-    private static int Fill(ReadOnlySpan<Libc.IoVec> buffers, long offset)
+    /// <summary>The buffers' first <paramref name="limit"/> bytes (all by default) as the disk's bytes at offset.</summary>
+    private static int Fill(ReadOnlySpan<Libc.IoVec> buffers, long offset, long limit = long.MaxValue)
     {
         long position = offset;
         foreach (var buffer in buffers)
         {
-            var bytes = new Span<byte>(buffer.iov_base, (int)buffer.iov_len);
+            var bytes = new Span<byte>(buffer.iov_base, (int)Math.Min((long)buffer.iov_len, limit - (position - offset)));
             for (int i = 0; i < bytes.Length; i++) bytes[i] = (byte)((position + i) / 512);
             position += bytes.Length;
         }
