@@ -74,11 +74,11 @@ public static class BenchRun
     }
 
     /// <summary>
-    /// One run of one contestant, its figures added to <paramref name="samples"/>; null, or why it failed. In the
+    /// One round of one contestant, its figures added to <paramref name="samples"/>; null, or why it failed. In the
     /// software KVM host a run that fails is run once more and said, as the tests are there (tests/host/README.md):
     /// its emulated SVM now and then faults or hangs a guest that runs on hardware, whichever VMM runs it.
     /// </summary>
-    private static string? RunOnce(BenchCase benchCase, string contestant, int round, Dictionary<string, List<double>> samples)
+    private static string? RunRound(BenchCase benchCase, string contestant, int round, Dictionary<string, List<double>> samples)
     {
         for (int attempt = 1; ; attempt++)
         {
@@ -115,7 +115,7 @@ public static class BenchRun
             {
                 foreach (var contestant in benchCase.Contestants.Where(c => !failures.ContainsKey(c)))
                 {
-                    if (RunOnce(benchCase, contestant, round, samples[contestant]) is { } failure) failures[contestant] = failure;
+                    if (RunRound(benchCase, contestant, round, samples[contestant]) is { } failure) failures[contestant] = failure;
                 }
             }
         }
