@@ -66,9 +66,9 @@ public sealed partial class BenchFsCase(BenchSettings settings, string cache) : 
         string share = BenchScratch.PathOf($"fs-{Guid.NewGuid():N}");
         try
         {
+            BenchScratch.Settle();
             BenchScratch.Run("mkdir", share);
             BenchScratch.Run("cp", _tarball, Path.Combine(share, "bench.tar"));
-            BenchScratch.Settle();
             string linux = settings.Repository.LinuxGuestDirectory;
             string kernel = Path.Combine(linux, "vmlinuz"), initrd = Path.Combine(linux, "initramfs.cpio.gz");
             string Key(string fstype) => $"glue.fsbench={fstype}:bench:{MiB}:{Files}";

@@ -20,13 +20,18 @@ public static class BenchScratch
     /// <summary>Makes and mounts the file system; disposing unmounts it and removes its image.</summary>
     public static IDisposable Mount()
     {
+        Make();
+        return new Mounted();
+    }
+
+    private static void Make()
+    {
         Unmount();
         Run("truncate", "-s", ImageSize, Image);
         // Inode tables and journal written now, not by ext4lazyinit while a case runs.
         Run("mkfs.ext4", "-q", "-F", "-E", "lazy_itable_init=0,lazy_journal_init=0", Image);
         Run("mkdir", "-p", Mountpoint);
         Run("mount", "-o", "loop", Image, Mountpoint);
-        return new Mounted();
     }
 
     private static void Unmount()
@@ -51,7 +56,13 @@ public static class BenchScratch
 
     /// <summary>
     /// Writes back what earlier runs left dirty (`sync -f` of the scratch), so that no run pays for another's
-    /// writeback: contestants alternate, and a write-heavy run leaves tens of MiB for the host's flusher.
+    /// writeback: contestants alternate, and a write-heavy run leaves tens of MiB for the host's flusher. A software
+    /// KVM host booted again since (its watchdog restarts a stuck one) lost the scratch: it is made again, empty, so
+    /// that a case whose runs make their own files (virtio-fs) goes on.
     /// </summary>
-    public static void Settle() => Run("sync", "-f", Mountpoint);
+    public static void Settle()
+    {
+        if (KvmHost.Run("mountpoint", "-q", Mountpoint) != 0) Make();
+        Run("sync", "-f", Mountpoint);
+    }
 }
