@@ -68,12 +68,9 @@ internal sealed unsafe class BlockRequest(BlockQueue queue, int maxBuffers)
     public void Advance(ulong bytes)
     {
         Offset += (long)bytes;
-        int first = 0;
-        while (first < BufferCount && bytes >= Buffers[first].iov_len) bytes -= Buffers[first++].iov_len;
-        if (first < BufferCount && bytes > 0)
-            Buffers[first] = new Libc.IoVec { iov_base = (byte*)Buffers[first].iov_base + bytes, iov_len = Buffers[first].iov_len - (nuint)bytes };
-        Array.Copy(Buffers, first, Buffers, 0, BufferCount - first);
-        BufferCount -= first;
+        var rest = IoVecs.Advance(Buffers.AsSpan(0, BufferCount), (nint)bytes);
+        rest.CopyTo(Buffers);
+        BufferCount = rest.Length;
     }
 
     /// <summary>Where guest address <paramref name="address"/> is mapped in this process.</summary>

@@ -1,6 +1,6 @@
 using Glue.Core.Interop;
 
-namespace Glue.Devices.Block.Qcow2;
+namespace Glue.Devices.Block;
 
 /// <summary>A request's buffers (struct iovec) cut into the pieces that map to one place in the image, without allocating.</summary>
 internal static unsafe class IoVecs
