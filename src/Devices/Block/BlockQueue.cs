@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Glue.Virtio;
 using Glue.Virtio.Split;
 
@@ -7,10 +8,14 @@ namespace Glue.Devices.Block;
 /// One virtqueue's side of the block device: its reusable requests, how many are in flight, and completion (the
 /// used element and, when the driver wants one, the interrupt) from whichever thread finished a request, as it
 /// finishes. A <see cref="SplitQueue"/> is written for one thread; here the I/O thread pops while workers return
-/// used elements, so every pop and every used element holds this queue's lock, which also orders them.
+/// used elements, so every pop and every used element holds this queue's lock, which also orders them. The count in
+/// flight is kept outside it: a request completes with one lock, and only a drain waiting for the last one is woken.
 /// </summary>
 internal sealed class BlockQueue
 {
+    /// <summary>Pause instructions between two looks at the ring while polling: a look takes the lock, a spin does not.</summary>
+    private const int PollSpins = 16;
+
     private readonly object _gate = new();
     private readonly Stack<BlockRequest> _free = new();
     private readonly int _index;
@@ -18,6 +23,7 @@ internal sealed class BlockQueue
     private SplitQueue? _queue;
     private IVirtioInterrupts? _interrupts;
     private int _inFlight;
+    private int _drainers;
 
     /// <param name="maxBuffers">The most data buffers one request can have: the longest chain the queue hands out.</param>
     public BlockQueue(int index, int maxBuffers)
@@ -27,10 +33,7 @@ internal sealed class BlockQueue
     }
 
     /// <summary>Requests taken and not yet returned.</summary>
-    public int InFlight
-    {
-        get { lock (_gate) return _inFlight; }
-    }
+    public int InFlight => Volatile.Read(ref _inFlight);
 
     /// <summary>The driver set DRIVER_OK (or a vhost-user ring runs): the queue to serve and where interrupts go.</summary>
     public void Attach(SplitQueue queue, IVirtioInterrupts interrupts)
@@ -58,7 +61,10 @@ internal sealed class BlockQueue
     {
         lock (_gate)
         {
-            while (_inFlight > 0) Monitor.Wait(_gate);
+            // Interlocked both here and in Complete: each side stores, then loads what the other stored.
+            Interlocked.Increment(ref _drainers);
+            while (Volatile.Read(ref _inFlight) > 0) Monitor.Wait(_gate);
+            Interlocked.Decrement(ref _drainers);
         }
     }
 
@@ -66,6 +72,26 @@ internal sealed class BlockQueue
 
     /// <summary>I/O thread only; see <see cref="SplitQueue.EnableNotification"/>.</summary>
     public bool EnableNotification() => _queue?.EnableNotification() ?? false;
+
+    /// <summary>
+    /// Polls the ring for up to <paramref name="window"/> Stopwatch ticks with notifications still off: true as soon as
+    /// the driver makes a chain available, false when the window passes without one (or the queue is gone).
+    /// </summary>
+    public bool AwaitAvailable(long window)
+    {
+        if (window <= 0) return false;
+        long end = Stopwatch.GetTimestamp() + window;
+        do
+        {
+            lock (_gate)
+            {
+                if (_queue is null) return false;
+                if (_queue.HasAvailable()) return true;
+            }
+            Thread.SpinWait(PollSpins);
+        } while (Stopwatch.GetTimestamp() < end);
+        return false;
+    }
 
     /// <summary>The next chain; it stays valid until the next pop, which only the I/O thread does.</summary>
     public bool TryPop(out DescriptorChain? chain)
@@ -88,40 +114,43 @@ internal sealed class BlockQueue
         {
             if (!_free.TryPop(out var request)) request = new BlockRequest(this, _maxBuffers);
             request.Head = head;
-            _inFlight++;
+            Interlocked.Increment(ref _inFlight);
             return request;
         }
     }
 
-    /// <summary>A request finished (its status byte written): used, the driver interrupted if it asked, the request free again.</summary>
+    /// <summary>
+    /// A request finished (its status byte written): used, the request free again, the driver interrupted if it asked.
+    /// A request is counted in flight until after its interrupt, so a reset that drained the queue sees no interrupt after it.
+    /// </summary>
     public void Complete(BlockRequest request, uint used)
     {
-        Publish(request.Head, used);
+        IVirtioInterrupts? notify;
         lock (_gate)
         {
+            notify = AddUsed(request.Head, used);
             _free.Push(request);
-            if (--_inFlight == 0) Monitor.PulseAll(_gate);
+        }
+        notify?.SignalUsedBuffers(_index);
+        if (Interlocked.Decrement(ref _inFlight) == 0 && Volatile.Read(ref _drainers) > 0)
+        {
+            lock (_gate) Monitor.PulseAll(_gate);
         }
     }
 
     /// <summary>A chain answered at once, on the I/O thread, without becoming a request.</summary>
-    public void Answer(ushort head, uint used) => Publish(head, used);
-
-    /// <summary>
-    /// The used element, and the interrupt outside the lock. A request is counted in flight until after its
-    /// interrupt, so a reset that drained the queue sees no interrupt after it.
-    /// </summary>
-    private void Publish(ushort head, uint used)
+    public void Answer(ushort head, uint used)
     {
-        bool notify;
-        IVirtioInterrupts? interrupts;
-        lock (_gate)
-        {
-            if (_queue is null) return;
-            _queue.AddUsed(head, used);
-            notify = _queue.NeedsNotification();
-            interrupts = _interrupts;
-        }
-        if (notify) interrupts!.SignalUsedBuffers(_index);
+        IVirtioInterrupts? notify;
+        lock (_gate) notify = AddUsed(head, used);
+        notify?.SignalUsedBuffers(_index);
+    }
+
+    /// <summary>The used element; where to interrupt when the driver wants an interrupt for it (sent outside the lock).</summary>
+    private IVirtioInterrupts? AddUsed(ushort head, uint used)
+    {
+        if (_queue is null) return null;
+        _queue.AddUsed(head, used);
+        return _queue.NeedsNotification() ? _interrupts : null;
     }
 }

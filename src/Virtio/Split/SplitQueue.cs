@@ -225,6 +225,16 @@ public sealed class SplitQueue
     }
 
     /// <summary>
+    /// True when the driver has made a chain available that <see cref="TryPop"/> has not taken yet: one load of
+    /// avail idx, for a device that polls the ring a while before it asks for a notification again.
+    /// </summary>
+    public bool HasAvailable()
+    {
+        if (!IsReady || IsBroken || _deferred) return false;
+        return TryRing(AvailRing, 2, 2, out var idxBytes) && Volatile.Read(ref AsUInt16(idxBytes)) != _nextAvail;
+    }
+
+    /// <summary>
     /// Puts the chain just popped back, for a device that found it had nothing to do with it yet (a network
     /// device with a receive buffer and no packet). Only the last pop can be undone, and only once.
     /// </summary>

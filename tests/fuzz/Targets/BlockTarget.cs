@@ -14,7 +14,7 @@ internal static class BlockTarget
             FileShare.None, FileOptions.DeleteOnClose);
         RandomAccess.Write(file, new byte[ImageSize], 0);
         // No workers: each request is served as it is popped, so a run is deterministic.
-        return new BlockDevice(new RawDiskImage(file, ImageSize, readOnly: false, direct: null), "fuzz", workers: 0);
+        return new BlockDevice(new RawDiskImage(file, ImageSize, readOnly: false, direct: null), "fuzz", workers: 0, pollWindow: TimeSpan.Zero);
     });
 
     public static void Run(byte[] data) => Harness.Run(data);

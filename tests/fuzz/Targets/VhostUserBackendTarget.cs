@@ -65,7 +65,7 @@ internal static partial class VhostUserBackendTarget
         var file = File.OpenHandle(Path.Combine(directory, $"glue-fuzz-vhost-blk-{Environment.ProcessId}.img"), FileMode.Create, FileAccess.ReadWrite,
             FileShare.None, FileOptions.DeleteOnClose);
         RandomAccess.Write(file, new byte[1 << 20], 0);
-        return new BlockDevice(new RawDiskImage(file, 1 << 20, readOnly: false, direct: null), "fuzz", workers: 0);
+        return new BlockDevice(new RawDiskImage(file, 1 << 20, readOnly: false, direct: null), "fuzz", workers: 0, pollWindow: TimeSpan.Zero);
     }
 
     private static SafeFd SealedMemfd(long size)

@@ -6,6 +6,7 @@ using Glue.Virtio;
 using Glue.Virtio.Events;
 using Xunit;
 using static Glue.Devices.Block.VirtioBlk;
+using static Glue.Virtio.Split.Virtq;
 
 namespace Glue.Tests.Devices.Block;
 
@@ -35,9 +36,9 @@ public sealed class BlockConcurrencyTests : VirtioTestBase
         base.Dispose();
     }
 
-    private BlockDevice Activate(IDiskImage image, int workers)
+    private BlockDevice Activate(IDiskImage image, int workers, TimeSpan? pollWindow = null)
     {
-        var device = new BlockDevice(image, "test", workers: workers);
+        var device = new BlockDevice(image, "test", workers: workers, pollWindow: pollWindow);
         _devices.Add(device);
         device.Activate(new VirtioActivation(Memory, VirtioFeatures.Core, [_driver.CreateQueue()], _interrupts, _loop, _ => { }));
         return device;
@@ -109,6 +110,31 @@ public sealed class BlockConcurrencyTests : VirtioTestBase
         device.QueueNotify(0);
         Assert.Equal(1, _driver.UsedIdx);
         Assert.Equal(((uint)head, 4097u), _driver.UsedElement(0));
+    }
+
+    [Fact]
+    public void A_request_made_available_while_the_ring_is_polled_is_served_without_a_notification()
+    {
+        var image = new GatedDiskImage(1 << 20);
+        image.Release(0);
+        image.Release(8 * SectorSize);
+        var device = Activate(image, workers: 4, pollWindow: TimeSpan.FromSeconds(3));
+        AddRead(0);
+        var kick = new Thread(() => device.QueueNotify(0));
+        kick.Start();
+        try
+        {
+            WaitForUsed(1);
+            AddRead(1);
+            // §2.7.10: avail_event still says entry 0, so adding entry 1 asks for no notification; none is sent.
+            Assert.Equal(0, _driver.AvailEvent);
+            WaitForUsed(2);
+        }
+        finally
+        {
+            Assert.True(kick.Join(TimeSpan.FromSeconds(10)), "the kick did not return after the poll window");
+        }
+        Assert.Equal(2, _driver.AvailEvent);   // the window passed with nothing new: notify at the next entry
     }
 
     [Fact]
