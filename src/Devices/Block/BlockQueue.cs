@@ -105,8 +105,8 @@ internal sealed class BlockQueue
 
     /// <summary>
     /// A request for a chain just popped, counted in flight until <see cref="Complete"/>. Requests are made when none
-    /// is free, so there are as many as were ever in flight at once (a ring's worth at most, plus one per worker
-    /// between its used element and its return), and reused: the steady state allocates nothing.
+    /// is free, so there are as many as were ever in flight at once (a ring's worth at most: a request is free again
+    /// with its used element), and reused: the steady state allocates nothing.
     /// </summary>
     public BlockRequest Take(ushort head)
     {
