@@ -13,7 +13,8 @@ internal static class BlockTarget
         var file = File.OpenHandle(Path.Combine(directory, $"glue-fuzz-blk-{Environment.ProcessId}.img"), FileMode.Create, FileAccess.ReadWrite,
             FileShare.None, FileOptions.DeleteOnClose);
         RandomAccess.Write(file, new byte[ImageSize], 0);
-        // No workers: each request is served as it is popped, so a run is deterministic.
+        // No workers: each request is served as it is popped, so a run is deterministic; no poll window: a run never
+        // waits for requests nothing else will add.
         return new BlockDevice(new RawDiskImage(file, ImageSize, readOnly: false, direct: null), "fuzz", workers: 0, pollWindow: TimeSpan.Zero);
     });
 
